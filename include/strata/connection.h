@@ -1,0 +1,58 @@
+#pragma once
+// The seam between the transport (WebSocket/HTTP, src/transport) and the protocol layers above.
+// The transport owns sockets and framing; the server sees Connections and whole messages.
+//
+// Threading: each connection lives on one event loop (its executor()). Handler callbacks for a
+// connection run on that loop, one at a time, in arrival order. Send() and Close() may be
+// called from any thread.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "strata/executor.h"
+
+namespace strata {
+
+// One encoded WebSocket message payload, shared by every connection it is broadcast to.
+using SharedFrame = std::shared_ptr<const std::string>;
+
+enum class SendStatus {
+  kSuccess,      // queued
+  kBackpressure, // queued, but the unsent output is above half the cap
+  kDropped,      // not queued: the connection is closing or closed, or the cap was exceeded
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Unique for the life of the process.
+  virtual uint64_t id() const = 0;
+  // Queues one message (a binary frame on binary endpoints, else a text frame). Messages queued
+  // while a write is in progress, or in the same loop turn, go out together in one write.
+  // Exceeding the endpoint's max_outgoing_queue_bytes closes the connection (logged).
+  virtual SendStatus Send(SharedFrame frame) = 0;
+  // Sends what is queued, then a close frame (without a status code when `code` is empty, as
+  // deepstream does), then closes the socket. Idempotent.
+  virtual void Close(std::optional<uint16_t> code = std::nullopt) = 0;
+  // The loop that runs this connection's callbacks.
+  virtual Executor& executor() = 0;
+  // "ip:port" of the peer (x-forwarded-for when present).
+  virtual const std::string& remote_address() const = 0;
+};
+
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  // A WebSocket upgrade on this handler's path completed.
+  virtual void OnOpen(const std::shared_ptr<Connection>& conn) = 0;
+  // One complete WebSocket message. `binary` tells the frame opcode.
+  virtual void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload,
+                         bool binary) = 0;
+  // The connection is gone (either side closed, or an error). Called exactly once, after OnOpen.
+  virtual void OnClose(const std::shared_ptr<Connection>& conn) = 0;
+};
+
+}  // namespace strata

@@ -1,0 +1,58 @@
+#pragma once
+// StorageConnector: a durable store of records, the contract every storage backend implements
+// (embedded SQLite, PostgreSQL, ...). It stores opaque JSON text plus a version per record name;
+// how it lays them out is its own business (its serialisation).
+//
+// Lifecycle: created with its options, not ready until Start() reports OK (strata waits up to
+// dependencyInitializationTimeout). Close() flushes and disconnects; it is idempotent.
+//
+// Errors: an operation's failure goes to that operation's callback as a Status, never thrown.
+// kUnavailable means "backend down, retry later" (strata keeps and retries the write); any other
+// code is final for that operation. A missing record is not an error: Get answers nullopt.
+// General errors (connection lost, restored) are reported through the EventListener.
+//
+// Threading: every method may be called from any strata loop thread; implementations are
+// thread-safe. Completions follow the connector contract in strata/callback.h (any thread, may
+// be synchronous).
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "strata/callback.h"
+#include "strata/record_value.h"
+
+namespace strata {
+
+// Connection-level events a connector reports apart from per-operation errors.
+enum class ConnectorEvent { kConnectionLost, kConnectionRestored, kError };
+using ConnectorEventListener =
+    std::function<void(ConnectorEvent event, std::string_view connector, const Status& detail)>;
+
+class StorageConnector {
+ public:
+  virtual ~StorageConnector() = default;
+
+  // Registered type, e.g. "sqlite", "memory", "none".
+  virtual std::string_view Name() const = 0;
+  // Connects; `ready` gets OK once operations can be served.
+  virtual void Start(DoneCallback ready) = 0;
+  // Flushes and disconnects. Idempotent.
+  virtual void Close(DoneCallback done) = 0;
+  // Called once before Start(); the listener may be called from any thread.
+  virtual void SetEventListener(ConnectorEventListener listener) { (void)listener; }
+
+  // nullopt = no such record.
+  virtual void Get(std::string_view name, Callback<std::optional<RecordValue>> cb) = 0;
+  virtual void Set(std::string_view name, const RecordValue& value, DoneCallback cb) = 0;
+  // Deleting a missing record is OK.
+  virtual void Delete(std::string_view name, DoneCallback cb) = 0;
+
+  // Batched forms: one completion for the whole batch. The defaults loop over Set/Delete;
+  // override to do better (one transaction, a pipeline).
+  virtual void SetBulk(std::span<const NamedValue> batch, DoneCallback cb);
+  virtual void DeleteBulk(std::span<const std::string> names, DoneCallback cb);
+};
+
+}  // namespace strata

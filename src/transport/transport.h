@@ -1,0 +1,60 @@
+#pragma once
+// Transport: one TCP port serving WebSocket endpoints (routed by exact path) and HTTP
+// (`GET <health_check_path>` now; the HTTP API later). It accepts on the first loop and spreads
+// connections round-robin over all loops. Own WebSocket framing after a Beast handshake, so
+// several queued messages go out in one write (writev).
+//
+// Threading: Listen/Stop from the owner thread (not a loop thread); handlers are called on the
+// connection's loop.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/connection.h"
+#include "strata/status.h"
+
+namespace strata {
+
+class EventLoop;
+
+struct EndpointBinding {
+  std::string path;                // exact match of the request target, e.g. "/deepstream"
+  ConnectionHandler* handler = nullptr;  // not owned; outlives the transport
+  bool binary = true;              // outgoing frames are binary (else text)
+  size_t max_message_size = 1048576;       // a bigger incoming message closes with 1009
+  size_t max_outgoing_queue_bytes = 64u << 20;  // slow consumer cut-off
+  // Close a connection that sent nothing for this long; 0 = never. (deepstream: 2 x heartbeat)
+  std::chrono::milliseconds idle_timeout{60000};
+};
+
+struct TransportOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 6020;  // 0 = any free port (tests); see Transport::port()
+  std::string health_check_path = "/health-check";
+  std::vector<EndpointBinding> endpoints;
+};
+
+class Transport {
+ public:
+  // REQUIRES: loops non-empty and started; they outlive the transport.
+  Transport(TransportOptions options, std::vector<EventLoop*> loops);
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Binds and starts accepting. kUnavailable naming host:port when the bind fails.
+  Status Listen();
+  // The bound port (useful with port 0).
+  uint16_t port() const;
+  // Stops accepting and closes every connection (each gets OnClose). Blocks until done.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata
