@@ -1,0 +1,44 @@
+#pragma once
+// Client: one logged-in connection as the feature handlers (records, later events, RPC,
+// presence) see it: an identity and a way to send messages in the connection's own wire format.
+// Broadcast: one message sent to many clients, encoded at most once per wire format.
+//
+// Thread-safety: Client::Send may be called from any loop. A Broadcast is used on one loop.
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "strata/connection.h"
+#include "strata/message.h"
+
+namespace strata {
+
+enum class WireFormat { kBinary = 0 };
+inline constexpr size_t kWireFormatCount = 1;
+
+// Encodes one message as a complete WebSocket payload in `format`.
+SharedFrame EncodeFrame(WireFormat format, const Message& msg);
+
+class Broadcast {
+ public:
+  explicit Broadcast(Message msg) : msg_(std::move(msg)) {}
+  const Message& message() const { return msg_; }
+  // The encoded payload, made on first use and shared afterwards.
+  const SharedFrame& Frame(WireFormat format) const;
+
+ private:
+  Message msg_;
+  mutable std::array<SharedFrame, kWireFormatCount> frames_;
+};
+
+class Client {
+ public:
+  virtual ~Client() = default;
+  virtual uint64_t id() const = 0;
+  virtual const std::string& user_id() const = 0;
+  virtual void Send(const Message& msg) = 0;
+  virtual void Send(const Broadcast& msg) = 0;
+};
+
+}  // namespace strata

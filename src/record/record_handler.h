@@ -1,0 +1,56 @@
+#pragma once
+// RecordHandler: the RECORD topic for the record names one event loop owns. The server routes
+// each record message (or, for bulk messages, the part of its `names` this loop owns) here,
+// after sending any immediate bulk ack itself. Validation of client data happens here, before
+// anything is queued, so bad input never reaches the data path.
+//
+// Thread-safety: not thread-safe; call on the owning loop only.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/client.h"
+#include "record/record_store.h"
+#include "record/record_transitions.h"
+#include "record/subscription_registry.h"
+#include "strata/message.h"
+
+namespace strata {
+
+struct RecordHandlerOptions {
+  std::vector<std::string> storage_hot_path_prefixes;  // record.storageHotPathPrefixes
+};
+
+class RecordHandler {
+ public:
+  RecordHandler(const RecordHandlerOptions& options, RecordStore& store);
+  RecordHandler(const RecordHandler&) = delete;
+  RecordHandler& operator=(const RecordHandler&) = delete;
+
+  // REQUIRES: msg.topic == RECORD; every name in it belongs to this loop. NOTIFY is separate.
+  void Handle(const std::shared_ptr<Client>& client, Message msg);
+  // NOTIFY for the names this loop owns; `done` runs once all are re-read (first error wins).
+  void Notify(std::vector<std::string> names, DoneCallback done);
+  // The client disconnected.
+  void RemoveClient(uint64_t client_id);
+
+  const SubscriptionRegistry& subscriptions() const { return subscriptions_; }
+
+ private:
+  void HandleWrite(const std::shared_ptr<Client>& client, Message msg);
+  void HandleRead(const std::shared_ptr<Client>& client, Message msg);
+  void HandleHead(const std::shared_ptr<Client>& client, Message msg);
+  void HandleSubscribe(const std::shared_ptr<Client>& client, const Message& msg);
+  void HandleSubscribeAndHead(const std::shared_ptr<Client>& client, const Message& msg);
+  // INVALID_MESSAGE_DATA reason for a write, or OK.
+  Status ValidateWrite(const Message& msg) const;
+  bool OnHotPath(const std::string& name) const;
+
+  RecordHandlerOptions options_;
+  RecordStore& store_;
+  SubscriptionRegistry subscriptions_;
+  RecordTransitions transitions_;
+};
+
+}  // namespace strata

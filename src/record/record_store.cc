@@ -1,0 +1,221 @@
+#include "record/record_store.h"
+
+#include <memory>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+namespace strata {
+namespace {
+
+// Joins two completions on one loop into one callback; the first error wins.
+DoneCallback JoinTwo(DoneCallback done) {
+  struct State {
+    int remaining = 2;
+    Status first_error;
+    DoneCallback done;
+  };
+  auto state = std::make_shared<State>();
+  state->done = std::move(done);
+  return [state](Status s) {
+    if (!s.ok() && state->first_error.ok()) state->first_error = s;
+    if (--state->remaining == 0) state->done(state->first_error);
+  };
+}
+
+}  // namespace
+
+RecordStore::RecordStore(const RecordStoreOptions& options, CacheConnector& cache,
+                         StorageConnector& storage, Executor& loop)
+    : options_(options),
+      cache_(cache),
+      storage_(storage),
+      loop_(loop),
+      queue_(options.write_behind, storage, loop) {}
+
+bool RecordStore::ExcludedFromStorage(std::string_view name) const {
+  for (const std::string& prefix : options_.storage_exclusion_prefixes) {
+    if (name.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+// `start` is called right away with the completion to hand to the connector. The connector may
+// complete on any thread, or before returning: the result is posted home, and whichever of
+// result and deadline comes first wins.
+template <typename Arg, typename Start>
+void WithDeadline(Executor& loop, std::chrono::milliseconds timeout, std::string what,
+                  Start&& start, std::function<void(Arg)> cb) {
+  struct State {
+    bool done = false;
+    std::function<void(Arg)> cb;
+  };
+  auto state = std::make_shared<State>();
+  state->cb = std::move(cb);
+  loop.PostAfter(timeout, [state, what = std::move(what)] {
+    if (state->done) return;
+    state->done = true;
+    state->cb(Arg(Status::DeadlineExceeded(what + " timed out")));
+  });
+  start([&loop, state](Arg result) {
+    loop.Post([state, result = std::move(result)]() mutable {
+      if (state->done) return;
+      state->done = true;
+      state->cb(std::move(result));
+    });
+  });
+}
+
+void RecordStore::Get(std::string_view name, Callback<std::optional<RecordValue>> cb) {
+  ++stats_.reads;
+  if (const std::optional<RecordValue>* waiting = queue_.Latest(name)) {
+    loop_.Post([cb = std::move(cb), value = *waiting] { cb(value); });
+    return;
+  }
+  auto [it, inserted] = reads_.try_emplace(std::string(name));
+  it->second.callbacks.push_back(std::move(cb));
+  if (!inserted) {
+    ++stats_.reads_coalesced;
+    return;
+  }
+  StartLookup(it->first);
+}
+
+void RecordStore::StartLookup(const std::string& name) {
+  using R = Result<std::optional<RecordValue>>;
+  WithDeadline<R>(
+      loop_, options_.cache_timeout, "cache read of '" + name + "'",
+      [&](Callback<std::optional<RecordValue>> done) { cache_.Get(name, std::move(done)); },
+      [this, name](R result) {
+        if (!result.ok()) {
+          ++stats_.cache_errors;
+          return FinishRead(name, result);
+        }
+        if (result->has_value()) {
+          ++stats_.cache_hits;
+          return FinishRead(name, result);
+        }
+        if (ExcludedFromStorage(name)) {
+          ++stats_.misses;
+          return FinishRead(name, result);
+        }
+        ReadStorage(name);
+      });
+}
+
+void RecordStore::ReadStorage(const std::string& name) {
+  using R = Result<std::optional<RecordValue>>;
+  WithDeadline<R>(
+      loop_, options_.storage_timeout, "storage read of '" + name + "'",
+      [&](Callback<std::optional<RecordValue>> done) { storage_.Get(name, std::move(done)); },
+      [this, name](R result) {
+        if (!result.ok()) {
+          ++stats_.storage_read_errors;
+        } else if (result->has_value()) {
+          ++stats_.storage_hits;
+          Promote(name, **result);
+        } else {
+          ++stats_.misses;
+        }
+        FinishRead(name, result);
+      });
+}
+
+void RecordStore::Promote(const std::string& name, const RecordValue& value) {
+  auto it = reads_.find(name);
+  // A write that started during the lookup is newer than what storage returned.
+  if (it == reads_.end() || it->second.superseded) return;
+  cache_.Set(name, value, [this, name](Status s) {
+    if (!s.ok()) {
+      loop_.Post([this, name, s] {
+        ++stats_.cache_errors;
+        spdlog::warn("cache {}: loading '{}' from storage into the cache failed: {}",
+                     cache_.Name(), name, s.ToString());
+      });
+    }
+  });
+}
+
+void RecordStore::FinishRead(const std::string& name,
+                             const Result<std::optional<RecordValue>>& result) {
+  auto node = reads_.extract(name);
+  if (node.empty()) return;
+  for (auto& cb : node.mapped().callbacks) cb(result);
+}
+
+void RecordStore::MarkWritten(std::string_view name) {
+  auto it = reads_.find(std::string(name));
+  if (it != reads_.end()) it->second.superseded = true;
+}
+
+void RecordStore::Set(std::string_view name, RecordValue value, DoneCallback cached,
+                      DoneCallback durable) {
+  const bool excluded = ExcludedFromStorage(name);
+  if (!excluded && queue_.Full(name)) {
+    Status full = Status::ResourceExhausted("storage write queue is full (" +
+                                            std::to_string(queue_.stats().waiting) +
+                                            " records waiting)");
+    loop_.Post([cached = std::move(cached), durable = std::move(durable), full] {
+      cached(full);
+      if (durable) durable(full);
+    });
+    return;
+  }
+  MarkWritten(name);
+  std::string key(name);
+  // Shared because the cache write and its completion both need it, and arguments are
+  // evaluated before WithDeadline starts the write.
+  auto shared = std::make_shared<RecordValue>(std::move(value));
+  WithDeadline<Status>(
+      loop_, options_.cache_timeout, "cache write of '" + key + "'",
+      [&](DoneCallback done) { cache_.Set(key, *shared, std::move(done)); },
+      [this, key, shared, cached = std::move(cached), durable = std::move(durable),
+       excluded](Status s) mutable {
+        if (!s.ok()) ++stats_.cache_errors;
+        if (!s.ok() || excluded) {
+          cached(s);
+          if (durable) durable(s);
+          return;
+        }
+        queue_.EnqueueSet(key, std::move(*shared), std::move(durable));
+        cached(s);
+      });
+}
+
+void RecordStore::Delete(std::string_view name, DoneCallback done) {
+  MarkWritten(name);
+  std::string key(name);
+  DoneCallback both = JoinTwo(std::move(done));
+  if (ExcludedFromStorage(key)) {
+    loop_.Post([both] { both(Status()); });
+  } else {
+    queue_.EnqueueDelete(key, both);
+  }
+  WithDeadline<Status>(
+      loop_, options_.cache_timeout, "cache delete of '" + key + "'",
+      [&](DoneCallback d) { cache_.Delete(key, std::move(d)); },
+      [this, both](Status s) {
+        if (!s.ok()) ++stats_.cache_errors;
+        both(s);
+      });
+}
+
+void RecordStore::Evict(std::string_view name, DoneCallback done) {
+  MarkWritten(name);
+  std::string key(name);
+  WithDeadline<Status>(
+      loop_, options_.cache_timeout, "cache delete of '" + key + "'",
+      [&](DoneCallback d) { cache_.Delete(key, std::move(d)); }, std::move(done));
+}
+
+void RecordStore::Drain(std::chrono::milliseconds timeout, DoneCallback done) {
+  queue_.Drain(timeout, std::move(done));
+}
+
+RecordStoreStats RecordStore::stats() const {
+  RecordStoreStats s = stats_;
+  s.storage_writes = queue_.stats();
+  return s;
+}
+
+}  // namespace strata

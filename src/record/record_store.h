@@ -1,0 +1,94 @@
+#pragma once
+// RecordStore: the data path of one event loop, over a cache connector and a storage connector
+// (SEMANTICS.md Part A, items 1-4 and 7).
+//
+// Read:  waiting storage writes (newest first), then the cache, then storage unless the name is
+//        excluded; each backend step bounded by its own timeout (kDeadlineExceeded). A storage
+//        hit is loaded into the cache. Concurrent reads of one record share one lookup.
+// Write: the cache write is awaited (`cached`); the storage write is queued in the
+//        WriteBehindQueue (`durable` runs once storage holds it). Excluded names skip storage.
+// Because every record with a waiting storage write is answered from the queue, a cache may
+// evict or expire anything at any time without a read ever seeing stale data.
+//
+// Thread-safety: not thread-safe. One RecordStore per event loop; call it on that loop only.
+// Every callback runs on that loop, exactly once, never before the call that started it returns.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "record/write_behind_queue.h"
+#include "strata/cache_connector.h"
+#include "strata/callback.h"
+#include "strata/executor.h"
+#include "strata/storage_connector.h"
+
+namespace strata {
+
+struct RecordStoreOptions {
+  std::chrono::milliseconds cache_timeout{1000};    // record.cacheRetrievalTimeout
+  std::chrono::milliseconds storage_timeout{2000};  // record.storageRetrievalTimeout
+  std::vector<std::string> storage_exclusion_prefixes;
+  WriteBehindOptions write_behind;
+};
+
+struct RecordStoreStats {
+  uint64_t reads = 0;
+  uint64_t reads_coalesced = 0;  // reads that joined a lookup already under way
+  uint64_t cache_hits = 0;
+  uint64_t storage_hits = 0;
+  uint64_t misses = 0;
+  uint64_t cache_errors = 0;     // failed or timed out cache operations
+  uint64_t storage_read_errors = 0;
+  WriteBehindStats storage_writes;
+};
+
+class RecordStore {
+ public:
+  RecordStore(const RecordStoreOptions& options, CacheConnector& cache, StorageConnector& storage,
+              Executor& loop);
+  RecordStore(const RecordStore&) = delete;
+  RecordStore& operator=(const RecordStore&) = delete;
+
+  // nullopt = no such record. Errors: kDeadlineExceeded (cache or storage timeout; the message
+  // says which), or the backend's own error.
+  void Get(std::string_view name, Callback<std::optional<RecordValue>> cb);
+  // `cached` runs after the cache write; `durable` (may be null) after storage holds this value
+  // too (at once for excluded names). On failure both get the error. kResourceExhausted when the
+  // storage queue is full (nothing is written then).
+  void Set(std::string_view name, RecordValue value, DoneCallback cached, DoneCallback durable);
+  // Removes the record from cache and storage; `done` runs when both are done.
+  void Delete(std::string_view name, DoneCallback done);
+  // Drops the record from the cache only (NOTIFY: storage changed behind strata's back).
+  void Evict(std::string_view name, DoneCallback done);
+  // Waits for queued storage writes (graceful stop), at most `timeout`.
+  void Drain(std::chrono::milliseconds timeout, DoneCallback done);
+  bool ExcludedFromStorage(std::string_view name) const;
+  RecordStoreStats stats() const;
+
+ private:
+  struct PendingRead {
+    std::vector<Callback<std::optional<RecordValue>>> callbacks;
+    bool superseded = false;  // a write or delete happened meanwhile: do not promote to cache
+  };
+
+  void StartLookup(const std::string& name);
+  void ReadStorage(const std::string& name);
+  void FinishRead(const std::string& name, const Result<std::optional<RecordValue>>& result);
+  void Promote(const std::string& name, const RecordValue& value);
+  void MarkWritten(std::string_view name);
+
+  RecordStoreOptions options_;
+  CacheConnector& cache_;
+  StorageConnector& storage_;
+  Executor& loop_;
+  WriteBehindQueue queue_;
+  std::unordered_map<std::string, PendingRead> reads_;
+  RecordStoreStats stats_;
+};
+
+}  // namespace strata

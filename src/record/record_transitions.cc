@@ -1,0 +1,284 @@
+#include "record/record_transitions.h"
+
+#include <spdlog/spdlog.h>
+
+#include "record/json_patch.h"
+#include "record/record_messages.h"
+
+namespace strata {
+namespace msgs = record_messages;
+namespace {
+
+constexpr std::string_view kEmptyRecord = "{}";
+
+bool IsPatch(int32_t action) {
+  return action == record_action::kPatch || action == record_action::kCreateAndPatch;
+}
+
+// The new data of a record after `write` (UPDATE replaces, PATCH sets a path, ERASE removes it).
+Result<std::string> Apply(const Message& write, const std::string& current) {
+  if (write.action == record_action::kErase) {
+    return ApplyPatch(current, *write.path, std::nullopt);
+  }
+  if (IsPatch(write.action)) return ApplyPatch(current, *write.path, *write.data);
+  return *write.data;
+}
+
+// What other subscribers receive: UPDATE for whole writes, PATCH (without data for ERASE).
+Message BroadcastOf(const Message& write, Version version) {
+  const std::string& name = *write.name;
+  if (write.action == record_action::kErase) {
+    return msgs::Patch(name, version, *write.path, std::nullopt);
+  }
+  if (IsPatch(write.action)) return msgs::Patch(name, version, *write.path, write.data);
+  return msgs::Update(name, version, *write.data);
+}
+
+}  // namespace
+
+RecordTransitions::RecordTransitions(RecordStore& store, SubscriptionRegistry& subscriptions)
+    : store_(store), subscriptions_(subscriptions) {}
+
+void RecordTransitions::SubscribeAndRead(const std::shared_ptr<Client>& client, std::string name,
+                                         int32_t action) {
+  Message msg;
+  msg.action = action;
+  msg.name = name;
+  Push(std::move(name), Op{Kind::kSubscribeRead, client, std::move(msg)});
+}
+
+void RecordTransitions::Write(const std::shared_ptr<Client>& client, Message msg, bool upsert,
+                              bool hot_path) {
+  std::string name = *msg.name;
+  Push(std::move(name), Op{Kind::kWrite, client, std::move(msg), upsert, hot_path});
+}
+
+void RecordTransitions::Delete(const std::shared_ptr<Client>& client, Message msg) {
+  std::string name = *msg.name;
+  Push(std::move(name), Op{Kind::kDelete, client, std::move(msg)});
+}
+
+void RecordTransitions::Notify(std::string name, DoneCallback done) {
+  Op op{Kind::kNotify, nullptr, Message{}};
+  op.done = std::move(done);
+  Push(std::move(name), std::move(op));
+}
+
+void RecordTransitions::Push(std::string name, Op op) {
+  auto [it, inserted] = transitions_.try_emplace(std::move(name));
+  it->second.ops.push_back(std::move(op));
+  if (!it->second.busy) Run(it->first);
+}
+
+void RecordTransitions::Run(const std::string& name) {
+  auto it = transitions_.find(name);
+  if (it == transitions_.end()) return;
+  Transition& t = it->second;
+  while (!t.busy) {
+    if (t.ops.empty()) {
+      transitions_.erase(it);
+      return;
+    }
+    if (!t.loaded) return Load(name);
+    Op op = std::move(t.ops.front());
+    t.ops.pop_front();
+    t.busy = true;
+    bool finished = false;
+    switch (op.kind) {
+      case Kind::kSubscribeRead: finished = RunSubscribeRead(name, t, op); break;
+      case Kind::kWrite: finished = RunWrite(name, t, op); break;
+      case Kind::kDelete: finished = RunDelete(name, op); break;
+      case Kind::kNotify: finished = RunNotify(name, op); break;
+    }
+    if (finished) t.busy = false;
+  }
+}
+
+void RecordTransitions::Resume(const std::string& name) {
+  auto it = transitions_.find(name);
+  if (it == transitions_.end()) return;
+  it->second.busy = false;
+  Run(name);
+}
+
+void RecordTransitions::Load(const std::string& name) {
+  transitions_.at(name).busy = true;
+  store_.Get(name, [this, name](Result<std::optional<RecordValue>> r) {
+    Transition& t = transitions_.at(name);
+    t.busy = false;
+    if (!r.ok()) return FailQueued(name, r.status());
+    t.current = std::move(*r);
+    t.loaded = true;
+    Run(name);
+  });
+}
+
+// The record could not be loaded: every waiting operation gets the error it would report.
+void RecordTransitions::FailQueued(const std::string& name, const Status& status) {
+  spdlog::warn("record '{}': loading failed: {}", name, status.ToString());
+  std::deque<Op> ops = std::move(transitions_.at(name).ops);
+  transitions_.erase(name);
+  for (Op& op : ops) {
+    switch (op.kind) {
+      case Kind::kSubscribeRead:
+        op.client->Send(msgs::Error(msgs::ReadErrorAction(status), op.msg));
+        break;
+      case Kind::kWrite:
+        op.client->Send(msgs::Error(record_action::kRecordUpdateError, op.msg, false));
+        break;
+      case Kind::kDelete:
+        op.client->Send(msgs::Error(record_action::kRecordDeleteError, op.msg));
+        break;
+      case Kind::kNotify:
+        op.done(status);
+        break;
+    }
+  }
+}
+
+bool RecordTransitions::RunSubscribeRead(const std::string& name, Transition& t, Op& op) {
+  if (!subscriptions_.Subscribe(name, op.client)) {
+    Message dup = msgs::Named(record_action::kMultipleSubscriptions, name);
+    dup.original_action = op.msg.action;
+    op.client->Send(dup);
+  }
+  if (t.current) {
+    op.client->Send(msgs::ReadResponse(name, t.current->version, t.current->json));
+    return true;
+  }
+  if (op.msg.action == record_action::kSubscribeAndRead) {
+    op.client->Send(msgs::ReadResponse(name, -1, kEmptyRecord));
+    return true;
+  }
+  return RunCreate(name, op);
+}
+
+bool RecordTransitions::RunCreate(const std::string& name, Op& op) {
+  store_.Set(
+      name, RecordValue{0, std::string(kEmptyRecord)},
+      [this, name, client = op.client, msg = op.msg](Status s) {
+        Transition& t = transitions_.at(name);
+        if (s.ok()) {
+          t.current = RecordValue{0, std::string(kEmptyRecord)};
+          client->Send(msgs::ReadResponse(name, 0, kEmptyRecord));
+        } else {
+          spdlog::warn("record '{}': create failed: {}", name, s.ToString());
+          t.loaded = false;
+          subscriptions_.Unsubscribe(name, client->id());
+          client->Send(msgs::Error(record_action::kRecordCreateError, msg));
+        }
+        Resume(name);
+      },
+      nullptr);
+  return false;
+}
+
+bool RecordTransitions::RunWrite(const std::string& name, Transition& t, Op& op) {
+  const Message& w = op.msg;
+  if (!t.current && !op.upsert) {
+    op.client->Send(msgs::Error(record_action::kRecordUpdateError, w, false));
+    return true;
+  }
+  const RecordValue base = t.current.value_or(RecordValue{0, std::string(kEmptyRecord)});
+  const Version requested = w.version.value_or(-1);
+  Version next = base.version + 1;
+  if (op.hot_path) {
+    next = 0;  // deepstream's hot path stores every write as version 0, unversioned
+  } else if (requested > next) {
+    op.client->Send(msgs::VersionConflict(record_action::kInvalidVersion, w, base.version, {}));
+    return true;
+  } else if (requested != -1 && requested != next) {
+    op.client->Send(
+        msgs::VersionConflict(record_action::kVersionExists, w, base.version, base.json));
+    return true;
+  }
+  Result<std::string> data = Apply(w, base.json);
+  if (!data.ok()) {
+    op.client->Send(msgs::InvalidData(w));
+    return true;
+  }
+  const bool ack = w.is_write_ack.value_or(false);
+  DoneCallback durable;
+  if (ack) {
+    durable = [client = op.client, name, cid = w.correlation_id.value_or(""), msg = w](Status s) {
+      client->Send(s.ok() ? msgs::WriteAck(name, cid)
+                          : msgs::Error(record_action::kRecordUpdateError, msg, false));
+    };
+  }
+  RecordValue value{next, std::move(*data)};
+  store_.Set(
+      name, value,
+      [this, name, client = op.client, msg = w, value, ack](Status s) mutable {
+        Transition& t = transitions_.at(name);
+        if (!s.ok()) {
+          spdlog::warn("record '{}': write of version {} failed: {}", name, value.version,
+                       s.ToString());
+          t.loaded = false;  // the backend's state is unknown now: reload for the next write
+          if (!ack) client->Send(msgs::Error(record_action::kRecordUpdateError, msg, false));
+        } else {
+          subscriptions_.Send(name, Broadcast(BroadcastOf(msg, value.version)), client->id());
+          t.current = std::move(value);
+        }
+        Resume(name);
+      },
+      std::move(durable));
+  return false;
+}
+
+bool RecordTransitions::RunDelete(const std::string& name, Op& op) {
+  store_.Delete(name, [this, name, client = op.client, msg = op.msg](Status s) {
+    Transition& t = transitions_.at(name);
+    if (s.ok()) {
+      t.current.reset();
+      t.loaded = true;
+      client->Send(msgs::Named(record_action::kDeleteSuccess, name));
+      subscriptions_.Send(name, Broadcast(msgs::Named(record_action::kDeleted, name)),
+                          client->id());
+      subscriptions_.RemoveName(name);
+    } else {
+      spdlog::warn("record '{}': delete failed: {}", name, s.ToString());
+      t.loaded = false;
+      client->Send(msgs::Error(record_action::kRecordDeleteError, msg));
+    }
+    Resume(name);
+  });
+  return false;
+}
+
+bool RecordTransitions::RunNotify(const std::string& name, Op& op) {
+  store_.Evict(name, [this, name, done = op.done](Status s) {
+    if (!s.ok()) {
+      transitions_.at(name).loaded = false;
+      done(s);
+      return Resume(name);
+    }
+    store_.Get(name, [this, name, done](Result<std::optional<RecordValue>> r) {
+      AfterNotifyRead(name, r, done);
+    });
+  });
+  return false;
+}
+
+void RecordTransitions::AfterNotifyRead(const std::string& name,
+                                        const Result<std::optional<RecordValue>>& r,
+                                        const DoneCallback& done) {
+  Transition& t = transitions_.at(name);
+  if (!r.ok()) {
+    t.loaded = false;
+    done(r.status());
+    return Resume(name);
+  }
+  t.current = *r;
+  t.loaded = true;
+  if (t.current) {
+    subscriptions_.Send(name, Broadcast(msgs::Update(name, t.current->version, t.current->json)),
+                        0);
+  } else {
+    subscriptions_.Send(name, Broadcast(msgs::Named(record_action::kDeleted, name)), 0);
+    subscriptions_.RemoveName(name);
+  }
+  done(Status());
+  Resume(name);
+}
+
+}  // namespace strata
