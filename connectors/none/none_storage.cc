@@ -1,0 +1,21 @@
+#include "connectors/none/none_storage.h"
+
+namespace strata {
+
+void NoneStorage::Get(std::string_view name, Callback<std::optional<RecordValue>> cb) {
+  cb(std::optional<RecordValue>());
+}
+
+void NoneStorage::Set(std::string_view name, const RecordValue& value, DoneCallback cb) {
+  cb(Status());
+}
+
+void NoneStorage::Delete(std::string_view name, DoneCallback cb) { cb(Status()); }
+
+void NoneStorage::SetBulk(std::span<const NamedValue> batch, DoneCallback cb) { cb(Status()); }
+
+void NoneStorage::DeleteBulk(std::span<const std::string> names, DoneCallback cb) { cb(Status()); }
+
+std::unique_ptr<StorageConnector> NewNoneStorage() { return std::make_unique<NoneStorage>(); }
+
+}  // namespace strata
