@@ -42,10 +42,12 @@ async function authed (user = 'bad') {
 const isMsg = (topic, action) => (m) => m.topic === topic && m.action === action
 
 /** A binary frame holding a valid EVENT EMIT of exactly `size` bytes. */
-function emitFrameOfSize (size) {
-  let len = size - 20
+// A record CREATEANDUPDATE of `big` whose whole frame is exactly `size` bytes.
+function recordFrameOfSize (size) {
+  let len = size - 40
   for (let i = 0; i < 20; i++) {
-    const frame = builder.getMessage({ topic: TOPIC.EVENT, action: EA.EMIT, name: 'big', data: JSON.stringify('x'.repeat(len)) }, false)
+    const data = JSON.stringify({ x: 'x'.repeat(len) })
+    const frame = builder.getMessage({ topic: TOPIC.RECORD, action: RA.CREATEANDUPDATE, name: 'big', version: -1, data }, false)
     if (frame.length === size) return frame
     len += size - frame.length
   }
@@ -94,23 +96,28 @@ h.test('text frame on the binary endpoint: the server closes the connection', as
 h.test('frame over maxMessageSize (1 MiB + 1): closed with code 1009; a large frame under it is delivered', async () => {
   const listener = await authed('big-listener')
   let since = listener.mark()
-  listener.send({ topic: TOPIC.EVENT, action: EA.SUBSCRIBE, names: ['big'], correlationId: 'big1' })
-  await listener.waitFor((m) => m.topic === TOPIC.EVENT && m.isAck && m.correlationId === 'big1', { since, what: 'subscribe ack' })
+  listener.send({ topic: TOPIC.RECORD, action: RA.SUBSCRIBECREATEANDREAD, names: ['big'], correlationId: 'big1' })
+  await listener.waitFor(isMsg(TOPIC.RECORD, RA.READ_RESPONSE), { since, what: 'the read response' })
 
   const sender = await authed('big-sender')
   since = listener.mark()
-  sender.sendRaw(emitFrameOfSize(512 * 1024))
-  const ev = await listener.waitFor(isMsg(TOPIC.EVENT, EA.EMIT), { since, what: 'the 512 KiB event' })
-  assert.equal(ev.name, 'big')
-  assert.ok(ev.data.length > 500 * 1024)
-  assert.equal(ev.parsedData, 'x'.repeat(ev.data.length - 2))
+  sender.sendRaw(recordFrameOfSize(512 * 1024))
+  const update = await listener.waitFor(isMsg(TOPIC.RECORD, RA.UPDATE), { since, what: 'the 512 KiB update' })
+  assert.equal(update.name, 'big')
+  assert.ok(update.data.length > 500 * 1024)
+  const version = update.version
 
-  const big = emitFrameOfSize(1024 * 1024 + 1)
+  const big = recordFrameOfSize(1024 * 1024 + 1)
   assert.equal(big.length, 1048577)
   sender.sendRaw(big)
   assert.equal(await sender.waitClosed(), 1009)
   const got = await listener.settle(since)
-  assert.equal(got.filter(isMsg(TOPIC.EVENT, EA.EMIT)).length, 1, 'the oversized event is not delivered')
+  assert.equal(got.filter(isMsg(TOPIC.RECORD, RA.UPDATE)).length, 1, 'the oversized write is not applied')
+  const reader = await authed('big-reader')
+  const readSince = reader.mark()
+  reader.send({ topic: TOPIC.RECORD, action: RA.HEAD, name: 'big' })
+  const head = await reader.waitFor(isMsg(TOPIC.RECORD, RA.HEAD_RESPONSE), { since: readSince, what: 'head' })
+  assert.equal(head.version, version)
   await assertIntact()
 })
 

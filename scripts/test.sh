@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: the C++ unit tests (ctest), then the end-to-end tests that
+# drive the real strata binary with the official deepstream client from npm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== unit tests (ctest)"
+ctest --test-dir build --output-on-failure -j2
+
+echo "== end-to-end tests (node --test, @deepstream/client 7.0.5)"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq nodejs npm >/dev/null
+fi
+cd tests/e2e
+npm ci --no-audit --no-fund >/dev/null
+STRATA_BIN="$PWD/../../build/strata" npm test

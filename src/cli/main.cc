@@ -1,0 +1,120 @@
+// strata: the command line. `strata start` runs the server (flags as `deepstream start`),
+// `strata info` prints what this build contains. SIGINT/SIGTERM stop the server gracefully:
+// connections close, queued storage writes are drained, then the process exits 0 (1 if some
+// writes could not be stored).
+
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/config_loader.h"
+#include "server/connector_registry.h"
+#include "server/server.h"
+
+namespace strata {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+spdlog::level::level_enum SpdlogLevel(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return spdlog::level::debug;
+    case LogLevel::kInfo: return spdlog::level::info;
+    case LogLevel::kWarn: return spdlog::level::warn;
+    case LogLevel::kError: return spdlog::level::err;
+    case LogLevel::kOff: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+// Blocks the stop signals in this thread and every thread started after, so that only
+// sigwait() in main sees them.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int Start(const CliOverrides& cli) {
+  sigset_t signals = BlockStopSignals();
+  Result<ServerOptions> options = LoadConfig(cli);
+  if (!options.ok()) {
+    std::cerr << "strata: " << options.status().message() << "\n";
+    return 1;
+  }
+  spdlog::set_level(SpdlogLevel(options->log_level));
+  if (!options->config_file.empty()) spdlog::info("config: {}", options->config_file);
+  Server server(std::move(*options));
+  if (Status s = server.Start(); !s.ok()) {
+    spdlog::critical("strata failed to start: {}", s.ToString());
+    server.Stop().IgnoreError();
+    return 1;
+  }
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  Status stopped = server.Stop();
+  if (!stopped.ok()) {
+    spdlog::error("stopped with unwritten data: {}", stopped.ToString());
+    return 1;
+  }
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+void Info() {
+  ConnectorRegistry registry;
+  RegisterBuiltinConnectors(registry);
+  auto list = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "\"" : ", \"") + n + "\"";
+    return "[" + out + "]";
+  };
+  std::cout << "{\n  \"name\": \"strata\",\n  \"version\": \"" << kVersion << "\",\n"
+            << "  \"protocol\": \"deepstream v4+ binary (ws-binary)\",\n"
+            << "  \"compiler\": \"g++ " << __VERSION__ << "\",\n"
+            << "  \"caches\": " << list(registry.CacheNames()) << ",\n"
+            << "  \"storages\": " << list(registry.StorageNames()) << "\n}\n";
+}
+
+}  // namespace
+}  // namespace strata
+
+int main(int argc, char** argv) {
+  CLI::App app{"strata: a realtime data server, wire-compatible with deepstream"};
+  app.set_version_flag("--version", strata::kVersion);
+  app.require_subcommand(1);
+
+  strata::CliOverrides cli;
+  std::string config, host, log_level;
+  uint16_t port = 0;
+  CLI::App* start = app.add_subcommand("start", "start the server");
+  start->add_option("-c,--config", config, "config file (else ./conf/config.yml, "
+                                           "/etc/strata/config.yml, or defaults)");
+  start->add_option("--host", host, "address to listen on (default 127.0.0.1)");
+  start->add_option("--port", port, "port to listen on (default 6020)");
+  start->add_option("--log-level", log_level, "debug, info, warn, error or off");
+  start->add_flag("--disable-auth", cli.disable_auth, "accept every login (auth type none)");
+  start->add_flag("--disable-permissions", cli.disable_permissions, "allow every action");
+  CLI::App* info = app.add_subcommand("info", "print build information as JSON");
+
+  CLI11_PARSE(app, argc, argv);
+  if (start->parsed()) {
+    if (!config.empty()) cli.config_path = config;
+    if (!host.empty()) cli.host = host;
+    if (start->count("--port")) cli.port = port;
+    if (!log_level.empty()) cli.log_level = log_level;
+    return strata::Start(cli);
+  }
+  if (info->parsed()) strata::Info();
+  return 0;
+}

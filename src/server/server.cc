@@ -1,0 +1,324 @@
+#include "server/server.h"
+
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include "record/record_handler.h"
+#include "record/record_messages.h"
+#include "record/record_store.h"
+#include "server/connector_registry.h"
+#include "transport/event_loop.h"
+#include "transport/transport.h"
+
+namespace strata {
+namespace ra = record_action;
+
+struct Server::Shard {
+  std::unique_ptr<EventLoop> loop;
+  std::unique_ptr<RecordStore> store;
+  std::unique_ptr<RecordHandler> records;
+  // Sessions of the connections on this loop; touched only on this loop.
+  std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions;
+};
+
+struct Server::Impl {
+  ConnectorRegistry registry;
+  DataPathConnectors connectors;
+  std::vector<std::unique_ptr<Shard>> shards;
+  std::unique_ptr<Transport> transport;
+  SessionOptions session_options;
+  bool started = false;
+};
+
+namespace {
+
+// Runs an asynchronous operation and waits for its completion for at most `timeout`.
+Status AwaitDone(const std::function<void(DoneCallback)>& op, Millis timeout,
+                 const std::string& what) {
+  auto promise = std::make_shared<std::promise<Status>>();
+  std::future<Status> future = promise->get_future();
+  op([promise](Status s) { promise->set_value(s); });
+  if (future.wait_for(timeout) != std::future_status::ready) {
+    return Status::DeadlineExceeded(what + " did not finish within " +
+                                    std::to_string(timeout.count()) + " ms");
+  }
+  return future.get();
+}
+
+RecordStoreOptions StoreOptions(const RecordConfig& c) {
+  RecordStoreOptions o;
+  o.cache_timeout = c.cache_retrieval_timeout;
+  o.storage_timeout = c.storage_retrieval_timeout;
+  o.storage_exclusion_prefixes = c.storage_exclusion_prefixes;
+  o.write_behind.limit = c.storage_queue_limit;
+  o.write_behind.batch_size = c.storage_batch_size;
+  o.write_behind.retry_initial = c.storage_retry_interval;
+  o.write_behind.retry_max = c.storage_retry_max;
+  return o;
+}
+
+// The request echoed back with isAck (SUBSCRIBE*READ and NOTIFY acks carry the names).
+Message Echo(const Message& request) {
+  Message echo = request;
+  echo.is_ack = true;
+  return echo;
+}
+
+// {topic, action, correlationId, isAck}: the bulk subscription ack (names not echoed).
+Message Ack(const Message& request) {
+  Message ack;
+  ack.topic = request.topic;
+  ack.action = request.action;
+  ack.correlation_id = request.correlation_id;
+  ack.is_ack = true;
+  return ack;
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options) : options_(std::move(options)), impl_(new Impl) {
+  RegisterBuiltinConnectors(impl_->registry);
+}
+
+Server::~Server() {
+  if (impl_->started) Stop().IgnoreError();
+}
+
+Status Server::Start() {
+  STRATA_ASSIGN_OR_RETURN(impl_->connectors,
+                          CreateDataPathConnectors(impl_->registry, options_));
+  for (StorageConnector* c : {static_cast<StorageConnector*>(impl_->connectors.cache.get()),
+                              impl_->connectors.storage.get()}) {
+    c->SetEventListener([](ConnectorEvent, std::string_view name, const Status& detail) {
+      spdlog::warn("connector {}: {}", name, detail.ToString());
+    });
+    Status ready = AwaitDone([c](DoneCallback cb) { c->Start(std::move(cb)); },
+                             options_.dependency_initialization_timeout,
+                             std::string("connector '") + std::string(c->Name()) + "' start");
+    if (!ready.ok()) {
+      return Status(ready.code(), "connector '" + std::string(c->Name()) +
+                                      "' is not ready: " + std::string(ready.message()));
+    }
+    spdlog::info("connector {} ready", c->Name());
+  }
+
+  unsigned threads = options_.threads ? options_.threads : std::thread::hardware_concurrency();
+  threads = std::max(threads, 1u);
+  RecordHandlerOptions handler_options{options_.record.storage_hot_path_prefixes};
+  for (unsigned i = 0; i < threads; ++i) {
+    auto shard = std::make_unique<Shard>();
+    shard->loop = std::make_unique<EventLoop>();
+    shard->store = std::make_unique<RecordStore>(StoreOptions(options_.record),
+                                                 *impl_->connectors.cache,
+                                                 *impl_->connectors.storage, *shard->loop);
+    shard->records = std::make_unique<RecordHandler>(handler_options, *shard->store);
+    shard->loop->Start();
+    impl_->shards.push_back(std::move(shard));
+  }
+
+  TransportOptions transport;
+  transport.host = options_.http_server.host;
+  transport.port = options_.http_server.port;
+  transport.health_check_path = options_.http_server.health_check_path;
+  for (const EndpointConfig& e : options_.connection_endpoints) {
+    if (e.type != "ws-binary") continue;  // the config loader refuses the others for now
+    EndpointBinding b;
+    b.path = e.url_path;
+    b.handler = this;
+    b.binary = true;
+    b.max_message_size = e.max_message_size;
+    b.max_outgoing_queue_bytes = e.max_outgoing_queue_bytes;
+    b.idle_timeout = e.heartbeat_interval * 2;
+    transport.endpoints.push_back(b);
+    impl_->session_options.unauthenticated_client_timeout = e.unauthenticated_client_timeout;
+  }
+  std::vector<EventLoop*> loops;
+  for (auto& s : impl_->shards) loops.push_back(s->loop.get());
+  impl_->transport = std::make_unique<Transport>(transport, loops);
+  STRATA_RETURN_IF_ERROR(impl_->transport->Listen());
+  impl_->started = true;
+  for (const auto& b : transport.endpoints) {
+    spdlog::info("strata listening on ws://{}:{}{} ({} loops; cache {}, storage {})",
+                 transport.host, impl_->transport->port(), b.path, threads,
+                 impl_->connectors.cache->Name(), impl_->connectors.storage->Name());
+  }
+  return Status();
+}
+
+Status Server::Stop() {
+  if (!impl_->started) return Status();
+  impl_->started = false;
+  impl_->transport->Stop();
+  spdlog::info("connections closed; writing queued records to storage");
+  Status drained;
+  std::vector<std::future<Status>> waits;
+  for (auto& shard : impl_->shards) {
+    auto promise = std::make_shared<std::promise<Status>>();
+    waits.push_back(promise->get_future());
+    RecordStore* store = shard->store.get();
+    Millis timeout = options_.record.shutdown_drain_timeout;
+    shard->loop->Post([store, promise, timeout] {
+      store->Drain(timeout, [promise](Status s) { promise->set_value(s); });
+    });
+  }
+  for (auto& w : waits) {
+    Status s = w.get();
+    if (!s.ok() && drained.ok()) drained = s;
+  }
+  if (!drained.ok()) spdlog::error("storage drain incomplete: {}", drained.ToString());
+  for (auto& shard : impl_->shards) {
+    RecordStoreStats st = shard->store->stats();
+    spdlog::debug("shard stats: reads {} (cache hits {}, storage hits {}, misses {}), storage "
+                  "writes {} (coalesced {}, retries {}, failed {})",
+                  st.reads, st.cache_hits, st.storage_hits, st.misses, st.storage_writes.written,
+                  st.storage_writes.coalesced, st.storage_writes.retries,
+                  st.storage_writes.failed);
+  }
+  for (StorageConnector* c : {static_cast<StorageConnector*>(impl_->connectors.cache.get()),
+                              impl_->connectors.storage.get()}) {
+    Status closed = AwaitDone([c](DoneCallback cb) { c->Close(std::move(cb)); }, Millis(10000),
+                              std::string("closing connector '") + std::string(c->Name()) + "'");
+    if (!closed.ok()) spdlog::error("{}", closed.ToString());
+  }
+  for (auto& shard : impl_->shards) shard->loop->Stop();
+  impl_->transport.reset();
+  impl_->shards.clear();
+  return drained;
+}
+
+uint16_t Server::port() const { return impl_->transport ? impl_->transport->port() : 0; }
+
+Server::Shard& Server::ShardOfConnection(const Connection& conn) {
+  const Executor* loop = &const_cast<Connection&>(conn).executor();
+  for (auto& shard : impl_->shards) {
+    if (shard->loop.get() == loop) return *shard;
+  }
+  return *impl_->shards.front();  // unreachable: every connection lives on one of our loops
+}
+
+size_t Server::ShardOf(std::string_view name) const {
+  return std::hash<std::string_view>{}(name) % impl_->shards.size();
+}
+
+void Server::RunOnShard(size_t shard, std::function<void()> fn) {
+  EventLoop& loop = *impl_->shards[shard]->loop;
+  if (loop.RunningInThisThread()) return fn();
+  loop.Post(std::move(fn));
+}
+
+void Server::OnOpen(const std::shared_ptr<Connection>& conn) {
+  auto session = std::make_shared<Session>(conn, impl_->session_options, *this);
+  ShardOfConnection(*conn).sessions[conn->id()] = session;
+  session->Start();
+}
+
+void Server::OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload,
+                       bool binary) {
+  auto& sessions = ShardOfConnection(*conn).sessions;
+  auto it = sessions.find(conn->id());
+  if (it != sessions.end()) it->second->OnFrame(payload, binary);
+}
+
+void Server::OnClose(const std::shared_ptr<Connection>& conn) {
+  auto node = ShardOfConnection(*conn).sessions.extract(conn->id());
+  if (node.empty()) return;
+  node.mapped()->OnClosed();
+  const uint64_t id = conn->id();
+  for (size_t i = 0; i < impl_->shards.size(); ++i) {
+    RecordHandler* records = impl_->shards[i]->records.get();
+    RunOnShard(i, [records, id] { records->RemoveClient(id); });
+  }
+}
+
+void Server::Route(const std::shared_ptr<Session>& session, Message msg) {
+  if (msg.topic == Topic::kRecord) return RouteRecord(session, std::move(msg));
+}
+
+void Server::RouteRecord(const std::shared_ptr<Session>& session, Message msg) {
+  switch (msg.action) {
+    case ra::kSubscribeCreateAndRead:
+    case ra::kSubscribeAndRead: {
+      session->Send(Echo(msg));
+      return SplitByShard(session, std::move(msg));
+    }
+    case ra::kSubscribe:
+    case ra::kUnsubscribe:
+    case ra::kSubscribeAndHead:
+      session->Send(Ack(msg));
+      return SplitByShard(session, std::move(msg));
+    case ra::kNotify:
+      return Notify(session, std::move(msg));
+    default:
+      break;
+  }
+  if (!msg.name) {
+    // Every other record action is about one named record.
+    if (msg.action < ra::kCacheRetrievalTimeout) {
+      session->Send(record_messages::InvalidData(msg));
+    }
+    return;
+  }
+  size_t shard = ShardOf(*msg.name);
+  RecordHandler* records = impl_->shards[shard]->records.get();
+  RunOnShard(shard, [records, session, msg = std::move(msg)]() mutable {
+    records->Handle(session, std::move(msg));
+  });
+}
+
+void Server::SplitByShard(const std::shared_ptr<Session>& session, Message msg) {
+  std::vector<std::vector<std::string>> parts(impl_->shards.size());
+  for (std::string& name : msg.names) parts[ShardOf(name)].push_back(std::move(name));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty()) continue;
+    Message part;
+    part.topic = msg.topic;
+    part.action = msg.action;
+    part.correlation_id = msg.correlation_id;
+    part.names = std::move(parts[i]);
+    RecordHandler* records = impl_->shards[i]->records.get();
+    RunOnShard(i, [records, session, part = std::move(part)]() mutable {
+      records->Handle(session, std::move(part));
+    });
+  }
+}
+
+// NOTIFY: every owning shard re-reads its names; the ack goes out once all are done.
+void Server::Notify(const std::shared_ptr<Session>& session, Message msg) {
+  struct Join {
+    std::mutex mu;
+    size_t remaining = 0;
+    Status first_error;
+  };
+  std::vector<std::vector<std::string>> parts(impl_->shards.size());
+  for (const std::string& name : msg.names) parts[ShardOf(name)].push_back(name);
+  auto join = std::make_shared<Join>();
+  for (const auto& p : parts) join->remaining += p.empty() ? 0 : 1;
+  auto finish = [session, join, msg](Status s) {
+    std::unique_lock lock(join->mu);
+    if (!s.ok() && join->first_error.ok()) join->first_error = s;
+    if (--join->remaining > 0) return;
+    Status result = join->first_error;
+    lock.unlock();
+    if (result.ok()) return session->Send(Echo(msg));
+    Message error = Ack(msg);
+    error.action = ra::kRecordNotifyError;
+    error.is_ack.reset();
+    error.is_error = true;
+    error.data = std::string(result.message());
+    session->Send(error);
+  };
+  if (join->remaining == 0) return session->Send(Echo(msg));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty()) continue;
+    RecordHandler* records = impl_->shards[i]->records.get();
+    RunOnShard(i, [records, names = std::move(parts[i]), finish]() mutable {
+      records->Notify(std::move(names), finish);
+    });
+  }
+}
+
+}  // namespace strata

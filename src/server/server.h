@@ -1,0 +1,61 @@
+#pragma once
+// Server: wires strata together and runs it. One event loop per core; each loop owns the
+// connections accepted onto it and a shard of the record names (hash of the name), with that
+// shard's RecordStore and RecordHandler. A record message is handled on the loop that owns the
+// record (directly when that is the connection's own loop, else posted), so record state needs
+// no lock; replies go back through the thread-safe Connection::Send.
+//
+// Start order: connectors (each waited for up to dependencyInitializationTimeout), loops,
+// shards, then the listening socket. Stop is the reverse: stop accepting and close connections,
+// drain queued storage writes, close connectors, stop loops.
+//
+// Thread-safety: Start/Stop from one controlling thread; the handler methods run on loops.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/options.h"
+#include "server/session.h"
+#include "strata/connection.h"
+#include "strata/status.h"
+
+namespace strata {
+
+class Server final : public ConnectionHandler, public MessageRouter {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server() override;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Starts everything; a failure names what failed (connector, port, ...).
+  Status Start();
+  // Graceful stop. Not OK when queued storage writes could not all be written.
+  Status Stop();
+  uint16_t port() const;
+
+  void OnOpen(const std::shared_ptr<Connection>& conn) override;
+  void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload,
+                 bool binary) override;
+  void OnClose(const std::shared_ptr<Connection>& conn) override;
+  void Route(const std::shared_ptr<Session>& session, Message msg) override;
+
+ private:
+  struct Shard;
+  struct Impl;
+
+  Shard& ShardOfConnection(const Connection& conn);
+  size_t ShardOf(std::string_view name) const;
+  // Runs fn on the shard's loop: at once when already there, else posted (FIFO per sender).
+  void RunOnShard(size_t shard, std::function<void()> fn);
+  void RouteRecord(const std::shared_ptr<Session>& session, Message msg);
+  void SplitByShard(const std::shared_ptr<Session>& session, Message msg);
+  void Notify(const std::shared_ptr<Session>& session, Message msg);
+
+  ServerOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata

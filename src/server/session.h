@@ -1,0 +1,71 @@
+#pragma once
+// Session: one client connection on the ws-binary endpoint, through the handshake
+// (CHALLENGE -> ACCEPT, AUTH REQUEST -> AUTH_SUCCESSFUL) and then as a logged-in Client whose
+// messages go to the MessageRouter. Protocol violations are answered as deepstream 7.0.2 does
+// (PROTOCOL.md 2.5, 2.6, 2.13), except where it crashes: non-JSON auth data gets
+// AUTH INVALID_MESSAGE_DATA and the connection is closed.
+//
+// Thread-safety: OnFrame/OnClosed/Start run on the connection's loop. Send (the Client
+// interface) may be called from any loop. user_id() is fixed before the first routed message.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/options.h"
+#include "protocol/client.h"
+#include "strata/connection.h"
+#include "strata/message.h"
+#include "strata/status.h"
+
+namespace strata {
+
+class Session;
+
+class MessageRouter {
+ public:
+  virtual ~MessageRouter() = default;
+  // A logged-in client's message, on the connection's loop. CONNECTION and AUTH never get here.
+  virtual void Route(const std::shared_ptr<Session>& session, Message msg) = 0;
+};
+
+struct SessionOptions {
+  std::optional<Millis> unauthenticated_client_timeout = Millis{180000};
+};
+
+class Session final : public Client, public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<Connection> connection, const SessionOptions& options,
+          MessageRouter& router);
+
+  // Arms the unauthenticated-client timeout.
+  void Start();
+  void OnFrame(std::string_view payload, bool binary);
+  void OnClosed();
+
+  uint64_t id() const override { return connection_->id(); }
+  const std::string& user_id() const override { return user_id_; }
+  void Send(const Message& msg) override;
+  void Send(const Broadcast& msg) override;
+  bool authenticated() const { return state_ == State::kAuthenticated; }
+
+ private:
+  enum class State { kAwaitingChallenge, kAwaitingAuth, kAuthenticated, kClosed };
+
+  void BeforeChallenge(const Result<Message>& msg);
+  void BeforeAuth(const Result<Message>& msg);
+  void LoggedIn(Result<Message> msg);
+  void Authenticate(const Message& msg);
+  // Sends {topic, action} and optionally closes the connection.
+  void Reply(Topic topic, int32_t action, bool close = false);
+  void OnAuthTimeout();
+
+  std::shared_ptr<Connection> connection_;
+  SessionOptions options_;
+  MessageRouter& router_;
+  State state_ = State::kAwaitingChallenge;
+  std::string user_id_;
+};
+
+}  // namespace strata
