@@ -20,8 +20,8 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3, kOff = 100 }
 // with free-form options handed to the connector as JSON text.
 struct PluginConfig {
   std::string type;  // "default" or empty
-  std::string name;  // registered name, e.g. "memory", "sqlite", "none"
-  std::string path;  // shared library path (connectors issue)
+  std::string name{};  // registered name, e.g. "memory", "sqlite", "none"
+  std::string path{};  // shared library path (connectors issue)
   std::string options_json = "{}";  // the `options:` mapping converted to JSON
   std::string yaml_path;            // where it came from, e.g. "storage" or "plugins.cache"
 };
@@ -129,7 +129,7 @@ struct ServerOptions {
   RecordConfig record;
   ListenConfig listen;
   HttpServerConfig http_server;
-  // Default endpoints: ws-binary at /deepstream and http (stock conf/config.yml).
+  // Filled by the loader; without `connectionEndpoints` it is one ws-binary at /deepstream.
   std::vector<EndpointConfig> connection_endpoints;
   std::vector<AuthConfig> auth = {AuthConfig{}};
   PermissionConfig permission;
