@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Runs the write-fanout benchmark against strata (in-memory, then default sqlite storage) and the reference
+# deepstream 7.0.2 server (in-memory), one server at a time, and prints one comparison table.
+#
+#   bash bench/run.sh
+#
+# Env: BENCH_W (10 writers), BENCH_S (10 subscribers per record), BENCH_N (2000 updates per writer),
+#      BENCH_K (8 writes in flight per writer), BENCH_DURATION (20 s time cap per server), BENCH_DRAIN (15 s),
+#      BENCH_TARGETS (default "strata-memory strata-sqlite deepstream"),
+#      BENCH_ROUNDS (1): repeat the whole sequence of targets (1..20); the table then shows per-server medians
+#      (each ratio = median of the per-round ratios, every round compared with its own deepstream row),
+#      STRATA_BIN (default build/strata), DSPROTO_V7 / DSPROTO_ROOT (reference install, see tests/e2e/ref-paths.js),
+#      BENCH_KEEP=1 keeps the temp dir (configs, server logs, JSON results).
+# Exit code: 0 if every target passed validation, 1 otherwise.
+set -u -o pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+STRATA_BIN="${STRATA_BIN:-$ROOT/build/strata}"
+REF_SERVER="$ROOT/tests/e2e/ref-server.js"
+TARGETS="${BENCH_TARGETS:-strata-memory strata-sqlite deepstream}"
+ROUNDS="${BENCH_ROUNDS:-1}"
+case "$ROUNDS" in ''|*[!0-9]*) echo "BENCH_ROUNDS must be a positive integer" >&2; exit 2 ;; esac
+[ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "BENCH_ROUNDS must be 1..20" >&2; exit 2; }
+HEALTH_TIMEOUT_S=20
+STOP_GRACE_S=10
+# write-fanout's own hard bound: setup + time cap + drain + slack
+CLIENT_TIMEOUT_S=$(( ${BENCH_SETUP_TIMEOUT:-30} + ${BENCH_DURATION:-20} + ${BENCH_DRAIN:-15} + 30 ))
+CLIENT_TIMEOUT_S=${CLIENT_TIMEOUT_S%.*}
+
+if [ ! -d "$HERE/node_modules/ws" ] || [ ! -d "$HERE/node_modules/@deepstream/protobuf" ]; then
+  echo "installing bench dependencies (npm ci in $HERE)"
+  (cd "$HERE" && npm ci --no-audit --no-fund >/dev/null) || { echo "npm ci failed" >&2; exit 1; }
+fi
+
+WORK="$(mktemp -d /tmp/strata-bench.XXXXXX)"
+SERVER_PID=""
+
+stop_server () {
+  [ -n "$SERVER_PID" ] || return 0
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    for _ in $(seq 1 $(( STOP_GRACE_S * 10 ))); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "   server pid $SERVER_PID did not stop within ${STOP_GRACE_S}s of SIGTERM: SIGKILL" >&2
+      kill -KILL "$SERVER_PID" 2>/dev/null
+    fi
+  fi
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_EXIT=$?
+  SERVER_PID=""
+}
+
+cleanup () {
+  stop_server
+  if [ "${BENCH_KEEP:-}" = "1" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port () {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# start_server TARGET DIR PORT -> sets SERVER_PID, returns non-zero if it never became healthy
+start_server () {
+  local target="$1" dir="$2" port="$3"
+  case "$target" in
+    strata-memory)
+      printf 'storage:\n  name: none\n' > "$dir/config.yml"
+      (cd "$dir" && exec "$STRATA_BIN" start -c "$dir/config.yml" --host 127.0.0.1 --port "$port") > "$dir/server.log" 2>&1 &
+      ;;
+    strata-sqlite)
+      # no settings: strata's default storage (embedded sqlite at ./data/strata.db, cwd = the temp dir)
+      printf '# strata defaults: sqlite storage in ./data\n' > "$dir/config.yml"
+      (cd "$dir" && exec "$STRATA_BIN" start -c "$dir/config.yml" --host 127.0.0.1 --port "$port") > "$dir/server.log" 2>&1 &
+      ;;
+    deepstream)
+      # ref-server.js: @deepstream/server 7.0.2, open auth, no permissions, default in-memory cache, no storage
+      printf '# deepstream defaults (in-memory)\n' > "$dir/config.yml"
+      (cd "$dir" && exec node "$REF_SERVER" "$dir/config.yml" "$port") > "$dir/server.log" 2>&1 &
+      ;;
+    *) echo "unknown target $target" >&2; return 1 ;;
+  esac
+  SERVER_PID=$!
+  for _ in $(seq 1 $(( HEALTH_TIMEOUT_S * 10 ))); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then echo "   $target exited during start-up:" >&2; tail -20 "$dir/server.log" >&2; return 1; fi
+    if [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/health-check")" = "200" ]; then return 0; fi
+    sleep 0.1
+  done
+  echo "   $target did not answer /health-check within ${HEALTH_TIMEOUT_S}s" >&2
+  tail -20 "$dir/server.log" >&2
+  return 1
+}
+
+echo "write-fanout: W=${BENCH_W:-10} S=${BENCH_S:-10} N=${BENCH_N:-2000} K=${BENCH_K:-8} cap=${BENCH_DURATION:-20}s; targets: $TARGETS; rounds: $ROUNDS"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); strata: $STRATA_BIN; node $(node --version)"
+RESULTS=()
+STATUS=0
+for round in $(seq 1 "$ROUNDS"); do
+for target in $TARGETS; do
+  dir="$WORK/$target-r$round"
+  mkdir -p "$dir"
+  port="$(free_port)"
+  echo "-- $target (round $round/$ROUNDS) on 127.0.0.1:$port"
+  if [ "${target#strata}" != "$target" ] && [ ! -x "$STRATA_BIN" ]; then
+    echo "   strata binary not found at $STRATA_BIN" >&2; STATUS=1; continue
+  fi
+  if ! start_server "$target" "$dir" "$port"; then
+    stop_server; STATUS=1
+    printf '{"label":"%s","status":"FAILED","error":"server did not start","problems":[],"problemCount":0}\n' "$target" > "$dir/result.json"
+    RESULTS+=("$dir/result.json"); continue
+  fi
+  timeout -k 5 "$CLIENT_TIMEOUT_S" node "$HERE/write-fanout.js" --url "ws://127.0.0.1:$port/deepstream" \
+    --pid "$SERVER_PID" --label "$target" --out "$dir/result.json"
+  rc=$?
+  [ $rc -eq 0 ] || STATUS=1
+  [ -f "$dir/result.json" ] || printf '{"label":"%s","status":"FAILED","error":"load generator exit %s","problems":[],"problemCount":0}\n' "$target" "$rc" > "$dir/result.json"
+  stop_server
+  if [ "$SERVER_EXIT" != "0" ]; then echo "   $target exited with code $SERVER_EXIT after SIGTERM" >&2; fi
+  if [ "$target" = "strata-sqlite" ]; then
+    echo "   sqlite files: $(cd "$dir" && find . -name '*.db*' -printf '%p %s bytes  ' 2>/dev/null)"
+  fi
+  if [ $rc -ne 0 ]; then echo "   server log tail:"; tail -15 "$dir/server.log" | sed 's/^/   | /'; fi
+  RESULTS+=("$dir/result.json")
+  sleep 1
+done
+done
+
+echo
+node "$HERE/report.js" "${RESULTS[@]}"
+exit $STATUS
