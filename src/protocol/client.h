@@ -37,6 +37,8 @@ class Client {
   virtual ~Client() = default;
   virtual uint64_t id() const = 0;
   virtual const std::string& user_id() const = 0;
+  // False once the connection is gone; an operation that finishes later must not subscribe it.
+  virtual bool connected() const = 0;
   virtual void Send(const Message& msg) = 0;
   virtual void Send(const Broadcast& msg) = 0;
 };

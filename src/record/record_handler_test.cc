@@ -260,6 +260,19 @@ TEST_F(RecordHandlerTest, ClientRemovalDropsItsSubscriptions) {
   EXPECT_TRUE(bob_->With(ra::kUpdate).empty());
 }
 
+TEST_F(RecordHandlerTest, ClientThatLeftWhileTheRecordLoadedIsNotSubscribed) {
+  storage_.hold = true;  // the record's load waits on storage
+  GetRecord(alice_, "slow");
+  alice_->connected_flag = false;
+  handler_.RemoveClient(alice_->id());
+  storage_.Release();
+  loop_.RunUntilIdle();
+  storage_.hold = false;
+  loop_.RunUntilIdle();
+  EXPECT_FALSE(handler_.subscriptions().HasSubscribers("slow"));
+  EXPECT_TRUE(alice_->With(ra::kReadResponse).empty());
+}
+
 TEST_F(RecordHandlerTest, HotPathWritesAreUnversionedAndPatchesRejected) {
   options_.storage_hot_path_prefixes = {"hot/"};
   RecordHandler handler(options_, store_);

@@ -39,27 +39,39 @@ Message BroadcastOf(const Message& write, Version version) {
 RecordTransitions::RecordTransitions(RecordStore& store, SubscriptionRegistry& subscriptions)
     : store_(store), subscriptions_(subscriptions) {}
 
+RecordTransitions::Op RecordTransitions::MakeOp(Kind kind, std::shared_ptr<Client> client,
+                                              Message msg) {
+  Op op;
+  op.kind = kind;
+  op.client = std::move(client);
+  op.msg = std::move(msg);
+  return op;
+}
+
 void RecordTransitions::SubscribeAndRead(const std::shared_ptr<Client>& client, std::string name,
                                          int32_t action) {
   Message msg;
   msg.action = action;
   msg.name = name;
-  Push(std::move(name), Op{Kind::kSubscribeRead, client, std::move(msg)});
+  Push(std::move(name), MakeOp(Kind::kSubscribeRead, client, std::move(msg)));
 }
 
 void RecordTransitions::Write(const std::shared_ptr<Client>& client, Message msg, bool upsert,
                               bool hot_path) {
   std::string name = *msg.name;
-  Push(std::move(name), Op{Kind::kWrite, client, std::move(msg), upsert, hot_path});
+  Op op = MakeOp(Kind::kWrite, client, std::move(msg));
+  op.upsert = upsert;
+  op.hot_path = hot_path;
+  Push(std::move(name), std::move(op));
 }
 
 void RecordTransitions::Delete(const std::shared_ptr<Client>& client, Message msg) {
   std::string name = *msg.name;
-  Push(std::move(name), Op{Kind::kDelete, client, std::move(msg)});
+  Push(std::move(name), MakeOp(Kind::kDelete, client, std::move(msg)));
 }
 
 void RecordTransitions::Notify(std::string name, DoneCallback done) {
-  Op op{Kind::kNotify, nullptr, Message{}};
+  Op op = MakeOp(Kind::kNotify, nullptr, Message{});
   op.done = std::move(done);
   Push(std::move(name), std::move(op));
 }
@@ -137,6 +149,7 @@ void RecordTransitions::FailQueued(const std::string& name, const Status& status
 }
 
 bool RecordTransitions::RunSubscribeRead(const std::string& name, Transition& t, Op& op) {
+  if (!op.client->connected()) return true;  // left while the record was loading
   if (!subscriptions_.Subscribe(name, op.client)) {
     Message dup = msgs::Named(record_action::kMultipleSubscriptions, name);
     dup.original_action = op.msg.action;

@@ -45,7 +45,7 @@ class RecordTransitions {
  private:
   enum class Kind { kSubscribeRead, kWrite, kDelete, kNotify };
   struct Op {
-    Kind kind;
+    Kind kind = Kind::kWrite;
     std::shared_ptr<Client> client;  // null for notify
     Message msg;
     bool upsert = false;
@@ -59,6 +59,7 @@ class RecordTransitions {
     bool busy = false;  // an operation or the load is waiting for the backend
   };
 
+  static Op MakeOp(Kind kind, std::shared_ptr<Client> client, Message msg);
   void Push(std::string name, Op op);
   // Runs queued operations until one has to wait, or none are left.
   void Run(const std::string& name);

@@ -136,6 +136,7 @@ class FakeClient : public Client {
   FakeClient(uint64_t id, std::string user) : id_(id), user_(std::move(user)) {}
   uint64_t id() const override { return id_; }
   const std::string& user_id() const override { return user_; }
+  bool connected() const override { return connected_flag; }
   void Send(const Message& msg) override { sent.push_back(msg); }
   void Send(const Broadcast& msg) override { sent.push_back(msg.message()); }
 
@@ -148,6 +149,7 @@ class FakeClient : public Client {
   }
 
   std::vector<Message> sent;
+  bool connected_flag = true;
 
  private:
   uint64_t id_;

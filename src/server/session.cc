@@ -126,6 +126,9 @@ void Session::Send(const Message& msg) { connection_->Send(EncodeFrame(WireForma
 
 void Session::Send(const Broadcast& msg) { connection_->Send(msg.Frame(WireFormat::kBinary)); }
 
-void Session::OnClosed() { state_ = State::kClosed; }
+void Session::OnClosed() {
+  state_ = State::kClosed;
+  closed_.store(true, std::memory_order_release);
+}
 
 }  // namespace strata

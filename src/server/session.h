@@ -8,6 +8,7 @@
 // Thread-safety: OnFrame/OnClosed/Start run on the connection's loop. Send (the Client
 // interface) may be called from any loop. user_id() is fixed before the first routed message.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,7 @@ class Session final : public Client, public std::enable_shared_from_this<Session
 
   uint64_t id() const override { return connection_->id(); }
   const std::string& user_id() const override { return user_id_; }
+  bool connected() const override { return !closed_.load(std::memory_order_acquire); }
   void Send(const Message& msg) override;
   void Send(const Broadcast& msg) override;
   bool authenticated() const { return state_ == State::kAuthenticated; }
@@ -66,6 +68,7 @@ class Session final : public Client, public std::enable_shared_from_this<Session
   MessageRouter& router_;
   State state_ = State::kAwaitingChallenge;
   std::string user_id_;
+  std::atomic<bool> closed_{false};  // read by other loops through connected()
 };
 
 }  // namespace strata

@@ -24,7 +24,8 @@ class EventLoop final : public Executor {
 
   // Starts the loop's thread. It runs until Stop(), even with no work queued.
   void Start();
-  // Stops the loop and joins its thread; handlers not yet run are dropped. Idempotent.
+  // Stops the loop and joins its thread; handlers not yet run are dropped. Idempotent. Called on
+  // the loop's own thread it cannot join: the thread is detached and ends after the handler.
   void Stop();
 
   // The asio io_context (boost::asio::io_context*), for src/transport only.

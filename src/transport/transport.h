@@ -49,7 +49,10 @@ class Transport {
   Status Listen();
   // The bound port (useful with port 0).
   uint16_t port() const;
-  // Stops accepting and closes every connection (each gets OnClose). Blocks until done.
+  // Stops accepting and closes every connection (each gets OnClose): a close frame without a
+  // code, then the socket, without waiting for the client's reply. Blocks until done (each
+  // connection is bounded at about 1 s). Idempotent; the destructor calls it.
+  // REQUIRES: not called on one of the loops' threads; the loops are still running.
   void Stop();
 
  private:

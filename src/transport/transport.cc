@@ -1,0 +1,377 @@
+// The only file that includes Beast's HTTP and WebSocket code: the accept loop, HTTP requests
+// and the WebSocket handshake. After the handshake the socket leaves Beast for ws_connection.cc.
+
+#include "transport/transport.h"
+
+#include <atomic>
+#include <functional>
+#include <future>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+#include "transport/event_loop.h"
+#include "transport/session_registry.h"
+#include "transport/ws_connection.h"
+
+namespace strata {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+// Limits for requests read before any endpoint has been chosen. Node's defaults are similar;
+// nothing the server serves today needs a body (the HTTP API will bring its own limit).
+constexpr uint32_t kHeaderLimit = 16 * 1024;
+constexpr uint64_t kBodyLimit = 64 * 1024;
+// A client gets this long to send a whole request (slowloris guard) and to finish the upgrade.
+constexpr std::chrono::seconds kRequestTimeout{30};
+// Accept errors (EMFILE...) would spin; retry after this pause instead.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+// Transport::Stop waits at most this long for sessions (each bounds its own close at 1 s).
+constexpr std::chrono::milliseconds kStopWait{10000};
+
+asio::io_context& IoContext(EventLoop* loop) {
+  return *static_cast<asio::io_context*>(loop->native_handle());
+}
+
+// State the sessions share with the transport. Sessions hold it by shared_ptr, so a session that
+// finishes after the Transport object is gone still finds its options.
+struct TransportState {
+  TransportOptions options;
+  std::vector<std::shared_ptr<const EndpointBinding>> endpoints;
+  SessionRegistry registry;
+
+  std::shared_ptr<const EndpointBinding> FindEndpoint(std::string_view target) const {
+    for (const auto& endpoint : endpoints) {
+      if (endpoint->path == target) return endpoint;  // exact: no query, no trailing slash
+    }
+    return nullptr;
+  }
+};
+
+// "ip:port" of the peer, or the first x-forwarded-for entry (deepstream does the same).
+std::string RemoteAddress(const tcp::socket& socket, const http::request<http::string_body>& req) {
+  auto forwarded = req.find("X-Forwarded-For");
+  if (forwarded != req.end()) {
+    std::string_view value = forwarded->value();
+    value = value.substr(0, value.find(','));
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    if (!value.empty()) return std::string(value);
+  }
+  error_code ec;
+  tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  return peer.address().to_string() + ":" + std::to_string(peer.port());
+}
+
+// One accepted TCP connection until it is either done with HTTP or handed over as a WebSocket.
+// Runs on its loop only; StopFromTransport posts there.
+class HttpSession final : public SessionRegistry::Session,
+                          public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, EventLoop* loop, std::shared_ptr<TransportState> state)
+      : loop_(loop), state_(std::move(state)), stream_(std::move(socket)) {}
+  ~HttpSession() { state_->registry.Remove(this); }
+
+  void Start() {
+    if (!state_->registry.Add(this, weak_from_this())) return;  // stopping: socket just closes
+    ReadRequest();
+  }
+
+  void StopFromTransport() override {
+    asio::post(IoContext(loop_), [self = shared_from_this()] { self->CloseSocket(); });
+  }
+
+ private:
+  void ReadRequest();
+  void OnRequest(const error_code& ec);
+  void Respond(http::status status, std::string_view content_type, std::string body);
+  void Upgrade();
+  void OnHandshake(const error_code& ec, std::shared_ptr<const EndpointBinding> endpoint);
+  void CloseSocket();
+
+  EventLoop* const loop_;
+  const std::shared_ptr<TransportState> state_;
+  beast::tcp_stream stream_;  // moved into ws_ on upgrade
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::request<http::string_body> request_;
+  std::optional<websocket::stream<beast::tcp_stream>> ws_;
+};
+
+void HttpSession::ReadRequest() {
+  parser_.emplace();
+  parser_->header_limit(kHeaderLimit);
+  parser_->body_limit(kBodyLimit);
+  stream_.expires_after(kRequestTimeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](const error_code& ec, size_t) {
+                     self->OnRequest(ec);
+                   });
+}
+
+void HttpSession::OnRequest(const error_code& ec) {
+  if (ec) {
+    // end_of_stream is a keep-alive client leaving; anything else is logged for diagnosis.
+    if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted) {
+      spdlog::debug("http: bad or incomplete request: {}", ec.message());
+    }
+    CloseSocket();
+    return;
+  }
+  request_ = parser_->release();
+  if (websocket::is_upgrade(request_)) {
+    Upgrade();
+    return;
+  }
+  const bool is_get = request_.method() == http::verb::get;
+  if (is_get && request_.target() == state_->options.health_check_path) {
+    Respond(http::status::ok, "application/json", "");
+    return;
+  }
+  // Seam for the HTTP API (POST /api, POST /api/auth, GET /api): an HttpHandler registered in
+  // TransportOptions will be asked here before falling back to 404.
+  Respond(http::status::not_found, "text/plain", "Not found");
+}
+
+void HttpSession::Respond(http::status status, std::string_view content_type, std::string body) {
+  auto response = std::make_shared<http::response<http::string_body>>(status, request_.version());
+  response->set(http::field::content_type, content_type);
+  response->keep_alive(request_.keep_alive());
+  response->body() = std::move(body);
+  response->prepare_payload();
+  http::async_write(stream_, *response,
+                    [self = shared_from_this(), response](const error_code& ec, size_t) {
+                      if (ec || !response->keep_alive()) {
+                        self->CloseSocket();
+                      } else {
+                        self->ReadRequest();
+                      }
+                    });
+}
+
+void HttpSession::Upgrade() {
+  auto endpoint = state_->FindEndpoint(request_.target());
+  if (!endpoint) {
+    // deepstream destroys the socket without an HTTP response; so do we.
+    spdlog::debug("http: refused WebSocket upgrade to {}", std::string_view(request_.target()));
+    CloseSocket();
+    return;
+  }
+  stream_.expires_never();  // the websocket stream's own handshake timeout takes over
+  ws_.emplace(std::move(stream_));
+  websocket::permessage_deflate no_compression;  // deepstream does not compress either
+  no_compression.server_enable = false;
+  ws_->set_option(no_compression);
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = kRequestTimeout;
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
+  ws_->set_option(timeouts);
+  ws_->async_accept(request_, [self = shared_from_this(), endpoint](const error_code& ec) {
+    self->OnHandshake(ec, endpoint);
+  });
+}
+
+// The 101 response is out: take the socket away from Beast and let ws_connection frame it.
+void HttpSession::OnHandshake(const error_code& ec,
+                              std::shared_ptr<const EndpointBinding> endpoint) {
+  if (ec) {
+    spdlog::debug("http: WebSocket handshake failed: {}", ec.message());
+    CloseSocket();
+    return;
+  }
+  tcp::socket& socket = beast::get_lowest_layer(*ws_).socket();
+  WsConnectionSetup setup;
+  setup.loop = loop_;
+  setup.endpoint = std::move(endpoint);
+  setup.remote_address = RemoteAddress(socket, request_);
+  setup.initial_bytes = beast::buffers_to_string(buffer_.data());
+  setup.registry = std::shared_ptr<SessionRegistry>(state_, &state_->registry);
+  error_code local_ec;
+  setup.ipv6 = socket.local_endpoint(local_ec).address().is_v6();
+  setup.native_socket = socket.release(local_ec);
+  if (local_ec) {
+    spdlog::warn("http: cannot take over the upgraded socket: {}", local_ec.message());
+    CloseSocket();
+    return;
+  }
+  StartWsConnection(std::move(setup));
+}
+
+void HttpSession::CloseSocket() {
+  error_code ignored;
+  if (ws_) {
+    beast::get_lowest_layer(*ws_).socket().close(ignored);
+  } else {
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+}
+
+// Owns the acceptor. Accept handlers hold it by shared_ptr, so Transport may go away first.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(std::vector<EventLoop*> loops, std::shared_ptr<TransportState> state)
+      : loops_(std::move(loops)),
+        state_(std::move(state)),
+        acceptor_(IoContext(loops_[0])),
+        retry_timer_(IoContext(loops_[0])) {}
+
+  Status Open(const std::string& host, uint16_t port);
+  uint16_t port() const { return port_; }
+  // Both run on loops[0]. Close calls on_closed once no accept is pending any more: a pending
+  // accept holds a socket of another loop, so it must be gone before the loops are destroyed.
+  void Accept();
+  void Close(std::function<void()> on_closed);
+
+ private:
+  void OnAccept(const error_code& ec, tcp::socket socket, EventLoop* loop);
+
+  const std::vector<EventLoop*> loops_;
+  const std::shared_ptr<TransportState> state_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;
+  uint16_t port_ = 0;
+  size_t next_loop_ = 0;
+  bool accept_pending_ = false;
+  bool closed_ = false;
+  std::function<void()> on_closed_;
+};
+
+Result<tcp::endpoint> ResolveListenEndpoint(const std::string& host, uint16_t port) {
+  error_code ec;
+  asio::ip::address address = asio::ip::make_address(host, ec);
+  if (!ec) return tcp::endpoint(address, port);
+  asio::io_context io_context;
+  tcp::resolver resolver(io_context);
+  auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(port) +
+                               ": cannot resolve host: " + (ec ? ec.message() : "no address"));
+  }
+  return results.begin()->endpoint();
+}
+
+Status Listener::Open(const std::string& host, uint16_t port) {
+  STRATA_ASSIGN_OR_RETURN(tcp::endpoint endpoint, ResolveListenEndpoint(host, port));
+  error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) port_ = acceptor_.local_endpoint(ec).port();
+  if (ec) {
+    error_code ignored;
+    acceptor_.close(ignored);
+    return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                               ec.message());
+  }
+  return Status::Ok();
+}
+
+void Listener::Accept() {
+  if (closed_) return;
+  EventLoop* loop = loops_[next_loop_++ % loops_.size()];
+  accept_pending_ = true;
+  acceptor_.async_accept(IoContext(loop),
+                         [self = shared_from_this(), loop](const error_code& ec, tcp::socket s) {
+                           self->OnAccept(ec, std::move(s), loop);
+                         });
+}
+
+void Listener::OnAccept(const error_code& ec, tcp::socket socket, EventLoop* loop) {
+  accept_pending_ = false;
+  if (closed_) {
+    std::exchange(on_closed_, nullptr)();
+    return;
+  }
+  if (ec) {
+    spdlog::warn("transport: accept failed: {}", ec.message());
+    retry_timer_.expires_after(kAcceptRetryDelay);
+    retry_timer_.async_wait([self = shared_from_this()](const error_code& wait_ec) {
+      if (!wait_ec) self->Accept();
+    });
+    return;
+  }
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  // The socket already belongs to `loop`; its session must run there too.
+  asio::post(IoContext(loop), [loop, state = state_, socket = std::move(socket)]() mutable {
+    std::make_shared<HttpSession>(std::move(socket), loop, state)->Start();
+  });
+  Accept();
+}
+
+void Listener::Close(std::function<void()> on_closed) {
+  closed_ = true;
+  on_closed_ = std::move(on_closed);
+  error_code ignored;
+  acceptor_.close(ignored);
+  retry_timer_.cancel();
+  if (!accept_pending_) std::exchange(on_closed_, nullptr)();
+}
+
+}  // namespace
+
+struct Transport::Impl {
+  std::vector<EventLoop*> loops;
+  std::shared_ptr<TransportState> state;
+  std::shared_ptr<Listener> listener;
+  bool stopped = false;
+};
+
+Transport::Transport(TransportOptions options, std::vector<EventLoop*> loops)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->loops = std::move(loops);
+  impl_->state = std::make_shared<TransportState>();
+  for (const EndpointBinding& endpoint : options.endpoints) {
+    impl_->state->endpoints.push_back(std::make_shared<const EndpointBinding>(endpoint));
+  }
+  impl_->state->options = std::move(options);
+}
+
+Transport::~Transport() { Stop(); }
+
+Status Transport::Listen() {
+  if (impl_->listener || impl_->stopped) {
+    return Status::FailedPrecondition("transport: Listen called twice or after Stop");
+  }
+  const TransportOptions& options = impl_->state->options;
+  auto listener = std::make_shared<Listener>(impl_->loops, impl_->state);
+  STRATA_RETURN_IF_ERROR(listener->Open(options.host, options.port));
+  impl_->listener = listener;
+  asio::post(IoContext(impl_->loops[0]), [listener] { listener->Accept(); });
+  spdlog::info("transport: listening on {}:{}", options.host, listener->port());
+  return Status::Ok();
+}
+
+uint16_t Transport::port() const { return impl_->listener ? impl_->listener->port() : 0; }
+
+void Transport::Stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  if (impl_->listener) {
+    // The acceptor belongs to loops[0]; close it there and wait, so no new session slips in.
+    std::promise<void> closed;
+    asio::post(IoContext(impl_->loops[0]), [listener = impl_->listener, &closed] {
+      listener->Close([&closed] { closed.set_value(); });
+    });
+    closed.get_future().wait();
+  }
+  impl_->state->registry.StopAll(kStopWait);
+}
+
+}  // namespace strata

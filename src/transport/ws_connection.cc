@@ -1,0 +1,511 @@
+#include "transport/ws_connection.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "transport/ws_frame.h"
+
+namespace strata {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kReadBufferSize = 64 * 1024;
+// Reads per readiness wakeup: a busy client must not starve the others on its loop.
+constexpr int kMaxReadsPerWakeup = 4;
+// Outgoing payloads up to this size are copied into the batch buffer; bigger ones are sent from
+// the shared frame itself.
+constexpr size_t kCopyLimit = 4 * 1024;
+// The batch buffer is released after a write when it grew beyond this.
+constexpr size_t kStagingKeep = 256 * 1024;
+// Close(): time allowed to flush the queue and the close frame before the socket is dropped.
+constexpr std::chrono::seconds kCloseFlushTimeout{5};
+// After our close frame went out: how long to wait for the client's close frame (or EOF).
+constexpr std::chrono::seconds kCloseGrace{1};
+// Transport::Stop: the whole close, flush included, must not take longer than this.
+constexpr std::chrono::seconds kStopTimeout{1};
+
+std::atomic<uint64_t> next_connection_id{1};
+
+// Threading: Send/Close/StopFromTransport may run on any thread and touch only the queue under
+// mutex_ (one lock per connection, never global), then post to the loop. Everything else runs on
+// the loop. Lifetime: every pending async operation holds a shared_ptr to the connection; Finish
+// (the single exit) closes the socket so that they all complete and let go.
+//
+// Output: the first Send into an idle queue posts one Flush; Flush writes the whole queue at once;
+// while that write is in flight Sends only queue, and its completion flushes whatever gathered.
+class WsConnection final : public Connection,
+                           public SessionRegistry::Session,
+                           public std::enable_shared_from_this<WsConnection> {
+ public:
+  WsConnection(WsConnectionSetup setup, tcp::socket socket);
+  ~WsConnection() override { registry_->Remove(this); }
+
+  // Runs on the loop right after construction.
+  void Start(std::string initial_bytes);
+
+  uint64_t id() const override { return id_; }
+  SendStatus Send(SharedFrame frame) override;
+  void Close(std::optional<uint16_t> code) override;
+  Executor& executor() override { return *loop_; }
+  const std::string& remote_address() const override { return remote_address_; }
+
+  void StopFromTransport() override;
+
+ private:
+  // One queued frame. Data frames get their header at flush time; control frames (pong, close)
+  // are queued fully encoded.
+  struct OutFrame {
+    SharedFrame bytes;
+    bool control = false;
+    bool close = false;
+  };
+  // A piece of the gather write: a range of staging_, or a payload sent without copying.
+  struct Segment {
+    const char* external;  // null: the range [offset, offset + size) of staging_
+    size_t offset;
+    size_t size;
+  };
+
+  // Any thread.
+  bool QueueCloseFrame(std::optional<uint16_t> code);
+  void QueueControlFrame(std::string frame);
+  void PostFlush();
+
+  // Loop thread only.
+  ConnectionHandler& handler() { return *endpoint_->handler; }
+  void BeginClose(std::optional<uint16_t> code, std::chrono::seconds flush_timeout);
+  void WaitReadable();
+  void OnReadable(const error_code& wait_ec);
+  void HandleInput(std::string_view input);
+  void HandleEvent(const WsEvent& event);
+  void HandlePeerClose(const WsEvent& event);
+  void HandleParseError();
+  void Flush();
+  void Stage(const char* data, size_t size);
+  void OnWritten(const error_code& ec);
+  void OnCloseFrameWritten();
+  void ArmIdleTimer();
+  void OnIdleCheck();
+  void ArmCloseTimer(Clock::duration delay);
+  void Finish(std::string_view reason);
+  template <typename Fn>
+  void CallHandler(std::string_view what, Fn&& fn);
+
+  const uint64_t id_;
+  EventLoop* const loop_;
+  const std::shared_ptr<const EndpointBinding> endpoint_;
+  const std::string remote_address_;
+  const std::shared_ptr<SessionRegistry> registry_;
+
+  // Shared with Send/Close callers on other threads.
+  std::mutex mutex_;
+  std::vector<OutFrame> pending_;  // guarded by mutex_
+  size_t queued_bytes_ = 0;        // guarded by mutex_; data payload bytes pending or in flight
+  bool flush_scheduled_ = false;   // guarded by mutex_; a flush is posted or a write in flight
+  // Written under mutex_, read anywhere: no more data frames are accepted.
+  std::atomic<bool> close_queued_{false};
+
+  // Loop thread only.
+  tcp::socket socket_;
+  asio::steady_timer idle_timer_;
+  asio::steady_timer close_timer_;
+  WsFrameParser parser_;
+  std::vector<OutFrame> writing_;  // frames of the write in flight, kept alive until it ends
+  std::string staging_;             // frame headers and small payloads of the write in flight
+  std::vector<Segment> segments_;
+  std::vector<asio::const_buffer> buffers_;
+  size_t writing_bytes_ = 0;
+  bool writing_close_ = false;
+  Clock::time_point last_receive_;
+  bool opened_ = false;
+  bool finished_ = false;
+  bool closing_ = false;       // the loop knows a close frame is queued
+  bool close_written_ = false;
+  bool peer_closed_ = false;   // the client's close frame arrived
+  bool input_stopped_ = false; // ignore further input (after a protocol error or a close)
+  bool stopping_ = false;      // Transport::Stop: do not wait for the client's close
+};
+
+WsConnection::WsConnection(WsConnectionSetup setup, tcp::socket socket)
+    : id_(next_connection_id.fetch_add(1)),
+      loop_(setup.loop),
+      endpoint_(std::move(setup.endpoint)),
+      remote_address_(std::move(setup.remote_address)),
+      registry_(std::move(setup.registry)),
+      socket_(std::move(socket)),
+      idle_timer_(socket_.get_executor()),
+      close_timer_(socket_.get_executor()),
+      parser_(endpoint_->max_message_size) {}
+
+void WsConnection::Start(std::string initial_bytes) {
+  if (!registry_->Add(this, weak_from_this())) {
+    error_code ec;
+    socket_.close(ec);  // the transport is stopping: never opened, so no OnClose either
+    finished_ = true;
+    return;
+  }
+  opened_ = true;
+  last_receive_ = Clock::now();
+  spdlog::debug("connection {} open from {} on {}", id_, remote_address_, endpoint_->path);
+  CallHandler("OnOpen", [&] { handler().OnOpen(shared_from_this()); });
+  if (finished_) return;
+  HandleInput(initial_bytes);
+  if (finished_) return;
+  ArmIdleTimer();
+  WaitReadable();
+}
+
+SendStatus WsConnection::Send(SharedFrame frame) {
+  if (!frame) return SendStatus::kDropped;
+  const size_t cap = endpoint_->max_outgoing_queue_bytes;
+  bool post_flush = false;
+  SendStatus status = SendStatus::kSuccess;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (close_queued_.load(std::memory_order_relaxed)) return SendStatus::kDropped;
+    if (queued_bytes_ + frame->size() > cap) {
+      close_queued_.store(true, std::memory_order_relaxed);
+      status = SendStatus::kDropped;
+    } else {
+      queued_bytes_ += frame->size();
+      pending_.push_back(OutFrame{std::move(frame)});
+      post_flush = !std::exchange(flush_scheduled_, true);
+      if (queued_bytes_ > cap / 2) status = SendStatus::kBackpressure;
+    }
+  }
+  if (status == SendStatus::kDropped) {
+    spdlog::warn("connection {} ({}): more than {} bytes of output queued, closing (slow consumer)",
+                 id_, remote_address_, cap);
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this()] { self->Finish("slow consumer"); });
+  } else if (post_flush) {
+    PostFlush();
+  }
+  return status;
+}
+
+void WsConnection::Close(std::optional<uint16_t> code) {
+  if (!QueueCloseFrame(code)) return;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->closing_ = true;
+    if (self->close_written_) return;  // already in the grace period
+    self->ArmCloseTimer(self->stopping_ ? kStopTimeout : kCloseFlushTimeout);
+  });
+}
+
+void WsConnection::StopFromTransport() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->finished_) return;
+    self->stopping_ = true;
+    if (self->close_written_) {
+      self->Finish("server stopping");
+    } else {
+      self->BeginClose(std::nullopt, kStopTimeout);
+    }
+  });
+}
+
+// Appends the close frame after everything queued and refuses later Sends. Returns false when a
+// close frame was already queued.
+bool WsConnection::QueueCloseFrame(std::optional<uint16_t> code) {
+  bool post_flush = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (close_queued_.load(std::memory_order_relaxed)) return false;
+    close_queued_.store(true, std::memory_order_relaxed);
+    auto frame = std::make_shared<const std::string>(EncodeWsCloseFrame(code));
+    pending_.push_back(OutFrame{std::move(frame), true, true});
+    post_flush = !std::exchange(flush_scheduled_, true);
+  }
+  if (post_flush) PostFlush();
+  return true;
+}
+
+void WsConnection::QueueControlFrame(std::string frame) {
+  bool post_flush = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (close_queued_.load(std::memory_order_relaxed)) return;  // nothing may follow a close
+    pending_.push_back(OutFrame{std::make_shared<const std::string>(std::move(frame)), true});
+    post_flush = !std::exchange(flush_scheduled_, true);
+  }
+  if (post_flush) PostFlush();
+}
+
+void WsConnection::PostFlush() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Flush(); });
+}
+
+// Loop-side close: queue the close frame and bound how long the close may take.
+void WsConnection::BeginClose(std::optional<uint16_t> code, std::chrono::seconds flush_timeout) {
+  closing_ = true;
+  QueueCloseFrame(code);
+  ArmCloseTimer(flush_timeout);
+}
+
+// Reads wait for readability and then read into the loop thread's shared buffer, so an idle
+// connection holds no read buffer (uWebSockets does the same). Safe because the loop has one
+// thread and HandleInput copies what it keeps before returning.
+void WsConnection::WaitReadable() {
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) {
+    self->OnReadable(ec);
+  });
+}
+
+void WsConnection::OnReadable(const error_code& wait_ec) {
+  if (finished_) return;
+  if (wait_ec) {
+    Finish(wait_ec.message());
+    return;
+  }
+  thread_local std::vector<char> buffer(kReadBufferSize);
+  for (int i = 0; i < kMaxReadsPerWakeup; ++i) {
+    error_code ec;
+    size_t bytes = socket_.read_some(asio::buffer(buffer), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) {
+      Finish(ec == asio::error::eof ? "closed by peer" : ec.message());
+      return;
+    }
+    last_receive_ = Clock::now();
+    HandleInput(std::string_view(buffer.data(), bytes));
+    if (finished_) return;
+    if (bytes < buffer.size()) break;  // drained: save the would_block syscall
+  }
+  WaitReadable();
+}
+
+void WsConnection::HandleInput(std::string_view input) {
+  while (!input.empty() && !input_stopped_ && !finished_) {
+    size_t consumed = 0;
+    WsEvent event;
+    WsParseResult result = parser_.Parse(input, &consumed, &event);
+    input.remove_prefix(consumed);
+    if (result == WsParseResult::kEvent) {
+      HandleEvent(event);
+    } else if (result == WsParseResult::kError) {
+      HandleParseError();
+    }
+  }
+}
+
+void WsConnection::HandleEvent(const WsEvent& event) {
+  switch (event.kind) {
+    case WsEvent::Kind::kMessage:
+      // Once a close is queued the server has nothing more to say; input is ignored (RFC 6455).
+      if (close_queued_.load(std::memory_order_relaxed)) return;
+      CallHandler("OnMessage", [&] {
+        handler().OnMessage(shared_from_this(), event.payload, event.binary);
+      });
+      return;
+    case WsEvent::Kind::kPing:
+      QueueControlFrame(EncodeWsFrame(WsOpcode::kPong, event.payload));
+      return;
+    case WsEvent::Kind::kPong:
+      return;
+    case WsEvent::Kind::kClose:
+      HandlePeerClose(event);
+      return;
+  }
+}
+
+void WsConnection::HandlePeerClose(const WsEvent& event) {
+  peer_closed_ = true;
+  input_stopped_ = true;
+  if (close_written_) {
+    Finish("close handshake complete");
+  } else if (!closing_) {
+    BeginClose(event.close_code, kCloseFlushTimeout);  // echo the client's code (RFC 6455 5.5.1)
+  }
+}
+
+void WsConnection::HandleParseError() {
+  uint16_t code = parser_.error_close_code();
+  spdlog::info("connection {} ({}): {}, closing with {}", id_, remote_address_,
+               parser_.error_reason(), code);
+  // After a 1009 the parser skips the message and still finds the client's close frame; after a
+  // 1002 the byte stream is unreliable.
+  if (code != kWsCloseTooBig) input_stopped_ = true;
+  if (!closing_) BeginClose(code, kCloseFlushTimeout);
+}
+
+// Writes everything queued with one write. Small frames are copied into one staging buffer:
+// asio hands at most 16 iovecs to one sendmsg, so one iovec per small message would cap a batch
+// at 8 messages per syscall. Big payloads are not copied; they go out as their own iovec.
+void WsConnection::Flush() {
+  if (finished_) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    writing_.swap(pending_);
+    if (writing_.empty()) {
+      flush_scheduled_ = false;
+      return;
+    }
+  }
+  const auto opcode = endpoint_->binary ? WsOpcode::kBinary : WsOpcode::kText;
+  staging_.clear();
+  segments_.clear();
+  writing_bytes_ = 0;
+  writing_close_ = false;
+  for (const OutFrame& frame : writing_) {
+    const std::string& bytes = *frame.bytes;
+    if (!frame.control) {
+      uint8_t header[kWsMaxServerHeaderSize];
+      size_t size = EncodeWsFrameHeader(opcode, bytes.size(), header);
+      Stage(reinterpret_cast<const char*>(header), size);
+      writing_bytes_ += bytes.size();
+    }
+    writing_close_ |= frame.close;
+    if (bytes.size() <= kCopyLimit) {
+      Stage(bytes.data(), bytes.size());
+    } else {
+      segments_.push_back(Segment{bytes.data(), 0, bytes.size()});
+    }
+  }
+  buffers_.clear();
+  for (const Segment& segment : segments_) {
+    const char* data = segment.external ? segment.external : staging_.data() + segment.offset;
+    buffers_.emplace_back(data, segment.size);
+  }
+  asio::async_write(socket_, buffers_,
+                    [self = shared_from_this()](const error_code& ec, size_t) {
+                      self->OnWritten(ec);
+                    });
+}
+
+// Appends to the staging buffer, extending the last segment when it is the staging one.
+// Segments hold offsets, not pointers: staging_ may reallocate while the batch is built.
+void WsConnection::Stage(const char* data, size_t size) {
+  if (segments_.empty() || segments_.back().external != nullptr) {
+    segments_.push_back(Segment{nullptr, staging_.size(), 0});
+  }
+  staging_.append(data, size);
+  segments_.back().size += size;
+}
+
+void WsConnection::OnWritten(const error_code& ec) {
+  if (finished_) return;
+  if (ec) {
+    Finish("write failed: " + ec.message());
+    return;
+  }
+  writing_.clear();
+  buffers_.clear();
+  // One burst must not pin a big buffer for the life of an idle connection.
+  if (staging_.capacity() > kStagingKeep) std::string().swap(staging_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queued_bytes_ -= writing_bytes_;
+  }
+  if (writing_close_) {
+    OnCloseFrameWritten();
+    return;
+  }
+  Flush();  // whatever was queued meanwhile, all in one write; or mark the queue idle
+}
+
+void WsConnection::OnCloseFrameWritten() {
+  close_written_ = true;
+  if (peer_closed_ || stopping_) {
+    Finish(peer_closed_ ? "close handshake complete" : "server stopping");
+    return;
+  }
+  ArmCloseTimer(kCloseGrace);  // give the client time to answer with its close frame
+}
+
+void WsConnection::ArmIdleTimer() {
+  const auto timeout = endpoint_->idle_timeout;
+  if (timeout.count() <= 0) return;
+  idle_timer_.expires_after(std::max(timeout / 2, std::chrono::milliseconds(1)));
+  idle_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->OnIdleCheck();
+  });
+}
+
+void WsConnection::OnIdleCheck() {
+  if (finished_ || closing_) return;
+  if (Clock::now() - last_receive_ >= endpoint_->idle_timeout) {
+    spdlog::info("connection {} ({}): heartbeat missing, closing", id_, remote_address_);
+    BeginClose(std::nullopt, kCloseFlushTimeout);
+    return;
+  }
+  ArmIdleTimer();
+}
+
+void WsConnection::ArmCloseTimer(Clock::duration delay) {
+  if (finished_) return;
+  close_timer_.expires_after(delay);  // cancels an earlier wait
+  close_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->Finish("close timed out");
+  });
+}
+
+// The single exit: every way a connection ends comes here, once.
+void WsConnection::Finish(std::string_view reason) {
+  if (finished_) return;
+  finished_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    close_queued_.store(true, std::memory_order_relaxed);
+    pending_.clear();
+    queued_bytes_ = 0;
+  }
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);  // aborts the read/write in flight; writing_ lives until they return
+  idle_timer_.cancel();
+  close_timer_.cancel();
+  spdlog::debug("connection {} ({}) closed: {}", id_, remote_address_, reason);
+  if (opened_) CallHandler("OnClose", [&] { handler().OnClose(shared_from_this()); });
+  registry_->Remove(this);
+}
+
+// The handler is server code: an exception from it is a bug, but it must cost this connection
+// only, not the loop.
+template <typename Fn>
+void WsConnection::CallHandler(std::string_view what, Fn&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    spdlog::error("connection {}: {} threw: {}", id_, what, e.what());
+    Finish("handler error");
+  } catch (...) {
+    spdlog::error("connection {}: {} threw", id_, what);
+    Finish("handler error");
+  }
+}
+
+}  // namespace
+
+void StartWsConnection(WsConnectionSetup setup) {
+  auto& io_context = *static_cast<asio::io_context*>(setup.loop->native_handle());
+  tcp::socket socket(io_context);
+  error_code ec;
+  socket.assign(setup.ipv6 ? tcp::v6() : tcp::v4(), setup.native_socket, ec);
+  if (!ec) socket.non_blocking(true, ec);  // reads are done by hand after async_wait
+  if (ec) {
+    spdlog::warn("transport: cannot adopt socket of {}: {}", setup.remote_address, ec.message());
+    ::close(setup.native_socket);
+    return;
+  }
+  std::string initial_bytes = std::move(setup.initial_bytes);
+  auto connection = std::make_shared<WsConnection>(std::move(setup), std::move(socket));
+  connection->Start(std::move(initial_bytes));
+}
+
+}  // namespace strata

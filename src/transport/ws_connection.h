@@ -1,0 +1,32 @@
+#pragma once
+// The WebSocket Connection after the handshake: own RFC 6455 framing (ws_frame.h) over a raw TCP
+// socket, batching every queued outgoing message into one write. Internal to src/transport: the
+// HTTP session (transport.cc) hands a handshaken socket over with StartWsConnection.
+//
+// Kept free of asio types so that only the .cc files pay for asio.
+
+#include <memory>
+#include <string>
+
+#include "transport/event_loop.h"
+#include "transport/session_registry.h"
+#include "transport/transport.h"
+
+namespace strata {
+
+struct WsConnectionSetup {
+  EventLoop* loop = nullptr;  // runs all I/O and handler callbacks of the connection
+  int native_socket = -1;     // connected TCP socket after the 101 response; ownership passes
+  bool ipv6 = false;          // protocol family of native_socket
+  std::shared_ptr<const EndpointBinding> endpoint;
+  std::string remote_address;
+  std::string initial_bytes;  // bytes read past the upgrade request (normally none)
+  std::shared_ptr<SessionRegistry> registry;
+};
+
+// Adopts the socket, calls the endpoint handler's OnOpen and starts reading. When the transport
+// is already stopping, closes the socket without OnOpen.
+// REQUIRES: called on setup.loop's thread.
+void StartWsConnection(WsConnectionSetup setup);
+
+}  // namespace strata
