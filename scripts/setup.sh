@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev rapidjson-dev libyaml-cpp-dev
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libgtest-dev curl)
+# Tests also need the connectors' client libraries and the real servers they run against.
+if [ "${1:-}" != "--no-tests" ]; then
+  packages+=(libhiredis-dev redis-server libmemcached-dev memcached librocksdb-dev libpq-dev
+    postgresql)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,7 +20,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
+  # Server packages (redis, memcached, postgresql) start a system daemon on install; the tests
+  # start their own on free ports, so keep the installer from starting any (policy-rc.d 101).
+  policy=/usr/sbin/policy-rc.d
+  added_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee "$policy" >/dev/null
+    $sudo_cmd chmod +x "$policy"
+    added_policy=1
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+  if [ -n "$added_policy" ]; then $sudo_cmd rm -f "$policy"; fi
 fi
 
 tests=ON
