@@ -1,5 +1,7 @@
 // strata: the command line. `strata start` runs the server (flags as `deepstream start`),
-// `strata info` prints what this build contains. SIGINT/SIGTERM stop the server gracefully:
+// `strata info` prints what this build contains, `strata connectors` lists the connectors
+// available and `strata install` checks and installs a connector library
+// (cli/connector_commands.h). SIGINT/SIGTERM stop the server gracefully:
 // connections close, queued storage writes are drained, then the process exits 0 (1 if some
 // writes could not be stored).
 
@@ -13,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/connector_commands.h"
 #include "config/config_loader.h"
 #include "server/connector_registry.h"
 #include "server/server.h"
@@ -44,13 +47,14 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-int Start(const CliOverrides& cli) {
+int Start(const CliOverrides& cli, const std::string& lib_dir) {
   sigset_t signals = BlockStopSignals();
   Result<ServerOptions> options = LoadConfig(cli);
   if (!options.ok()) {
     std::cerr << "strata: " << options.status().message() << "\n";
     return 1;
   }
+  if (!lib_dir.empty()) options->lib_dir = lib_dir;  // -l/--lib-dir overrides libDir
   spdlog::set_level(SpdlogLevel(options->log_level));
   if (!options->config_file.empty()) spdlog::info("config: {}", options->config_file);
   Server server(std::move(*options));
@@ -71,7 +75,7 @@ int Start(const CliOverrides& cli) {
   return 0;
 }
 
-void Info() {
+void Info(const std::string& lib_dir) {
   ConnectorRegistry registry;
   RegisterBuiltinConnectors(registry);
   auto list = [](const std::vector<std::string>& names) {
@@ -83,7 +87,8 @@ void Info() {
             << "  \"protocol\": \"deepstream v4+ binary (ws-binary)\",\n"
             << "  \"compiler\": \"g++ " << __VERSION__ << "\",\n"
             << "  \"caches\": " << list(registry.CacheNames()) << ",\n"
-            << "  \"storages\": " << list(registry.StorageNames()) << "\n}\n";
+            << "  \"storages\": " << list(registry.StorageNames()) << ",\n"
+            << "  \"connectors\": " << ConnectorsJson(lib_dir, kVersion) << "\n}\n";
 }
 
 }  // namespace
@@ -105,7 +110,28 @@ int main(int argc, char** argv) {
   start->add_option("--log-level", log_level, "debug, info, warn, error or off");
   start->add_flag("--disable-auth", cli.disable_auth, "accept every login (auth type none)");
   start->add_flag("--disable-permissions", cli.disable_permissions, "allow every action");
+  std::string lib_dir;
+  start->add_option("-l,--lib-dir", lib_dir, "directory of connector libraries (as libDir)");
   CLI::App* info = app.add_subcommand("info", "print build information as JSON");
+  info->add_option("-l,--lib-dir", lib_dir, "directory of connector libraries");
+  CLI::App* connectors =
+      app.add_subcommand("connectors", "list the cache and storage connectors available");
+  connectors->add_option("-l,--lib-dir", lib_dir, "directory of connector libraries");
+  strata::InstallRequest install_request;
+  CLI::App* install = app.add_subcommand(
+      "install", "check a connector library, install it into the plugin directory and print "
+                 "its example config");
+  install->add_option("role", install_request.role, "cache or storage")
+      ->required()
+      ->check(CLI::IsMember({"cache", "storage"}));
+  install->add_option("connector", install_request.connector,
+                      "a connector name (in the plugin directory) or the path of a library")
+      ->required();
+  install->add_option("-c,--config", install_request.config_path,
+                      "config file for --write (default ./conf/config.yml)");
+  install->add_option("-l,--lib-dir", install_request.lib_dir, "the plugin directory");
+  install->add_flag("--write", install_request.write,
+                    "put the example section into the config file (replacing that section)");
 
   CLI11_PARSE(app, argc, argv);
   if (start->parsed()) {
@@ -113,8 +139,10 @@ int main(int argc, char** argv) {
     if (!host.empty()) cli.host = host;
     if (start->count("--port")) cli.port = port;
     if (!log_level.empty()) cli.log_level = log_level;
-    return strata::Start(cli);
+    return strata::Start(cli, lib_dir);
   }
-  if (info->parsed()) strata::Info();
+  if (info->parsed()) strata::Info(lib_dir);
+  if (connectors->parsed()) return strata::RunConnectors(lib_dir, strata::kVersion);
+  if (install->parsed()) return strata::RunInstall(install_request);
   return 0;
 }

@@ -433,6 +433,7 @@ function useServer (opts = {}) {
 }
 
 module.exports = {
+  STRATA_BIN_PATH: STRATA_BIN,
   TARGET,
   isStrata,
   STRATA_BIN,

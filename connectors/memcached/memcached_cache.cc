@@ -1,0 +1,341 @@
+#include "connectors/memcached/memcached_cache.h"
+
+#include <functional>
+#include <unordered_map>
+#include <utility>
+
+#include "connectors/memcached/record_codec.h"
+#include "strata/connector_abi.h"
+
+namespace strata {
+namespace {
+
+using memcached::DecodeValue;
+using memcached::DecodeVersion;
+using memcached::EncodeValue;
+using memcached::KeyFor;
+using memcached::MemcachedClient;
+
+Status NotRunning(const char* op) {
+  return Status::FailedPrecondition(std::string("memcached: ") + op +
+                                    ": cache is not running (not started, or closed)");
+}
+
+std::vector<std::string> KeysOf(std::span<const std::string> names) {
+  std::vector<std::string> keys;
+  keys.reserve(names.size());
+  for (const std::string& name : names) keys.push_back(KeyFor(name));
+  return keys;
+}
+
+// Joins the completions of a bulk operation's parts (any threads); the first error wins.
+class PartJoin {
+ public:
+  PartJoin(size_t parts, DoneCallback done) : remaining_(parts), done_(std::move(done)) {}
+  void Complete(const Status& status) {
+    std::unique_lock lock(mu_);
+    if (!status.ok() && first_error_.ok()) first_error_ = status;
+    if (--remaining_ > 0) return;
+    lock.unlock();
+    done_(first_error_);  // the last part: nobody else touches first_error_ any more
+  }
+
+ private:
+  std::mutex mu_;
+  size_t remaining_;    // guarded by mu_
+  Status first_error_;  // guarded by mu_
+  DoneCallback done_;
+};
+
+// Merges the parts of a HeadBulk (any threads).
+struct HeadBulkJoin {
+  std::mutex mu;
+  size_t remaining;  // guarded by mu
+  HeadBulkResult result;
+  Status error;
+  Callback<HeadBulkResult> done;
+
+  void Complete(Result<HeadBulkResult> part) {
+    std::unique_lock lock(mu);
+    if (!part.ok()) {
+      if (error.ok()) error = part.status();
+    } else {
+      result.versions.merge(part->versions);
+      result.missing.insert(result.missing.end(), part->missing.begin(), part->missing.end());
+    }
+    if (--remaining > 0) return;
+    lock.unlock();
+    if (error.ok()) return done(std::move(result));
+    done(error);
+  }
+};
+
+// One worker's share of a HeadBulk: a multi-get of `keys`, answered per name.
+Result<HeadBulkResult> HeadPart(MemcachedClient& client, const std::vector<std::string>& names,
+                                const std::vector<std::string>& keys) {
+  std::unordered_map<std::string, Version> found;  // copies: libmemcached reuses its buffers
+  Status decode_error;
+  Status fetched = client.MultiGet(keys, [&](std::string_view key, std::string_view value) {
+    Result<Version> version = DecodeVersion(value);
+    if (!version.ok()) decode_error = version.status();
+    if (version.ok()) found.emplace(std::string(key), *version);
+  });
+  if (!fetched.ok()) return fetched;
+  if (!decode_error.ok()) return decode_error;
+  HeadBulkResult part;
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto hit = found.find(keys[i]);
+    if (hit == found.end()) {
+      part.missing.push_back(names[i]);
+    } else {
+      part.versions[names[i]] = hit->second;
+    }
+  }
+  return part;
+}
+
+}  // namespace
+
+MemcachedCache::MemcachedCache(MemcachedOptions options) : options_(std::move(options)) {}
+
+MemcachedCache::~MemcachedCache() {
+  Close([](Status status) { status.IgnoreError(); });
+}
+
+void MemcachedCache::SetEventListener(ConnectorEventListener listener) {
+  listener_ = std::move(listener);
+}
+
+void MemcachedCache::Start(DoneCallback ready) {
+  std::lock_guard lock(lifecycle_mu_);
+  if (state_.load() != State::kNew) {
+    return ready(Status::FailedPrecondition("memcached: Start called more than once"));
+  }
+  const size_t count = static_cast<size_t>(options_.pool_size);
+  workers_.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    Worker worker;
+    worker.client = std::make_unique<MemcachedClient>(options_);
+    const auto period = std::chrono::milliseconds(options_.retry_ms);
+    worker.thread =
+        i == 0 ? std::make_unique<memcached::WorkerThread>("strata-mc-0", this, period,
+                                                           [this] { ProbeIfLost(); })
+               : std::make_unique<memcached::WorkerThread>("strata-mc-" + std::to_string(i), this);
+    workers_.push_back(std::move(worker));
+  }
+  state_.store(State::kStarting, std::memory_order_release);
+  workers_[0].thread->Post([this, ready = std::move(ready)](Status queue) mutable {
+    Status reached = queue.ok() ? workers_[0].client->Ping() : queue;
+    State expected = State::kStarting;
+    const State next = reached.ok() ? State::kRunning : State::kFailed;
+    connected_.store(reached.ok());
+    if (!state_.compare_exchange_strong(expected, next)) {
+      return ready(Status::FailedPrecondition("memcached: closed while starting"));
+    }
+    if (!reached.ok()) reached = Status::Unavailable(reached.message());
+    ready(reached);
+  });
+}
+
+void MemcachedCache::Close(DoneCallback done) {
+  if (memcached::WorkerThread::CurrentOwner() == this) {
+    return done(Status::FailedPrecondition("memcached: Close called from its own completion"));
+  }
+  {
+    std::lock_guard lock(lifecycle_mu_);
+    if (state_.exchange(State::kClosed) != State::kClosed) {
+      for (Worker& worker : workers_) worker.thread->Stop();  // runs what is queued
+      // The joins made the clients ours; the threads stay (stopped) for racing Dispatch calls.
+      for (Worker& worker : workers_) worker.client.reset();
+    }
+  }
+  done(Status());
+}
+
+size_t MemcachedCache::WorkerFor(std::string_view key) const {
+  return std::hash<std::string_view>{}(key) % workers_.size();
+}
+
+std::vector<std::vector<size_t>> MemcachedCache::GroupByWorker(
+    const std::vector<std::string>& keys) const {
+  std::vector<std::vector<size_t>> groups(workers_.size());
+  for (size_t i = 0; i < keys.size(); ++i) groups[WorkerFor(keys[i])].push_back(i);
+  return groups;
+}
+
+template <typename Cb, typename Work>
+void MemcachedCache::Dispatch(size_t index, const char* op, Cb cb, Work work) {
+  // kRunning is stored after workers_ is built, so indexing is safe once it is seen.
+  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning(op));
+  Worker& worker = workers_[index];
+  worker.thread->Post(
+      [this, &worker, op, cb = std::move(cb), work = std::move(work)](Status queue) mutable {
+        if (!queue.ok()) return cb(NotRunning(op));  // Close() won the race
+        cb(Observe(work(*worker.client)));
+      });
+}
+
+Status MemcachedCache::Observe(Status status) {
+  const bool lost =
+      status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kDeadlineExceeded;
+  if (lost && connected_.exchange(false)) Emit(ConnectorEvent::kConnectionLost, status);
+  return status;
+}
+
+template <typename T>
+Result<T> MemcachedCache::Observe(Result<T> result) {
+  if (!result.ok()) return Observe(result.status());
+  return result;
+}
+
+void MemcachedCache::ProbeIfLost() {
+  if (state_.load() != State::kRunning || connected_.load() || restoring_.load()) return;
+  if (!workers_[0].client->Ping().ok()) return;
+  restoring_.store(true);
+  workers_[0].client->Reconnect();  // this is worker 0
+  auto remaining = std::make_shared<std::atomic<size_t>>(workers_.size());
+  auto one_done = [this, remaining](Status) {
+    if (remaining->fetch_sub(1) == 1) Restored();
+  };
+  one_done(Status());
+  for (size_t i = 1; i < workers_.size(); ++i) {
+    Worker& worker = workers_[i];
+    worker.thread->Post([&worker, one_done](Status queue) {
+      if (queue.ok()) worker.client->Reconnect();
+      one_done(queue);
+    });
+  }
+}
+
+void MemcachedCache::Restored() {
+  restoring_.store(false);
+  if (state_.load() != State::kRunning) return;
+  if (!connected_.exchange(true)) Emit(ConnectorEvent::kConnectionRestored, Status());
+}
+
+void MemcachedCache::Emit(ConnectorEvent event, const Status& detail) {
+  if (listener_) listener_(event, Name(), detail);
+}
+
+void MemcachedCache::Get(std::string_view name, Callback<std::optional<RecordValue>> cb) {
+  std::string key = KeyFor(name);
+  size_t index = WorkerFor(key);
+  Dispatch(index, "get", std::move(cb), [key = std::move(key)](MemcachedClient& client) {
+    Result<std::optional<std::string>> stored = client.Get(key);
+    if (!stored.ok()) return Result<std::optional<RecordValue>>(stored.status());
+    if (!stored->has_value()) return Result<std::optional<RecordValue>>(std::nullopt);
+    Result<RecordValue> value = DecodeValue(**stored);
+    if (!value.ok()) return Result<std::optional<RecordValue>>(value.status());
+    return Result<std::optional<RecordValue>>(std::move(*value));
+  });
+}
+
+void MemcachedCache::Head(std::string_view name, Callback<std::optional<Version>> cb) {
+  std::string key = KeyFor(name);
+  size_t index = WorkerFor(key);
+  Dispatch(index, "head", std::move(cb), [key = std::move(key)](MemcachedClient& client) {
+    Result<std::optional<std::string>> stored = client.Get(key);
+    if (!stored.ok()) return Result<std::optional<Version>>(stored.status());
+    if (!stored->has_value()) return Result<std::optional<Version>>(std::nullopt);
+    Result<Version> version = DecodeVersion(**stored);
+    if (!version.ok()) return Result<std::optional<Version>>(version.status());
+    return Result<std::optional<Version>>(*version);
+  });
+}
+
+void MemcachedCache::Set(std::string_view name, const RecordValue& value, DoneCallback cb) {
+  std::string key = KeyFor(name);
+  size_t index = WorkerFor(key);
+  Dispatch(index, "set", std::move(cb),
+           [key = std::move(key), stored = EncodeValue(value)](MemcachedClient& client) {
+             return client.Set(key, stored);
+           });
+}
+
+void MemcachedCache::Delete(std::string_view name, DoneCallback cb) {
+  std::string key = KeyFor(name);
+  size_t index = WorkerFor(key);
+  Dispatch(index, "delete", std::move(cb),
+           [key = std::move(key)](MemcachedClient& client) { return client.Delete(key); });
+}
+
+void MemcachedCache::SetBulk(std::span<const NamedValue> batch, DoneCallback cb) {
+  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("set"));
+  if (batch.empty()) return cb(Status());
+  std::vector<std::string> keys;
+  keys.reserve(batch.size());
+  for (const NamedValue& nv : batch) keys.push_back(KeyFor(nv.name));
+  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
+  size_t parts = 0;
+  for (const auto& group : groups) parts += group.empty() ? 0 : 1;
+  auto join = std::make_shared<PartJoin>(parts, std::move(cb));
+  for (size_t w = 0; w < groups.size(); ++w) {
+    if (groups[w].empty()) continue;
+    std::vector<std::pair<std::string, std::string>> items;  // in batch order: the last wins
+    for (size_t i : groups[w]) items.emplace_back(std::move(keys[i]), EncodeValue(batch[i].value));
+    Dispatch(
+        w, "set", [join](Status s) { join->Complete(s); },
+        [items = std::move(items)](MemcachedClient& client) {
+          for (const auto& [key, stored] : items) STRATA_RETURN_IF_ERROR(client.Set(key, stored));
+          return Status();
+        });
+  }
+}
+
+void MemcachedCache::DeleteBulk(std::span<const std::string> names, DoneCallback cb) {
+  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("delete"));
+  if (names.empty()) return cb(Status());
+  std::vector<std::string> keys = KeysOf(names);
+  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
+  size_t parts = 0;
+  for (const auto& group : groups) parts += group.empty() ? 0 : 1;
+  auto join = std::make_shared<PartJoin>(parts, std::move(cb));
+  for (size_t w = 0; w < groups.size(); ++w) {
+    if (groups[w].empty()) continue;
+    std::vector<std::string> part;
+    for (size_t i : groups[w]) part.push_back(std::move(keys[i]));
+    Dispatch(
+        w, "delete", [join](Status s) { join->Complete(s); },
+        [part = std::move(part)](MemcachedClient& client) {
+          for (const std::string& key : part) STRATA_RETURN_IF_ERROR(client.Delete(key));
+          return Status();
+        });
+  }
+}
+
+void MemcachedCache::HeadBulk(std::span<const std::string> names, Callback<HeadBulkResult> cb) {
+  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("head"));
+  if (names.empty()) return cb(HeadBulkResult{});
+  std::vector<std::string> keys = KeysOf(names);
+  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
+  auto join = std::make_shared<HeadBulkJoin>();
+  join->done = std::move(cb);
+  join->remaining = 0;
+  for (const auto& group : groups) join->remaining += group.empty() ? 0 : 1;
+  for (size_t w = 0; w < groups.size(); ++w) {
+    if (groups[w].empty()) continue;
+    std::vector<std::string> part_names;
+    std::vector<std::string> part_keys;
+    for (size_t i : groups[w]) {
+      part_names.push_back(names[i]);
+      part_keys.push_back(std::move(keys[i]));
+    }
+    Dispatch(
+        w, "head", [join](Result<HeadBulkResult> r) { join->Complete(std::move(r)); },
+        [names = std::move(part_names), keys = std::move(part_keys)](MemcachedClient& client) {
+          return HeadPart(client, names, keys);
+        });
+  }
+}
+
+Result<std::unique_ptr<StorageConnector>> NewMemcachedCache(uint32_t role,
+                                                            std::string_view options_json) {
+  if (role != STRATA_ROLE_CACHE) {
+    return Status::InvalidArgument(
+        "storage.name: memcached can only be a cache (it evicts and expires records)");
+  }
+  STRATA_ASSIGN_OR_RETURN(MemcachedOptions options, ParseMemcachedOptions(options_json));
+  return std::unique_ptr<StorageConnector>(std::make_unique<MemcachedCache>(std::move(options)));
+}
+
+}  // namespace strata

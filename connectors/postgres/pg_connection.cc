@@ -1,0 +1,178 @@
+#include "connectors/postgres/pg_connection.h"
+
+#include <cstdlib>
+
+namespace strata {
+namespace {
+
+std::string Trimmed(const char* message) {
+  std::string text = message ? message : "";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+bool IsRetryable(std::string_view state) {
+  if (state.empty()) return true;  // libpq's own errors: the connection broke
+  std::string_view cls = state.substr(0, 2);
+  return cls == "08" || cls == "53" || state == "57P01" || state == "57P02" ||
+         state == "57P03" || state == "40001" || state == "40P01" || state == "55P03" ||
+         state == "42P01";
+}
+
+}  // namespace
+
+Status ClassifyPgError(const PgOp& op, std::string_view sqlstate, std::string_view message) {
+  std::string text = "postgres: " + op.what + " '" + op.subject + "': " + std::string(message);
+  if (!sqlstate.empty()) text += " (SQLSTATE " + std::string(sqlstate) + ")";
+  if (IsRetryable(sqlstate)) return Status::Unavailable(text);
+  if (sqlstate == "57014") return Status::DeadlineExceeded(text);
+  std::string_view cls = sqlstate.substr(0, 2);
+  if (cls == "22" || cls == "23") return Status::InvalidArgument(text);
+  if (sqlstate == "42501") return Status::FailedPrecondition(text);
+  return Status::Internal(text);
+}
+
+PgConnection::~PgConnection() {
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+short PgConnection::WantedEvents() const {
+  if (state_ == State::kConnecting) {
+    return connect_poll_ == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+  }
+  return POLLIN | (want_write_ ? POLLOUT : 0);
+}
+
+Status PgConnection::BeginConnect(const char* const* keys, const char* const* values,
+                                  Clock::time_point deadline) {
+  conn_ = PQconnectStartParams(keys, values, 0);
+  if (conn_ == nullptr) return Status::Unavailable("out of memory");
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    Status failed = Broken();
+    Reset();
+    return failed;
+  }
+  state_ = State::kConnecting;
+  connect_poll_ = PGRES_POLLING_WRITING;
+  connect_deadline_ = deadline;
+  return Status();
+}
+
+Status PgConnection::PollConnect() {
+  connect_poll_ = PQconnectPoll(conn_);
+  if (connect_poll_ == PGRES_POLLING_FAILED) {
+    Status failed = Broken();
+    Reset();
+    return failed;
+  }
+  if (connect_poll_ != PGRES_POLLING_OK) return Status();
+  // Pipeline mode needs a non-blocking, idle connection: it is both now.
+  // NOTICEs ("relation already exists, skipping") are expected; libpq would print them.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
+    Status failed = Broken();
+    Reset();
+    return failed;
+  }
+  state_ = State::kReady;
+  return Status();
+}
+
+void PgConnection::Send(std::unique_ptr<PgOp> op) {
+  PgOp* raw = op.get();
+  for (size_t g = 0; g < raw->groups.size(); ++g) {
+    for (const SqlStatement& s : raw->groups[g].statements) {
+      std::vector<const char*> values;
+      for (const std::string& p : s.params) values.push_back(p.c_str());
+      // A failed send leaves the connection bad; Read() reports it and Reset() fails the op.
+      PQsendQueryParams(conn_, s.sql.c_str(), static_cast<int>(values.size()), nullptr,
+                        values.data(), nullptr, nullptr, 0);
+      steps_.push_back({raw, g, false, false});
+    }
+    PQpipelineSync(conn_);
+    steps_.push_back({raw, g, true, g + 1 == raw->groups.size()});
+  }
+  if (ops_.empty()) failed_groups_.assign(raw->groups.size(), false);
+  ops_.push_back(std::move(op));
+  Flush().IgnoreError();
+}
+
+Status PgConnection::Flush() {
+  int pending = PQflush(conn_);
+  if (pending < 0) return Broken();
+  want_write_ = pending == 1;
+  return Status();
+}
+
+Status PgConnection::Read(std::vector<std::unique_ptr<PgOp>>& finished) {
+  if (PQconsumeInput(conn_) == 0) return Broken();
+  while (!steps_.empty() && PQisBusy(conn_) == 0) {
+    Step step = steps_.front();
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr) {
+      if (step.sync) break;  // nothing for a sync yet: only a broken connection does this
+      steps_.pop_front();    // the statement's answer is complete
+      continue;
+    }
+    if (step.sync) {
+      steps_.pop_front();
+      PQclear(result);
+      PgOp& op = *ops_.front();
+      const SqlGroup& group = op.groups[step.group];
+      if (group.creates && !failed_groups_[step.group]) op.created.push_back(group.table);
+      if (!step.last) continue;
+      finished.push_back(std::move(ops_.front()));
+      ops_.pop_front();
+      if (!ops_.empty()) failed_groups_.assign(ops_.front()->groups.size(), false);
+      continue;
+    }
+    HandleResult(step, result);
+    PQclear(result);
+  }
+  if (PQstatus(conn_) == CONNECTION_BAD) return Broken();
+  return Flush();
+}
+
+void PgConnection::HandleResult(const Step& step, PGresult* result) {
+  PgOp& op = *step.op;
+  ExecStatusType status = PQresultStatus(result);
+  if (status == PGRES_TUPLES_OK && op.kind == PgOp::Kind::kGet && PQntuples(result) > 0) {
+    const char* version = PQgetvalue(result, 0, 0);
+    op.row = RecordValue{static_cast<Version>(std::strtol(version, nullptr, 10)),
+                         std::string(PQgetvalue(result, 0, 1), PQgetlength(result, 0, 1))};
+    return;
+  }
+  if (status != PGRES_FATAL_ERROR) return;  // OK, or aborted after an error already recorded
+  failed_groups_[step.group] = true;
+  const SqlGroup& group = op.groups[step.group];
+  const char* field = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  std::string_view sqlstate = field ? field : "";
+  if (sqlstate == "42P01" && group.missing_table_ok) return;
+  if (group.creates && (sqlstate == "23505" || sqlstate == "42P07" || sqlstate == "42P06")) {
+    return;  // created concurrently by another connection or server
+  }
+  if (sqlstate == "42P01") op.missing_table = true;
+  if (!op.status.ok()) return;
+  const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  std::string message = primary ? primary : Trimmed(PQresultErrorMessage(result));
+  op.status = ClassifyPgError(op, sqlstate, message);
+}
+
+Status PgConnection::Broken() const {
+  std::string message = conn_ ? Trimmed(PQerrorMessage(conn_)) : "no connection";
+  return Status::Unavailable(message.empty() ? "connection lost" : message);
+}
+
+std::vector<std::unique_ptr<PgOp>> PgConnection::Reset() {
+  if (conn_ != nullptr) PQfinish(conn_);
+  conn_ = nullptr;
+  state_ = State::kDown;
+  want_write_ = false;
+  steps_.clear();
+  std::vector<std::unique_ptr<PgOp>> orphans;
+  for (auto& op : ops_) orphans.push_back(std::move(op));
+  ops_.clear();
+  return orphans;
+}
+
+}  // namespace strata

@@ -1,0 +1,69 @@
+#pragma once
+// PostgresStorage: the "postgres" storage connector. Records live in PostgreSQL in the table
+// layout of deepstream's own connector (record_sql.h), so an existing deepstream database is
+// served without migration.
+//
+// Design: a PgEngine (pg_engine.h) owns one thread and a pool of `max` libpq connections in
+// non-blocking pipeline mode. Every method only builds the SQL and hands it to that thread, so
+// the caller never waits for the network; completions run on the engine's thread (or at once on
+// the caller's thread when the operation is refused: not started, closed, or offline).
+//   Get        SELECT version, val::text ... WHERE id = $1 (a missing table is a miss)
+//   Set        one upsert (INSERT ... ON CONFLICT (id) DO UPDATE)
+//   SetBulk    multi-row upserts, all in one transaction (one pipeline sync)
+//   Delete(s)  DELETE ... WHERE id IN (...), one transaction per table
+// Tables are created on first write (CREATE TABLE IF NOT EXISTS); Start creates the schema and
+// the default table and answers kUnavailable naming host:port when the server is unreachable.
+//
+// Errors: connection loss, server shutdown, a missing server -> kUnavailable (strata retries
+// writes) plus kConnectionLost on the listener; reconnection with backoff, then
+// kConnectionRestored. SQL errors on bad data -> kInvalidArgument naming the record.
+//
+// Thread-safety: every method may be called from any thread. The destructor must not run on one
+// of this connector's completions unless Close() has completed.
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "connectors/postgres/pg_engine.h"
+#include "connectors/postgres/postgres_options.h"
+#include "connectors/postgres/record_sql.h"
+#include "strata/storage_connector.h"
+
+namespace strata {
+
+class PostgresStorage final : public StorageConnector {
+ public:
+  explicit PostgresStorage(PostgresOptions options);
+  ~PostgresStorage() override;
+  PostgresStorage(const PostgresStorage&) = delete;
+  PostgresStorage& operator=(const PostgresStorage&) = delete;
+
+  std::string_view Name() const override { return "postgres"; }
+  void Start(DoneCallback ready) override;
+  // Finishes what was submitted, disconnects; `done` runs when that is over. Idempotent.
+  void Close(DoneCallback done) override;
+  void SetEventListener(ConnectorEventListener listener) override;
+
+  void Get(std::string_view name, Callback<std::optional<RecordValue>> cb) override;
+  void Set(std::string_view name, const RecordValue& value, DoneCallback cb) override;
+  void Delete(std::string_view name, DoneCallback cb) override;
+  void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override;
+  void DeleteBulk(std::span<const std::string> names, DoneCallback cb) override;
+
+  const PostgresOptions& options() const { return options_; }
+
+ private:
+  const PostgresOptions options_;
+  const RecordSql sql_;
+  // Set before Start, read by the engine's thread after Start.
+  ConnectorEventListener listener_;
+  std::unique_ptr<PgEngine> engine_;
+};
+
+// Factory used by the connector registry and the plugin: parses options (JSON text; empty means
+// defaults), then builds the unstarted storage.
+Result<std::unique_ptr<StorageConnector>> NewPostgresStorage(std::string_view options_json);
+
+}  // namespace strata

@@ -1,0 +1,209 @@
+#include "connectors/redis/redis_connection.h"
+
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace strata {
+namespace {
+
+using Clock = RedisConnection::Clock;
+
+RedisValue Convert(const redisReply& reply) {
+  RedisValue value;
+  switch (reply.type) {
+    case REDIS_REPLY_STRING:
+      value.type = RedisValue::Type::kString;
+      break;
+    case REDIS_REPLY_STATUS:
+      value.type = RedisValue::Type::kStatus;
+      break;
+    case REDIS_REPLY_ERROR:
+      value.type = RedisValue::Type::kError;
+      break;
+    case REDIS_REPLY_INTEGER:
+      value.type = RedisValue::Type::kInteger;
+      value.integer = reply.integer;
+      return value;
+    case REDIS_REPLY_ARRAY:
+      value.type = RedisValue::Type::kArray;
+      value.elements.reserve(reply.elements);
+      for (size_t i = 0; i < reply.elements; ++i)
+        value.elements.push_back(Convert(*reply.element[i]));
+      return value;
+    default:
+      return value;  // nil
+  }
+  value.text.assign(reply.str, reply.len);
+  return value;
+}
+
+// Milliseconds until `deadline` for poll(), rounded up, never negative.
+int MillisUntil(Clock::time_point deadline) {
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return static_cast<int>(std::clamp<int64_t>(left, 0, 1 << 30));
+}
+
+// Waits for `events` on `fd` until `deadline`; false on timeout.
+bool PollUntil(int fd, short events, Clock::time_point deadline) {
+  pollfd p{fd, events, 0};
+  while (true) {
+    int ready = poll(&p, 1, MillisUntil(deadline));
+    if (ready > 0) return true;
+    if (ready == 0) return false;
+    if (errno != EINTR) return true;  // let the following I/O call report the error
+  }
+}
+
+std::string Errno(int error) { return std::strerror(error); }
+
+// AUTH/SELECT refusals and a missing password are configuration errors, not outages.
+bool IsConfigError(const RedisValue& reply, size_t command_index, size_t handshake_commands) {
+  bool ping = command_index + 1 == handshake_commands;
+  return !ping || reply.text.starts_with("NOAUTH") || reply.text.starts_with("WRONGPASS");
+}
+
+}  // namespace
+
+RedisConnection::RedisConnection(redisContext* context, std::string peer)
+    : context_(context), reader_(redisReaderCreate()), peer_(std::move(peer)) {}
+
+RedisConnection::~RedisConnection() {
+  redisReaderFree(reader_);
+  redisFree(context_);
+}
+
+int RedisConnection::fd() const { return context_->fd; }
+
+Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const RedisOptions& options,
+                                                               Clock::time_point deadline) {
+  std::string peer = "redis " + options.host + ":" + std::to_string(options.port);
+  redisContext* context = redisConnectNonBlock(options.host.c_str(), options.port);
+  if (context == nullptr) return Status::Unavailable(peer + ": cannot connect: out of memory");
+  if (context->err != 0) {
+    std::string error = context->errstr;
+    redisFree(context);
+    return Status::Unavailable(peer + ": cannot connect: " + error);
+  }
+  std::unique_ptr<RedisConnection> connection(new RedisConnection(context, peer));
+  if (!PollUntil(connection->fd(), POLLOUT, deadline)) {
+    return Status::Unavailable(peer + ": cannot connect: timed out (connectTimeout)");
+  }
+  int error = 0;
+  socklen_t length = sizeof(error);
+  if (getsockopt(connection->fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+  if (error != 0) return Status::Unavailable(peer + ": cannot connect: " + Errno(error));
+
+  std::vector<RedisCommand> handshake;
+  if (!options.password.empty()) {
+    handshake.push_back(options.username.empty()
+                            ? RedisCommand{"AUTH", options.password}
+                            : RedisCommand{"AUTH", options.username, options.password});
+  }
+  if (options.db != 0) handshake.push_back({"SELECT", std::to_string(options.db)});
+  handshake.push_back({"PING"});
+  STRATA_ASSIGN_OR_RETURN(std::vector<RedisValue> replies,
+                          connection->RoundTrip(handshake, deadline));
+  for (size_t i = 0; i < replies.size(); ++i) {
+    if (replies[i].type != RedisValue::Type::kError) continue;
+    std::string message = peer + ": " + handshake[i][0] + " refused: " + replies[i].text;
+    if (IsConfigError(replies[i], i, handshake.size())) return Status::InvalidArgument(message);
+    return Status::Unavailable(message);
+  }
+  return connection;
+}
+
+Result<std::vector<RedisValue>> RedisConnection::RoundTrip(
+    const std::vector<RedisCommand>& commands, Clock::time_point deadline) {
+  for (const RedisCommand& command : commands) Append(command);
+  std::vector<RedisValue> replies;
+  while (true) {
+    STRATA_RETURN_IF_ERROR(Flush());
+    if (replies.size() >= commands.size()) return replies;
+    short events = POLLIN | (WantsWrite() ? POLLOUT : 0);
+    if (!PollUntil(fd(), events, deadline)) {
+      return Status::Unavailable(peer_ + ": no answer to the handshake (connectTimeout)");
+    }
+    STRATA_RETURN_IF_ERROR(Read(&replies));
+  }
+}
+
+void RedisConnection::Append(const RedisCommand& command) {
+  if (sent_ == out_.size()) {
+    out_.clear();
+    sent_ = 0;
+  }
+  out_ += '*';
+  out_ += std::to_string(command.size());
+  out_ += "\r\n";
+  for (const std::string& arg : command) {
+    out_ += '$';
+    out_ += std::to_string(arg.size());
+    out_ += "\r\n";
+    out_ += arg;
+    out_ += "\r\n";
+  }
+}
+
+Status RedisConnection::Flush() {
+  while (sent_ < out_.size()) {
+    ssize_t n = send(fd(), out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent_ += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    } else {
+      return Broken(n < 0 ? Errno(errno) : "send failed");
+    }
+  }
+  // Keeps the buffer from growing without bound while a slow socket drains it.
+  if (sent_ == out_.size() || sent_ > out_.size() / 2) {
+    out_.erase(0, sent_);
+    sent_ = 0;
+  }
+  return Status();
+}
+
+Status RedisConnection::Read(std::vector<RedisValue>* replies) {
+  constexpr int kMaxReadsPerCall = 16;  // bounds one call so writes are not starved
+  char buffer[64 * 1024];
+  Status status;
+  for (int i = 0; i < kMaxReadsPerCall; ++i) {
+    ssize_t n = recv(fd(), buffer, sizeof(buffer), MSG_DONTWAIT);
+    if (n > 0) {
+      if (redisReaderFeed(reader_, buffer, static_cast<size_t>(n)) != REDIS_OK) {
+        return Broken("out of memory");
+      }
+      if (static_cast<size_t>(n) < sizeof(buffer)) break;
+    } else if (n == 0) {
+      status = Broken("connection closed by the server");
+      break;
+    } else if (errno == EINTR) {
+      continue;
+    } else {
+      if (errno != EAGAIN && errno != EWOULDBLOCK) status = Broken(Errno(errno));
+      break;
+    }
+  }
+  void* reply = nullptr;
+  while (redisReaderGetReply(reader_, &reply) == REDIS_OK && reply != nullptr) {
+    replies->push_back(Convert(*static_cast<redisReply*>(reply)));
+    freeReplyObject(reply);
+    reply = nullptr;
+  }
+  if (reader_->err != 0) return Broken(std::string("protocol error: ") + reader_->errstr);
+  return status;
+}
+
+Status RedisConnection::Broken(std::string_view what) const {
+  return Status::Unavailable(peer_ + ": connection lost: " + std::string(what));
+}
+
+}  // namespace strata

@@ -1,0 +1,75 @@
+#pragma once
+// RedisConnection: one non-blocking TCP connection to Redis, driven by its owner's poll() loop.
+// It formats commands into its own output buffer (RESP), writes what the socket accepts, and
+// parses replies with hiredis's reply reader. hiredis also opens the socket; every other byte
+// goes through send/recv here, with MSG_NOSIGNAL so a dead peer is an error, not a SIGPIPE.
+//
+// Thread-compatibility: one owner thread (the connector's I/O thread) uses it.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connectors/redis/redis_options.h"
+#include "strata/status.h"
+
+struct redisContext;
+struct redisReader;
+
+namespace strata {
+
+// A reply from Redis, owned (converted from hiredis's redisReply).
+struct RedisValue {
+  enum class Type { kNil, kString, kStatus, kError, kInteger, kArray };
+  Type type = Type::kNil;
+  std::string text;                  // kString, kStatus, kError
+  int64_t integer = 0;               // kInteger
+  std::vector<RedisValue> elements;  // kArray
+};
+
+// One command and its arguments, e.g. {"MGET", "a_v", "a_d"}. Binary-safe.
+using RedisCommand = std::vector<std::string>;
+
+class RedisConnection {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // Connects to options.host:port and runs the handshake (AUTH if a password is set, SELECT if
+  // db != 0, PING) before `deadline`, blocking the calling thread. kUnavailable when Redis cannot
+  // be reached in time; kInvalidArgument when it refuses the handshake (wrong password, bad db).
+  // Messages name "redis host:port".
+  static Result<std::unique_ptr<RedisConnection>> Open(const RedisOptions& options,
+                                                       Clock::time_point deadline);
+
+  int fd() const;
+  // Queues a command for sending.
+  void Append(const RedisCommand& command);
+  // True while queued bytes wait for the socket to accept them.
+  bool WantsWrite() const { return sent_ < out_.size(); }
+  // Writes as much as the socket takes now. kUnavailable when the connection is broken.
+  Status Flush();
+  // Reads what has arrived and appends every complete reply to `replies`, in order. Replies that
+  // arrived before the connection broke are appended even when the result is an error.
+  Status Read(std::vector<RedisValue>* replies);
+
+ private:
+  RedisConnection(redisContext* context, std::string peer);
+  Status Broken(std::string_view what) const;
+  // Sends `commands` and waits for their replies until `deadline` (the handshake).
+  Result<std::vector<RedisValue>> RoundTrip(const std::vector<RedisCommand>& commands,
+                                            Clock::time_point deadline);
+
+  redisContext* context_;  // owns the socket
+  redisReader* reader_;
+  std::string peer_;  // "redis host:port", for messages
+  std::string out_;   // RESP bytes not yet written, from out_[sent_]
+  size_t sent_ = 0;
+};
+
+}  // namespace strata

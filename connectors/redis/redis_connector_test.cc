@@ -1,0 +1,528 @@
+// The redis connector against a real redis-server that the test starts itself (Debian package
+// redis-server): the shared connector suite for both roles, plus deepstream key-layout
+// compatibility, ttl, options, authentication, and outages (Redis down, killed, stopped,
+// restarted on the same port).
+
+#include "connectors/redis/redis_connector.h"
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "connectors/testing/connector_suite.h"
+#include "connectors/testing/external_server.h"
+#include "strata/connector_abi.h"
+
+namespace strata {
+namespace {
+
+using testing::AsStorage;
+using testing::Await;
+using testing::AwaitDone;
+using testing::ConnectorTraits;
+using testing::ExternalServer;
+using testing::FreePort;
+
+// Starts redis-server on `port`; extra arguments (e.g. --requirepass) are appended.
+Status StartRedis(ExternalServer& server, uint16_t port, std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {
+      "redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
+      "--save",       "",       "--appendonly",       "no"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  std::string log = ::testing::TempDir() + "strata-redis-" + std::to_string(port) + ".log";
+  return server.Start(std::move(argv), port, log);
+}
+
+// One redis-server shared by the suite and most tests, started on first use and stopped (by
+// its pid) when the test binary exits.
+uint16_t SharedRedisPort() {
+  static ExternalServer server;
+  static uint16_t port = [] {
+    uint16_t p = FreePort();
+    Status started = StartRedis(server, p);
+    if (!started.ok()) {
+      ADD_FAILURE() << started.ToString();
+      return uint16_t{0};
+    }
+    return p;
+  }();
+  return port;
+}
+
+std::string Options(uint16_t port, const std::string& extra = "") {
+  return R"({"host":"127.0.0.1","port":)" + std::to_string(port) + extra + "}";
+}
+
+// Every suite test gets its own key prefix, so tests never see each other's records.
+std::string FreshPrefix() {
+  static std::atomic<int> next{0};
+  return R"(,"keyPrefix":"suite)" + std::to_string(next++) + R"(:")";
+}
+
+ConnectorTraits Traits(const std::string& name, uint32_t role, const std::string& extra = "") {
+  return {.name = name,
+          .make =
+              [role, extra](const std::string&) {
+                return NewRedisConnector(role, Options(SharedRedisPort(), FreshPrefix() + extra));
+              },
+          .durable = true,
+          .is_cache = role == STRATA_ROLE_CACHE};
+}
+
+}  // namespace
+
+STRATA_INSTANTIATE_CONNECTOR_SUITE(RedisCache, Traits("RedisCache", STRATA_ROLE_CACHE));
+STRATA_INSTANTIATE_CONNECTOR_SUITE(RedisStorage, Traits("RedisStorage", STRATA_ROLE_STORAGE));
+// With a ttl every write takes the MULTI / SET EX path.
+STRATA_INSTANTIATE_CONNECTOR_SUITE(RedisTtl,
+                                   Traits("RedisTtl", STRATA_ROLE_CACHE, R"(,"ttl":3600)"));
+STRATA_INSTANTIATE_CACHE_CONNECTOR_SUITE(RedisCache, Traits("RedisCache", STRATA_ROLE_CACHE));
+STRATA_INSTANTIATE_CACHE_CONNECTOR_SUITE(RedisTtl,
+                                         Traits("RedisTtl", STRATA_ROLE_CACHE, R"(,"ttl":3600)"));
+
+namespace {
+
+// A plain blocking hiredis connection, to write and inspect keys the way deepstream (or
+// redis-cli) does.
+class RawRedis {
+ public:
+  explicit RawRedis(uint16_t port) : context_(redisConnect("127.0.0.1", port)) {}
+  ~RawRedis() {
+    if (context_ != nullptr) redisFree(context_);
+  }
+  bool ok() const { return context_ != nullptr && context_->err == 0; }
+
+  // Runs a command; the reply as text ("(nil)", an integer in decimal, or the string).
+  std::string Run(std::vector<std::string> args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const std::string& arg : args) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    auto* reply = static_cast<redisReply*>(
+        redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+    if (reply == nullptr) return "(connection error)";
+    std::string text;
+    if (reply->type == REDIS_REPLY_NIL) text = "(nil)";
+    if (reply->type == REDIS_REPLY_INTEGER) text = std::to_string(reply->integer);
+    if (reply->str != nullptr) text.assign(reply->str, reply->len);
+    freeReplyObject(reply);
+    return text;
+  }
+
+ private:
+  redisContext* context_;
+};
+
+// Connection events, recorded as they arrive from the I/O thread.
+class EventLog {
+ public:
+  ConnectorEventListener Listener() {
+    return [this](ConnectorEvent event, std::string_view connector, const Status& detail) {
+      std::lock_guard lock(mu_);
+      events_.push_back(event);
+      connectors_.emplace_back(connector);
+      cv_.notify_all();
+    };
+  }
+  // Waits (hang guard only) until `count` events of `kind` arrived.
+  bool WaitFor(ConnectorEvent kind, int count = 1) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, testing::kHangGuard, [&] { return Count(kind) >= count; });
+  }
+  int CountOf(ConnectorEvent kind) {
+    std::lock_guard lock(mu_);
+    return Count(kind);
+  }
+  std::vector<std::string> connectors() {
+    std::lock_guard lock(mu_);
+    return connectors_;
+  }
+
+ private:
+  int Count(ConnectorEvent kind) const {
+    return static_cast<int>(std::count(events_.begin(), events_.end(), kind));
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<ConnectorEvent> events_;
+  std::vector<std::string> connectors_;
+};
+
+// The state letter of a process in /proc (T = stopped).
+char ProcessState(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
+}
+
+// SIGSTOPs `pid` and waits until it is really stopped, so no later command can be served.
+bool Freeze(pid_t pid) {
+  kill(pid, SIGSTOP);
+  for (int i = 0; i < 3000 && ProcessState(pid) != 'T'; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return ProcessState(pid) == 'T';
+}
+
+class RedisConnectorTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (auto& connector : connectors_) {
+      EXPECT_TRUE(AwaitDone([&](DoneCallback cb) { connector->Close(std::move(cb)); }).ok());
+    }
+  }
+
+  // A connector for `options_json`, unstarted; closed at TearDown.
+  CacheConnector& Make(const std::string& options_json, EventLog* events = nullptr) {
+    auto made = NewRedisConnector(STRATA_ROLE_CACHE, options_json);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    connectors_.push_back(std::move(made).value());
+    if (events != nullptr) connectors_.back()->SetEventListener(events->Listener());
+    return *static_cast<CacheConnector*>(connectors_.back().get());
+  }
+  // Make + Start, which must succeed.
+  CacheConnector& Started(const std::string& options_json, EventLog* events = nullptr) {
+    CacheConnector& connector = Make(options_json, events);
+    Status started = Start(connector);
+    EXPECT_TRUE(started.ok()) << started.ToString();
+    return connector;
+  }
+
+  static Status Start(StorageConnector& c) {
+    return AwaitDone([&](DoneCallback cb) { c.Start(std::move(cb)); });
+  }
+  static Status Set(StorageConnector& c, const std::string& name, const RecordValue& value) {
+    return AwaitDone([&](DoneCallback cb) { c.Set(name, value, std::move(cb)); });
+  }
+  static Result<std::optional<RecordValue>> Get(StorageConnector& c, const std::string& name) {
+    return Await<std::optional<RecordValue>>(
+        [&](Callback<std::optional<RecordValue>> cb) { c.Get(name, std::move(cb)); });
+  }
+  static Result<std::optional<Version>> Head(CacheConnector& c, const std::string& name) {
+    return Await<std::optional<Version>>(
+        [&](Callback<std::optional<Version>> cb) { c.Head(name, std::move(cb)); });
+  }
+
+  // Declared first: outlives the connectors that report to it (their threads are joined when
+  // connectors_ is destroyed).
+  EventLog events_;
+  std::vector<std::unique_ptr<StorageConnector>> connectors_;
+};
+
+TEST_F(RedisConnectorTest, ReadsWhatDeepstreamWrote) {
+  RawRedis raw(SharedRedisPort());
+  ASSERT_TRUE(raw.ok());
+  // @deepstream/cache-redis v2: MSET without a ttl, SETEX x2 with one; JSON.stringify'd data.
+  raw.Run({"MSET", "ds/plain_v", "7", "ds/plain_d", R"({"firstname":"Wolfram","n":[1,2]})"});
+  raw.Run({"SETEX", "ds/ttl_v", "3600", "12"});
+  raw.Run({"SETEX", "ds/ttl_d", "3600", R"(["a","b"])"});
+  CacheConnector& connector = Started(Options(SharedRedisPort()));
+
+  auto plain = Get(connector, "ds/plain");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(*plain, (RecordValue{7, R"({"firstname":"Wolfram","n":[1,2]})"}));
+  auto with_ttl = Get(connector, "ds/ttl");
+  ASSERT_TRUE(with_ttl.ok()) << with_ttl.status().ToString();
+  EXPECT_EQ(*with_ttl, (RecordValue{12, R"(["a","b"])"}));
+  auto head = Head(connector, "ds/plain");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(*head, std::optional<Version>(7));
+}
+
+TEST_F(RedisConnectorTest, WritesWhatDeepstreamReads) {
+  CacheConnector& connector = Started(Options(SharedRedisPort()));
+  ASSERT_TRUE(Set(connector, "strata/rec", RecordValue{3, R"({"x":true})"}).ok());
+  RawRedis raw(SharedRedisPort());
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(raw.Run({"GET", "strata/rec_v"}), "3");
+  EXPECT_EQ(raw.Run({"GET", "strata/rec_d"}), R"({"x":true})");
+  EXPECT_EQ(raw.Run({"TTL", "strata/rec_v"}), "-1");  // no ttl configured: kept forever
+  ASSERT_TRUE(
+      AwaitDone([&](DoneCallback cb) { connector.Delete("strata/rec", std::move(cb)); }).ok());
+  EXPECT_EQ(raw.Run({"EXISTS", "strata/rec_v", "strata/rec_d"}), "0");
+}
+
+TEST_F(RedisConnectorTest, VersionWithoutDataIsAMissAndBadVersionIsDataLoss) {
+  RawRedis raw(SharedRedisPort());
+  ASSERT_TRUE(raw.ok());
+  raw.Run({"SET", "half_v", "4"});  // its _d already expired
+  raw.Run({"MSET", "corrupt_v", "four", "corrupt_d", "{}"});
+  CacheConnector& connector = Started(Options(SharedRedisPort()));
+  auto half = Get(connector, "half");
+  ASSERT_TRUE(half.ok()) << half.status().ToString();
+  EXPECT_FALSE(half->has_value());
+  auto corrupt = Get(connector, "corrupt");
+  EXPECT_EQ(corrupt.status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(RedisConnectorTest, KeyPrefixAndDbArePrependedAndSelected) {
+  CacheConnector& connector = Started(Options(SharedRedisPort(), R"(,"keyPrefix":"app1:","db":3)"));
+  ASSERT_TRUE(Set(connector, "rec", RecordValue{1, "{}"}).ok());
+  RawRedis raw(SharedRedisPort());
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(raw.Run({"EXISTS", "app1:rec_v"}), "0");  // not in db 0
+  raw.Run({"SELECT", "3"});
+  EXPECT_EQ(raw.Run({"GET", "app1:rec_v"}), "1");
+  EXPECT_EQ(raw.Run({"GET", "app1:rec_d"}), "{}");
+}
+
+TEST_F(RedisConnectorTest, TtlExpiresBothKeys) {
+  CacheConnector& connector = Started(Options(SharedRedisPort(), R"(,"ttl":1)"));
+  ASSERT_TRUE(Set(connector, "short-lived", RecordValue{1, R"({"a":1})"}).ok());
+  RawRedis raw(SharedRedisPort());
+  ASSERT_TRUE(raw.ok());
+  for (const char* key : {"short-lived_v", "short-lived_d"}) {
+    std::string ttl = raw.Run({"PTTL", key});
+    EXPECT_TRUE(ttl == "-2" || (std::stoll(ttl) > 0 && std::stoll(ttl) <= 1000)) << ttl;
+  }
+  // Bounded poll for the outcome; no assertion on when exactly it happens.
+  bool gone = false;
+  for (int i = 0; i < 300 && !gone; ++i) {
+    auto got = Get(connector, "short-lived");
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    gone = !got->has_value();
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(raw.Run({"EXISTS", "short-lived_v", "short-lived_d"}), "0");
+}
+
+TEST_F(RedisConnectorTest, OptionsAreValidatedNamingTheKey) {
+  struct Case {
+    uint32_t role;
+    std::string json;
+    std::string expected;  // substring of the message
+  };
+  std::vector<Case> cases = {
+      {STRATA_ROLE_CACHE, R"({"bogus":1})", "cache.options.bogus: unknown option"},
+      {STRATA_ROLE_STORAGE, R"({"bogus":1})", "storage.options.bogus: unknown option"},
+      {STRATA_ROLE_CACHE, R"({"port":"abc"})", "cache.options.port: expected an integer"},
+      {STRATA_ROLE_CACHE, R"({"port":70000})", "cache.options.port"},
+      {STRATA_ROLE_STORAGE, R"({"host":5})", "storage.options.host: expected a non-empty"},
+      {STRATA_ROLE_CACHE, R"({"ttl":-1})", "cache.options.ttl"},
+      {STRATA_ROLE_CACHE, R"({"db":true})", "cache.options.db"},
+      {STRATA_ROLE_CACHE, R"({"password":1})", "cache.options.password"},
+      {STRATA_ROLE_CACHE, R"({"connectTimeout":0})", "cache.options.connectTimeout"},
+      {STRATA_ROLE_CACHE, R"({"commandTimeout":"x"})", "cache.options.commandTimeout"},
+      {STRATA_ROLE_CACHE, R"({"url":"http://x"})", "cache.options.url"},
+      {STRATA_ROLE_CACHE, R"({"nodes":[]})", "cache.options.nodes: not supported"},
+      {STRATA_ROLE_CACHE, R"([1])", "cache.options: expected a mapping"},
+  };
+  for (const Case& c : cases) {
+    auto made = NewRedisConnector(c.role, c.json);
+    ASSERT_FALSE(made.ok()) << c.json;
+    EXPECT_EQ(made.status().code(), StatusCode::kInvalidArgument) << c.json;
+    EXPECT_NE(made.status().message().find(c.expected), std::string_view::npos)
+        << made.status().ToString();
+  }
+  EXPECT_TRUE(NewRedisConnector(STRATA_ROLE_CACHE, "").ok());
+  EXPECT_TRUE(NewRedisConnector(STRATA_ROLE_CACHE, "{}").ok());
+  EXPECT_FALSE(NewRedisConnector(4, "{}").ok());
+}
+
+TEST_F(RedisConnectorTest, OptionsAcceptStringsAndUrl) {
+  auto options = ParseRedisOptions(
+      R"({"port":"6380","ttl":"60","url":"redis://user:p%40ss@example.org:7000/2"})", "cache");
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->host, "example.org");  // url wins, as in @deepstream/cache-redis
+  EXPECT_EQ(options->port, 7000);
+  EXPECT_EQ(options->username, "user");
+  EXPECT_EQ(options->password, "p@ss");
+  EXPECT_EQ(options->db, 2);
+  EXPECT_EQ(options->ttl_seconds, 60);
+  auto defaults = ParseRedisOptions("", "cache");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->host, "127.0.0.1");
+  EXPECT_EQ(defaults->port, 6379);
+  EXPECT_EQ(defaults->db, 0);
+  EXPECT_EQ(defaults->ttl_seconds, 0);
+  EXPECT_EQ(defaults->key_prefix, "");
+}
+
+TEST_F(RedisConnectorTest, RedisDownAtStartFailsUnavailableNamingHostAndPort) {
+  uint16_t port = FreePort();  // nothing listens there
+  CacheConnector& connector = Make(Options(port));
+  Status started = Start(connector);
+  EXPECT_EQ(started.code(), StatusCode::kUnavailable) << started.ToString();
+  EXPECT_NE(started.message().find("127.0.0.1:" + std::to_string(port)), std::string_view::npos)
+      << started.ToString();
+  // A connector whose start failed is closed; operations still complete, once.
+  auto got = Get(connector, "x");
+  EXPECT_EQ(got.status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(RedisConnectorTest, OperationsBeforeStartFailPrecondition) {
+  CacheConnector& connector = Make(Options(SharedRedisPort()));
+  EXPECT_EQ(Set(connector, "x", RecordValue{1, "{}"}).code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(RedisConnectorTest, PasswordAuthentication) {
+  ExternalServer server;
+  uint16_t port = FreePort();
+  ASSERT_TRUE(StartRedis(server, port, {"--requirepass", "s3cret"}).ok());
+
+  CacheConnector& good = Started(Options(port, R"(,"password":"s3cret")"));
+  ASSERT_TRUE(Set(good, "secured", RecordValue{2, R"({"k":"v"})"}).ok());
+  auto got = Get(good, "secured");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, (RecordValue{2, R"({"k":"v"})"}));
+
+  Status wrong = Start(Make(Options(port, R"(,"password":"nope")")));
+  EXPECT_EQ(wrong.code(), StatusCode::kInvalidArgument) << wrong.ToString();
+  Status missing = Start(Make(Options(port)));
+  EXPECT_EQ(missing.code(), StatusCode::kInvalidArgument) << missing.ToString();
+  EXPECT_NE(missing.message().find("NOAUTH"), std::string_view::npos) << missing.ToString();
+}
+
+TEST_F(RedisConnectorTest, KilledWhileInFlightFailsOnceThenRecoversOnRestart) {
+  ExternalServer server;
+  uint16_t port = FreePort();
+  ASSERT_TRUE(StartRedis(server, port).ok());
+  EventLog& events = events_;
+  CacheConnector& connector = Started(Options(port, R"(,"commandTimeout":600000)"), &events);
+  ASSERT_TRUE(Set(connector, "survivor", RecordValue{1, "{}"}).ok());
+
+  // Frozen, Redis answers nothing: every operation below is in flight (or queued) at the kill.
+  ASSERT_TRUE(Freeze(server.pid()));
+  constexpr int kOps = 300;
+  std::vector<std::atomic<int>> calls(kOps);
+  std::atomic<int> unavailable{0};
+  testing::Countdown all(kOps);
+  auto count = [&](int i, const Status& s) {
+    if (s.code() == StatusCode::kUnavailable) ++unavailable;
+    if (++calls[i] == 1) all.Done();
+  };
+  for (int i = 0; i < kOps; ++i) {
+    std::string name = "inflight/" + std::to_string(i);
+    if (i % 2 == 0) {
+      connector.Set(name, RecordValue{1, "{}"}, [&, i](Status s) { count(i, s); });
+    } else {
+      connector.Get(name, [&, i](Result<std::optional<RecordValue>> r) { count(i, r.status()); });
+    }
+  }
+  server.Kill();
+  ASSERT_TRUE(all.Wait()) << "connector hung";
+  EXPECT_EQ(unavailable.load(), kOps);
+  ASSERT_TRUE(events.WaitFor(ConnectorEvent::kConnectionLost));
+
+  // While Redis is down, operations fail at once instead of waiting for it.
+  EXPECT_EQ(Set(connector, "while-down", RecordValue{1, "{}"}).code(), StatusCode::kUnavailable);
+
+  // Same port, fresh (empty) Redis: the connector reconnects by itself.
+  ExternalServer restarted;
+  ASSERT_TRUE(StartRedis(restarted, port).ok());
+  ASSERT_TRUE(events.WaitFor(ConnectorEvent::kConnectionRestored));
+  ASSERT_TRUE(Set(connector, "after", RecordValue{9, R"({"back":1})"}).ok());
+  auto got = Get(connector, "after");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, (RecordValue{9, R"({"back":1})"}));
+
+  EXPECT_EQ(events.CountOf(ConnectorEvent::kConnectionLost), 1);
+  EXPECT_EQ(events.CountOf(ConnectorEvent::kConnectionRestored), 1);
+  for (const std::string& name : events.connectors()) EXPECT_EQ(name, "redis");
+  for (int i = 0; i < kOps; ++i) ASSERT_EQ(calls[i].load(), 1) << "operation " << i;
+}
+
+TEST_F(RedisConnectorTest, SlowRedisTimesOutAndTheConnectionStaysInStep) {
+  ExternalServer server;
+  uint16_t port = FreePort();
+  ASSERT_TRUE(StartRedis(server, port).ok());
+  CacheConnector& connector = Started(Options(port, R"(,"commandTimeout":300)"));
+  ASSERT_TRUE(Set(connector, "before", RecordValue{1, R"({"n":1})"}).ok());
+
+  ASSERT_TRUE(Freeze(server.pid()));
+  auto late = Get(connector, "before");
+  EXPECT_EQ(late.status().code(), StatusCode::kDeadlineExceeded) << late.status().ToString();
+  kill(server.pid(), SIGCONT);
+
+  // The late reply is read and dropped: the next answers match their own requests.
+  ASSERT_TRUE(Set(connector, "after", RecordValue{2, R"({"n":2})"}).ok());
+  auto after = Get(connector, "after");
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(*after, (RecordValue{2, R"({"n":2})"}));
+  auto before = Get(connector, "before");
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(*before, (RecordValue{1, R"({"n":1})"}));
+}
+
+TEST_F(RedisConnectorTest, CloseCompletesWhileRedisIsHung) {
+  ExternalServer server;
+  uint16_t port = FreePort();
+  ASSERT_TRUE(StartRedis(server, port).ok());
+  CacheConnector& connector = Started(Options(port, R"(,"commandTimeout":300)"));
+  ASSERT_TRUE(Freeze(server.pid()));
+  auto pending = Await<std::optional<Version>>(
+      [&](Callback<std::optional<Version>> cb) { connector.Head("x", std::move(cb)); });
+  EXPECT_EQ(pending.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(AwaitDone([&](DoneCallback cb) { connector.Close(std::move(cb)); }).ok());
+  server.Kill();
+}
+
+TEST_F(RedisConnectorTest, CloseFinishesAcceptedWrites) {
+  auto made = NewRedisConnector(STRATA_ROLE_CACHE, Options(SharedRedisPort()));
+  ASSERT_TRUE(made.ok());
+  std::unique_ptr<StorageConnector> connector = std::move(made).value();
+  ASSERT_TRUE(Start(*connector).ok());
+  constexpr int kWrites = 2000;
+  std::atomic<int> ok{0};
+  std::atomic<int> calls{0};
+  for (int i = 0; i < kWrites; ++i) {
+    connector->Set("closing/" + std::to_string(i), RecordValue{1, "{}"}, [&](Status s) {
+      if (s.ok()) ++ok;
+      ++calls;
+    });
+  }
+  ASSERT_TRUE(AwaitDone([&](DoneCallback cb) { connector->Close(std::move(cb)); }).ok());
+  EXPECT_EQ(calls.load(), kWrites);  // all answered before Close completed
+  EXPECT_EQ(ok.load(), kWrites);
+  connector.reset();
+  RawRedis raw(SharedRedisPort());
+  EXPECT_EQ(raw.Run({"GET", "closing/" + std::to_string(kWrites - 1) + "_v"}), "1");
+}
+
+TEST(RedisPluginTest, ExportsInfoAndCreatesInstances) {
+  void* library = dlopen(STRATA_REDIS_PLUGIN, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  auto info_fn =
+      reinterpret_cast<strata_connector_get_info_fn>(dlsym(library, "strata_connector_get_info"));
+  auto create_fn =
+      reinterpret_cast<strata_connector_create_fn>(dlsym(library, "strata_connector_create"));
+  ASSERT_NE(info_fn, nullptr);
+  ASSERT_NE(create_fn, nullptr);
+  const strata_connector_info* info = info_fn();
+  EXPECT_EQ(info->abi_version, STRATA_CONNECTOR_ABI_VERSION);
+  EXPECT_STREQ(info->name, "redis");
+  EXPECT_EQ(info->roles, static_cast<uint32_t>(STRATA_ROLE_CACHE | STRATA_ROLE_STORAGE));
+
+  void* self = nullptr;
+  const strata_connector_vtable* vtable = nullptr;
+  char error[256] = {};
+  std::string bad = R"({"port":"abc"})";
+  EXPECT_EQ(create_fn(STRATA_ROLE_STORAGE, {bad.data(), bad.size()}, nullptr, &self, &vtable, error,
+                      sizeof(error)),
+            STRATA_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(error).find("storage.options.port"), std::string::npos) << error;
+  std::string good = Options(SharedRedisPort());
+  ASSERT_EQ(create_fn(STRATA_ROLE_CACHE, {good.data(), good.size()}, nullptr, &self, &vtable, error,
+                      sizeof(error)),
+            STRATA_OK)
+      << error;
+  EXPECT_NE(vtable->head, nullptr);
+  vtable->destroy(self);  // never started
+  dlclose(library);
+}
+
+}  // namespace
+}  // namespace strata

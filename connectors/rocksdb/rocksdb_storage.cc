@@ -1,0 +1,187 @@
+#include "connectors/rocksdb/rocksdb_storage.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include "connectors/rocksdb/record_codec.h"
+
+namespace strata {
+namespace {
+
+Status NotRunning(const char* op) {
+  return Status::FailedPrecondition(std::string("rocksdb: ") + op +
+                                    ": storage is not running (not started, or closed)");
+}
+
+rocksdb::Slice AsSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+// A RocksDB failure of `what` as a strata Status.
+Status FromRocksdb(const rocksdb::Status& s, const std::string& what) {
+  std::string message = "rocksdb: " + what + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::DataLoss(message);
+  if (s.IsIOError() || s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) {
+    return Status::Unavailable(message);
+  }
+  return Status::Internal(message);
+}
+
+bool IsLockConflict(const rocksdb::Status& s) {
+  return s.IsIOError() && s.ToString().find("lock") != std::string::npos;
+}
+
+}  // namespace
+
+RocksdbStorage::RocksdbStorage(RocksdbOptions options) : options_(std::move(options)) {}
+
+RocksdbStorage::~RocksdbStorage() {
+  Close([](Status status) { status.IgnoreError(); });
+}
+
+void RocksdbStorage::Start(DoneCallback ready) {
+  std::lock_guard lock(lifecycle_mu_);
+  if (state_.load() != State::kNew) {
+    return ready(Status::FailedPrecondition("rocksdb: Start called more than once"));
+  }
+  write_worker_ = std::make_unique<rocks::WorkerThread>("strata-rocks-w", this);
+  read_worker_ = std::make_unique<rocks::WorkerThread>("strata-rocks-r", this);
+  state_.store(State::kStarting);
+  write_worker_->Post([this, ready = std::move(ready)](Status queue) mutable {
+    Status opened = queue.ok() ? Open() : queue;
+    State expected = State::kStarting;
+    const State next = opened.ok() ? State::kRunning : State::kFailed;
+    if (!state_.compare_exchange_strong(expected, next)) {
+      return ready(Status::FailedPrecondition("rocksdb: closed while starting"));
+    }
+    ready(opened);
+  });
+}
+
+Status RocksdbStorage::Open() {
+  std::error_code error;
+  std::filesystem::create_directories(options_.path, error);
+  if (error) {
+    return Status::Unavailable("rocksdb: cannot create directory " + options_.path + ": " +
+                               error.message());
+  }
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.keep_log_file_num = 3;  // RocksDB's own info logs, not the write-ahead log
+  rocksdb::Status s = rocksdb::DB::Open(options, options_.path, &db_);
+  if (s.ok()) return Status();
+  db_ = nullptr;
+  if (IsLockConflict(s)) {
+    return Status::Unavailable("rocksdb: " + options_.path +
+                               " is in use by another strata process or storage instance "
+                               "(database lock held): " +
+                               s.ToString());
+  }
+  return FromRocksdb(s, "cannot open " + options_.path);
+}
+
+void RocksdbStorage::Close(DoneCallback done) {
+  if (rocks::WorkerThread::CurrentOwner() == this) {
+    return done(Status::FailedPrecondition("rocksdb: Close called from its own completion"));
+  }
+  Status status;
+  {
+    std::lock_guard lock(lifecycle_mu_);
+    const State previous = state_.exchange(State::kClosed);
+    if (previous != State::kClosed && write_worker_ != nullptr) {
+      write_worker_->Stop();  // runs what is queued
+      read_worker_->Stop();
+      status = CloseDb();  // the joins made db_ ours
+    }
+  }
+  done(status);
+}
+
+Status RocksdbStorage::CloseDb() {
+  if (db_ == nullptr) return Status();
+  // Flushing the memtables makes the next open fast (no log to replay).
+  Status status;
+  rocksdb::Status flushed = db_->Flush(rocksdb::FlushOptions());
+  if (!flushed.ok()) status = FromRocksdb(flushed, "flush on close");
+  rocksdb::Status closed = db_->Close();
+  if (!closed.ok() && status.ok()) status = FromRocksdb(closed, "close");
+  delete db_;
+  db_ = nullptr;
+  return status;
+}
+
+template <typename Cb, typename Work>
+void RocksdbStorage::Dispatch(const std::unique_ptr<rocks::WorkerThread>& worker, const char* op,
+                              Cb cb, Work work) {
+  // kRunning is stored after the workers and db_ exist, so they are safe to use once it is seen.
+  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning(op));
+  worker->Post([op, cb = std::move(cb), work = std::move(work)](Status queue) mutable {
+    if (!queue.ok()) return cb(NotRunning(op));  // Close() won the race
+    cb(work());
+  });
+}
+
+Status RocksdbStorage::Write(rocksdb::WriteBatch& batch, const char* op) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  rocksdb::Status s = db_->Write(write_options, &batch);
+  return s.ok() ? Status() : FromRocksdb(s, std::string(op) + " in " + options_.path);
+}
+
+Result<std::optional<RecordValue>> RocksdbStorage::Read(const std::string& name) {
+  std::string stored;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), AsSlice(name), &stored);
+  if (s.IsNotFound()) return std::optional<RecordValue>();
+  if (!s.ok()) return FromRocksdb(s, "get from " + options_.path);
+  STRATA_ASSIGN_OR_RETURN(RecordValue value, rocks::DecodeValue(stored));
+  return std::optional<RecordValue>(std::move(value));
+}
+
+void RocksdbStorage::Get(std::string_view name, Callback<std::optional<RecordValue>> cb) {
+  Dispatch(read_worker_, "get", std::move(cb),
+           [this, name = std::string(name)] { return Read(name); });
+}
+
+void RocksdbStorage::Set(std::string_view name, const RecordValue& value, DoneCallback cb) {
+  Dispatch(write_worker_, "set", std::move(cb),
+           [this, name = std::string(name), stored = rocks::EncodeValue(value)] {
+             rocksdb::WriteBatch batch;
+             batch.Put(AsSlice(name), AsSlice(stored));
+             return Write(batch, "set");
+           });
+}
+
+void RocksdbStorage::Delete(std::string_view name, DoneCallback cb) {
+  Dispatch(write_worker_, "delete", std::move(cb), [this, name = std::string(name)] {
+    rocksdb::WriteBatch batch;
+    batch.Delete(AsSlice(name));
+    return Write(batch, "delete");
+  });
+}
+
+void RocksdbStorage::SetBulk(std::span<const NamedValue> batch, DoneCallback cb) {
+  // Encoded on the calling thread: the span is only valid until this call returns.
+  auto write = std::make_shared<rocksdb::WriteBatch>();
+  for (const NamedValue& nv : batch) {
+    write->Put(AsSlice(nv.name), AsSlice(rocks::EncodeValue(nv.value)));  // later puts win
+  }
+  Dispatch(write_worker_, "set batch", std::move(cb),
+           [this, write] { return Write(*write, "set batch"); });
+}
+
+void RocksdbStorage::DeleteBulk(std::span<const std::string> names, DoneCallback cb) {
+  auto write = std::make_shared<rocksdb::WriteBatch>();
+  for (const std::string& name : names) write->Delete(AsSlice(name));
+  Dispatch(write_worker_, "delete batch", std::move(cb),
+           [this, write] { return Write(*write, "delete batch"); });
+}
+
+Result<std::unique_ptr<StorageConnector>> NewRocksdbStorage(std::string_view options_json) {
+  STRATA_ASSIGN_OR_RETURN(RocksdbOptions options, ParseRocksdbOptions(options_json));
+  return std::unique_ptr<StorageConnector>(std::make_unique<RocksdbStorage>(std::move(options)));
+}
+
+}  // namespace strata

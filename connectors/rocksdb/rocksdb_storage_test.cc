@@ -1,0 +1,287 @@
+#include "connectors/rocksdb/rocksdb_storage.h"
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "connectors/rocksdb/record_codec.h"
+#include "connectors/testing/connector_suite.h"
+#include "strata/connector_abi.h"
+
+namespace strata {
+namespace {
+
+using testing::Await;
+using testing::AwaitDone;
+using testing::ConnectorTraits;
+
+std::string OptionsFor(const std::string& path, bool sync = false) {
+  return R"({"path": ")" + path + R"(", "sync": )" + (sync ? "true" : "false") + "}";
+}
+
+ConnectorTraits RocksdbTraits() {
+  return {.name = "Rocksdb",
+          .make =
+              [](const std::string& scratch_dir) {
+                // A directory that does not exist yet: Start must create it.
+                return NewRocksdbStorage(OptionsFor(scratch_dir + "/nested/db"));
+              },
+          .durable = true};
+}
+
+STRATA_INSTANTIATE_CONNECTOR_SUITE(Rocksdb, RocksdbTraits());
+
+Status StartNow(StorageConnector& storage) {
+  return AwaitDone([&](DoneCallback cb) { storage.Start(std::move(cb)); });
+}
+Status CloseNow(StorageConnector& storage) {
+  return AwaitDone([&](DoneCallback cb) { storage.Close(std::move(cb)); });
+}
+Status SetNow(StorageConnector& storage, const std::string& name, const RecordValue& value) {
+  return AwaitDone([&](DoneCallback cb) { storage.Set(name, value, std::move(cb)); });
+}
+Status SetBulkNow(StorageConnector& storage, const std::vector<NamedValue>& batch) {
+  return AwaitDone([&](DoneCallback cb) { storage.SetBulk(batch, std::move(cb)); });
+}
+Status DeleteNow(StorageConnector& storage, const std::string& name) {
+  return AwaitDone([&](DoneCallback cb) { storage.Delete(name, std::move(cb)); });
+}
+Result<std::optional<RecordValue>> GetNow(StorageConnector& storage, const std::string& name) {
+  return Await<std::optional<RecordValue>>(
+      [&](Callback<std::optional<RecordValue>> cb) { storage.Get(name, std::move(cb)); });
+}
+
+std::vector<NamedValue> MakeBatch(size_t count, std::string_view prefix) {
+  std::vector<NamedValue> batch;
+  for (size_t i = 0; i < count; ++i) {
+    batch.push_back({std::string(prefix) + std::to_string(i),
+                     {static_cast<Version>(i), R"({"i":)" + std::to_string(i) + "}"}});
+  }
+  return batch;
+}
+
+TEST(RocksdbOptionsTest, Defaults) {
+  for (std::string_view json : {"", "{}"}) {
+    Result<RocksdbOptions> options = ParseRocksdbOptions(json);
+    ASSERT_TRUE(options.ok()) << options.status().ToString();
+    EXPECT_EQ(options->path, "./data/rocksdb");
+    EXPECT_FALSE(options->sync);
+  }
+}
+
+TEST(RocksdbOptionsTest, ReadsEveryOption) {
+  Result<RocksdbOptions> options = ParseRocksdbOptions(R"({"path": "/var/lib/x", "sync": true})");
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->path, "/var/lib/x");
+  EXPECT_TRUE(options->sync);
+}
+
+TEST(RocksdbOptionsTest, RejectsBadValuesNamingTheKey) {
+  struct Case {
+    const char* json;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{R"({"path": 3})", "storage.options.path: expected a non-empty string"},
+           Case{R"({"path": ""})", "storage.options.path: expected a non-empty string"},
+           Case{R"({"sync": "yes"})", "storage.options.sync: expected true or false"},
+           Case{R"({"sync": 1})", "storage.options.sync: expected true or false"},
+           Case{R"({"dir": "x"})", "storage.options.dir: unknown option; known: path, sync"},
+           Case{R"("x")", "storage.options: expected a JSON object"},
+           Case{R"({"path": )", "storage.options: expected a JSON object"},
+       }) {
+    Result<std::unique_ptr<StorageConnector>> storage = NewRocksdbStorage(c.json);
+    ASSERT_FALSE(storage.ok()) << c.json;
+    EXPECT_EQ(storage.status().code(), StatusCode::kInvalidArgument) << c.json;
+    EXPECT_EQ(storage.status().message(), c.message) << c.json;
+  }
+}
+
+TEST(RocksdbCodecTest, VersionIsFourBytesLittleEndianThenJson) {
+  EXPECT_EQ(rocks::EncodeValue({0x01020304, "{}"}), std::string("\x04\x03\x02\x01{}", 6));
+  for (const RecordValue& value :
+       {RecordValue{0, "{}"}, RecordValue{-1, ""}, RecordValue{2147483647, "[1]"},
+        RecordValue{-2147483647 - 1, std::string("\0nul", 4)}}) {
+    Result<RecordValue> decoded = rocks::DecodeValue(rocks::EncodeValue(value));
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(*decoded, value);
+  }
+  Result<RecordValue> short_value = rocks::DecodeValue("abc");
+  ASSERT_FALSE(short_value.ok());
+  EXPECT_EQ(short_value.status().code(), StatusCode::kDataLoss);
+}
+
+class RocksdbStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "strata-rocksdb-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    path_ = dir_ + "/db";
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::unique_ptr<StorageConnector> Make(const std::string& options_json) {
+    Result<std::unique_ptr<StorageConnector>> storage = NewRocksdbStorage(options_json);
+    EXPECT_TRUE(storage.ok()) << storage.status().ToString();
+    return storage.ok() ? std::move(storage).value() : nullptr;
+  }
+
+  std::string dir_;
+  std::string path_;
+};
+
+TEST_F(RocksdbStorageTest, RecordsSurviveCloseAndReopen) {
+  for (bool sync : {false, true}) {
+    SCOPED_TRACE(sync ? "sync" : "no sync");
+    std::string path = path_ + (sync ? "-sync" : "-nosync");
+    {
+      std::unique_ptr<StorageConnector> storage = Make(OptionsFor(path, sync));
+      ASSERT_TRUE(StartNow(*storage).ok());
+      ASSERT_TRUE(SetNow(*storage, "kept", {3, R"({"x":"y"})"}).ok());
+      ASSERT_TRUE(SetNow(*storage, "deleted", {1, "{}"}).ok());
+      ASSERT_TRUE(DeleteNow(*storage, "deleted").ok());
+      ASSERT_TRUE(SetBulkNow(*storage, MakeBatch(100, "bulk/")).ok());
+      ASSERT_TRUE(CloseNow(*storage).ok());
+    }
+    std::unique_ptr<StorageConnector> reopened = Make(OptionsFor(path, sync));
+    ASSERT_TRUE(StartNow(*reopened).ok());
+    Result<std::optional<RecordValue>> kept = GetNow(*reopened, "kept");
+    ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+    EXPECT_EQ(*kept, std::optional<RecordValue>({3, R"({"x":"y"})"}));
+    Result<std::optional<RecordValue>> deleted = GetNow(*reopened, "deleted");
+    ASSERT_TRUE(deleted.ok());
+    EXPECT_FALSE(deleted->has_value());
+    Result<std::optional<RecordValue>> bulk = GetNow(*reopened, "bulk/99");
+    ASSERT_TRUE(bulk.ok());
+    EXPECT_EQ(*bulk, std::optional<RecordValue>({99, R"({"i":99})"}));
+    ASSERT_TRUE(CloseNow(*reopened).ok());
+  }
+}
+
+TEST_F(RocksdbStorageTest, SecondInstanceOnTheSamePathIsRefusedWithTheLock) {
+  std::unique_ptr<StorageConnector> first = Make(OptionsFor(path_));
+  ASSERT_TRUE(StartNow(*first).ok());
+  std::unique_ptr<StorageConnector> second = Make(OptionsFor(path_));
+  Status refused = StartNow(*second);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable) << refused.ToString();
+  EXPECT_NE(refused.message().find(path_), std::string::npos) << refused.ToString();
+  EXPECT_NE(refused.message().find("database lock held"), std::string::npos) << refused.ToString();
+  // The refused instance fails operations instead of hanging; the first one is untouched.
+  Status set = SetNow(*second, "x", {1, "{}"});
+  EXPECT_EQ(set.code(), StatusCode::kFailedPrecondition) << set.ToString();
+  EXPECT_TRUE(CloseNow(*second).ok());
+  ASSERT_TRUE(SetNow(*first, "x", {1, "{}"}).ok());
+  ASSERT_TRUE(CloseNow(*first).ok());
+  // Once the first closed, the lock is free again.
+  std::unique_ptr<StorageConnector> third = Make(OptionsFor(path_));
+  ASSERT_TRUE(StartNow(*third).ok());
+  Result<std::optional<RecordValue>> got = GetNow(*third, "x");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, std::optional<RecordValue>({1, "{}"}));
+  ASSERT_TRUE(CloseNow(*third).ok());
+}
+
+TEST_F(RocksdbStorageTest, CorruptDatabaseIsDataLossNamingThePath) {
+  std::unique_ptr<StorageConnector> storage = Make(OptionsFor(path_));
+  ASSERT_TRUE(StartNow(*storage).ok());
+  ASSERT_TRUE(SetNow(*storage, "x", {1, "{}"}).ok());
+  ASSERT_TRUE(CloseNow(*storage).ok());
+  std::ofstream(path_ + "/CURRENT", std::ios::trunc) << "garbage";  // no trailing newline
+  std::unique_ptr<StorageConnector> reopened = Make(OptionsFor(path_));
+  Status opened = StartNow(*reopened);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.code(), StatusCode::kDataLoss) << opened.ToString();
+  EXPECT_NE(opened.message().find(path_), std::string::npos) << opened.ToString();
+}
+
+TEST_F(RocksdbStorageTest, PathThatCannotBeADirectoryIsUnavailable) {
+  std::ofstream(dir_ + "/file") << "x";
+  std::unique_ptr<StorageConnector> storage = Make(OptionsFor(dir_ + "/file/db"));
+  Status opened = StartNow(*storage);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.code(), StatusCode::kUnavailable) << opened.ToString();
+  EXPECT_NE(opened.message().find(dir_ + "/file/db"), std::string::npos) << opened.ToString();
+}
+
+TEST_F(RocksdbStorageTest, LargeBatchIsOneWriteAndSurvivesReopen) {
+  constexpr size_t kRecords = 100000;
+  std::vector<NamedValue> batch = MakeBatch(kRecords, "large/");
+  {
+    std::unique_ptr<StorageConnector> storage = Make(OptionsFor(path_, /*sync=*/true));
+    ASSERT_TRUE(StartNow(*storage).ok());
+    ASSERT_TRUE(SetBulkNow(*storage, batch).ok());
+    ASSERT_TRUE(CloseNow(*storage).ok());
+  }
+  std::unique_ptr<StorageConnector> reopened = Make(OptionsFor(path_));
+  ASSERT_TRUE(StartNow(*reopened).ok());
+  for (size_t i = 0; i < kRecords; i += 997) {
+    Result<std::optional<RecordValue>> got = GetNow(*reopened, batch[i].name);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_EQ(*got, std::optional<RecordValue>(batch[i].value)) << batch[i].name;
+  }
+  std::vector<std::string> names;
+  for (const NamedValue& nv : batch) names.push_back(nv.name);
+  ASSERT_TRUE(AwaitDone([&](DoneCallback cb) { reopened->DeleteBulk(names, std::move(cb)); }).ok());
+  Result<std::optional<RecordValue>> gone = GetNow(*reopened, batch[kRecords - 1].name);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+  ASSERT_TRUE(CloseNow(*reopened).ok());
+}
+
+TEST_F(RocksdbStorageTest, BinaryAndLongNamesAreKeysAsIs) {
+  std::unique_ptr<StorageConnector> storage = Make(OptionsFor(path_));
+  ASSERT_TRUE(StartNow(*storage).ok());
+  std::vector<std::string> names = {std::string("nul\0inside", 10), std::string("nul"),
+                                    std::string(10000, 'n'), "with space", ""};
+  for (size_t i = 0; i < names.size(); ++i) {
+    ASSERT_TRUE(SetNow(*storage, names[i], {static_cast<Version>(i), "{}"}).ok());
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    Result<std::optional<RecordValue>> got = GetNow(*storage, names[i]);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(*got, std::optional<RecordValue>({static_cast<Version>(i), "{}"})) << i;
+  }
+  ASSERT_TRUE(CloseNow(*storage).ok());
+}
+
+TEST_F(RocksdbStorageTest, PluginExportsTheStorageThroughTheCAbi) {
+  void* library = dlopen(STRATA_ROCKSDB_PLUGIN, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  auto info_fn =
+      reinterpret_cast<strata_connector_get_info_fn>(dlsym(library, "strata_connector_get_info"));
+  auto create_fn =
+      reinterpret_cast<strata_connector_create_fn>(dlsym(library, "strata_connector_create"));
+  ASSERT_NE(info_fn, nullptr);
+  ASSERT_NE(create_fn, nullptr);
+  const strata_connector_info* info = info_fn();
+  EXPECT_EQ(info->abi_version, STRATA_CONNECTOR_ABI_VERSION);
+  EXPECT_STREQ(info->name, "rocksdb");
+  EXPECT_EQ(info->roles, static_cast<uint32_t>(STRATA_ROLE_STORAGE));
+
+  char error[256] = {};
+  void* self = nullptr;
+  const strata_connector_vtable* vtable = nullptr;
+  std::string bad = R"({"sync": "always"})";
+  EXPECT_EQ(create_fn(STRATA_ROLE_STORAGE, {bad.data(), bad.size()}, nullptr, &self, &vtable, error,
+                      sizeof(error)),
+            STRATA_INVALID_ARGUMENT);
+  EXPECT_STREQ(error, "storage.options.sync: expected true or false");
+  std::string good = OptionsFor(path_);
+  ASSERT_EQ(create_fn(STRATA_ROLE_STORAGE, {good.data(), good.size()}, nullptr, &self, &vtable,
+                      error, sizeof(error)),
+            STRATA_OK)
+      << error;
+  vtable->destroy(self);  // never started
+  dlclose(library);
+}
+
+}  // namespace
+}  // namespace strata
