@@ -118,9 +118,9 @@ void MemcachedCache::Start(DoneCallback ready) {
     worker.client = std::make_unique<MemcachedClient>(options_);
     const auto period = std::chrono::milliseconds(options_.retry_ms);
     worker.thread =
-        i == 0 ? std::make_unique<memcached::WorkerThread>("strata-mc-0", this, period,
+        i == 0 ? std::make_unique<WorkerThread>("strata-mc-0", this, period,
                                                            [this] { ProbeIfLost(); })
-               : std::make_unique<memcached::WorkerThread>("strata-mc-" + std::to_string(i), this);
+               : std::make_unique<WorkerThread>("strata-mc-" + std::to_string(i), this);
     workers_.push_back(std::move(worker));
   }
   state_.store(State::kStarting, std::memory_order_release);
@@ -138,7 +138,7 @@ void MemcachedCache::Start(DoneCallback ready) {
 }
 
 void MemcachedCache::Close(DoneCallback done) {
-  if (memcached::WorkerThread::CurrentOwner() == this) {
+  if (WorkerThread::CurrentOwner() == this) {
     return done(Status::FailedPrecondition("memcached: Close called from its own completion"));
   }
   {

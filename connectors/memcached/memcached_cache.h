@@ -36,7 +36,7 @@
 
 #include "connectors/memcached/memcached_client.h"
 #include "connectors/memcached/memcached_options.h"
-#include "connectors/memcached/worker_thread.h"
+#include "connectors/common/worker_thread.h"
 #include "strata/cache_connector.h"
 
 namespace strata {
@@ -71,7 +71,7 @@ class MemcachedCache final : public CacheConnector {
   enum class State { kNew, kStarting, kRunning, kFailed, kClosed };
   struct Worker {
     std::unique_ptr<memcached::MemcachedClient> client;  // confined to `thread`'s jobs
-    std::unique_ptr<memcached::WorkerThread> thread;
+    std::unique_ptr<WorkerThread> thread;
   };
 
   size_t WorkerFor(std::string_view key) const;

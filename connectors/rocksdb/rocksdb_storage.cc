@@ -47,8 +47,8 @@ void RocksdbStorage::Start(DoneCallback ready) {
   if (state_.load() != State::kNew) {
     return ready(Status::FailedPrecondition("rocksdb: Start called more than once"));
   }
-  write_worker_ = std::make_unique<rocks::WorkerThread>("strata-rocks-w", this);
-  read_worker_ = std::make_unique<rocks::WorkerThread>("strata-rocks-r", this);
+  write_worker_ = std::make_unique<WorkerThread>("strata-rocks-w", this);
+  read_worker_ = std::make_unique<WorkerThread>("strata-rocks-r", this);
   state_.store(State::kStarting);
   write_worker_->Post([this, ready = std::move(ready)](Status queue) mutable {
     Status opened = queue.ok() ? Open() : queue;
@@ -84,7 +84,7 @@ Status RocksdbStorage::Open() {
 }
 
 void RocksdbStorage::Close(DoneCallback done) {
-  if (rocks::WorkerThread::CurrentOwner() == this) {
+  if (WorkerThread::CurrentOwner() == this) {
     return done(Status::FailedPrecondition("rocksdb: Close called from its own completion"));
   }
   Status status;
@@ -114,7 +114,7 @@ Status RocksdbStorage::CloseDb() {
 }
 
 template <typename Cb, typename Work>
-void RocksdbStorage::Dispatch(const std::unique_ptr<rocks::WorkerThread>& worker, const char* op,
+void RocksdbStorage::Dispatch(const std::unique_ptr<WorkerThread>& worker, const char* op,
                               Cb cb, Work work) {
   // kRunning is stored after the workers and db_ exist, so they are safe to use once it is seen.
   if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning(op));

@@ -26,7 +26,7 @@
 #include <string_view>
 
 #include "connectors/rocksdb/rocksdb_options.h"
-#include "connectors/rocksdb/worker_thread.h"
+#include "connectors/common/worker_thread.h"
 #include "strata/storage_connector.h"
 
 namespace rocksdb {
@@ -65,7 +65,7 @@ class RocksdbStorage final : public StorageConnector {
   // Runs `work` on `worker` and hands its result to `cb`, or fails `cb` with
   // kFailedPrecondition when the storage is not running.
   template <typename Cb, typename Work>
-  void Dispatch(const std::unique_ptr<rocks::WorkerThread>& worker, const char* op, Cb cb,
+  void Dispatch(const std::unique_ptr<WorkerThread>& worker, const char* op, Cb cb,
                 Work work);
   Status Open();
   Status Write(rocksdb::WriteBatch& batch, const char* op);
@@ -78,8 +78,8 @@ class RocksdbStorage final : public StorageConnector {
   // Opened on the writer before state_ becomes kRunning; closed by Close() after the joins.
   rocksdb::DB* db_ = nullptr;
   // Created by Start() before state_ leaves kNew; never reset before destruction.
-  std::unique_ptr<rocks::WorkerThread> write_worker_;
-  std::unique_ptr<rocks::WorkerThread> read_worker_;
+  std::unique_ptr<WorkerThread> write_worker_;
+  std::unique_ptr<WorkerThread> read_worker_;
 };
 
 // Factory used by the connector registry and the plugin: parses options, then builds the

@@ -16,7 +16,14 @@ namespace {
 
 using testing::Await;
 using testing::AwaitDone;
+using testing::CloseNow;
 using testing::ConnectorTraits;
+using testing::DeleteNow;
+using testing::GetNow;
+using testing::MakeBatch;
+using testing::SetBulkNow;
+using testing::SetNow;
+using testing::StartNow;
 
 std::string OptionsFor(const std::string& path, bool sync = false) {
   return R"({"path": ")" + path + R"(", "sync": )" + (sync ? "true" : "false") + "}";
@@ -34,34 +41,6 @@ ConnectorTraits RocksdbTraits() {
 
 STRATA_INSTANTIATE_CONNECTOR_SUITE(Rocksdb, RocksdbTraits());
 
-Status StartNow(StorageConnector& storage) {
-  return AwaitDone([&](DoneCallback cb) { storage.Start(std::move(cb)); });
-}
-Status CloseNow(StorageConnector& storage) {
-  return AwaitDone([&](DoneCallback cb) { storage.Close(std::move(cb)); });
-}
-Status SetNow(StorageConnector& storage, const std::string& name, const RecordValue& value) {
-  return AwaitDone([&](DoneCallback cb) { storage.Set(name, value, std::move(cb)); });
-}
-Status SetBulkNow(StorageConnector& storage, const std::vector<NamedValue>& batch) {
-  return AwaitDone([&](DoneCallback cb) { storage.SetBulk(batch, std::move(cb)); });
-}
-Status DeleteNow(StorageConnector& storage, const std::string& name) {
-  return AwaitDone([&](DoneCallback cb) { storage.Delete(name, std::move(cb)); });
-}
-Result<std::optional<RecordValue>> GetNow(StorageConnector& storage, const std::string& name) {
-  return Await<std::optional<RecordValue>>(
-      [&](Callback<std::optional<RecordValue>> cb) { storage.Get(name, std::move(cb)); });
-}
-
-std::vector<NamedValue> MakeBatch(size_t count, std::string_view prefix) {
-  std::vector<NamedValue> batch;
-  for (size_t i = 0; i < count; ++i) {
-    batch.push_back({std::string(prefix) + std::to_string(i),
-                     {static_cast<Version>(i), R"({"i":)" + std::to_string(i) + "}"}});
-  }
-  return batch;
-}
 
 TEST(RocksdbOptionsTest, Defaults) {
   for (std::string_view json : {"", "{}"}) {

@@ -24,7 +24,7 @@
 
 #include "connectors/sqlite/record_tables.h"
 #include "connectors/sqlite/sqlite_options.h"
-#include "connectors/sqlite/worker_thread.h"
+#include "connectors/common/worker_thread.h"
 #include "strata/storage_connector.h"
 
 namespace strata {

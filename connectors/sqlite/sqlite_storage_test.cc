@@ -14,7 +14,14 @@ namespace {
 
 using testing::Await;
 using testing::AwaitDone;
+using testing::CloseNow;
 using testing::ConnectorTraits;
+using testing::DeleteNow;
+using testing::GetNow;
+using testing::MakeBatch;
+using testing::SetBulkNow;
+using testing::SetNow;
+using testing::StartNow;
 
 std::string OptionsFor(const std::string& path) { return R"({"path": ")" + path + R"("})"; }
 
@@ -30,34 +37,6 @@ ConnectorTraits SqliteTraits() {
 
 STRATA_INSTANTIATE_CONNECTOR_SUITE(Sqlite, SqliteTraits());
 
-Status StartNow(StorageConnector& storage) {
-  return AwaitDone([&](DoneCallback cb) { storage.Start(std::move(cb)); });
-}
-Status CloseNow(StorageConnector& storage) {
-  return AwaitDone([&](DoneCallback cb) { storage.Close(std::move(cb)); });
-}
-Status SetNow(StorageConnector& storage, const std::string& name, const RecordValue& value) {
-  return AwaitDone([&](DoneCallback cb) { storage.Set(name, value, std::move(cb)); });
-}
-Status SetBulkNow(StorageConnector& storage, const std::vector<NamedValue>& batch) {
-  return AwaitDone([&](DoneCallback cb) { storage.SetBulk(batch, std::move(cb)); });
-}
-Status DeleteNow(StorageConnector& storage, const std::string& name) {
-  return AwaitDone([&](DoneCallback cb) { storage.Delete(name, std::move(cb)); });
-}
-Result<std::optional<RecordValue>> GetNow(StorageConnector& storage, const std::string& name) {
-  return Await<std::optional<RecordValue>>(
-      [&](Callback<std::optional<RecordValue>> cb) { storage.Get(name, std::move(cb)); });
-}
-
-std::vector<NamedValue> MakeBatch(size_t count, std::string_view prefix) {
-  std::vector<NamedValue> batch;
-  for (size_t i = 0; i < count; ++i) {
-    batch.push_back({std::string(prefix) + std::to_string(i),
-                     {static_cast<Version>(i), R"({"i":)" + std::to_string(i) + "}"}});
-  }
-  return batch;
-}
 
 // A raw sqlite connection to the same file, playing "another process".
 class OtherConnection {

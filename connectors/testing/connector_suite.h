@@ -151,6 +151,16 @@ class CacheConnectorSuite : public StorageConnectorSuite {
 // gtest's test-name generator: the traits' name.
 std::string TraitsName(const ::testing::TestParamInfo<ConnectorTraits>& info);
 
+// Blocking forms of the connector operations, for connector-specific tests (hang-protected).
+Status StartNow(StorageConnector& storage);
+Status CloseNow(StorageConnector& storage);
+Status SetNow(StorageConnector& storage, const std::string& name, const RecordValue& value);
+Status SetBulkNow(StorageConnector& storage, const std::vector<NamedValue>& batch);
+Status DeleteNow(StorageConnector& storage, const std::string& name);
+Result<std::optional<RecordValue>> GetNow(StorageConnector& storage, const std::string& name);
+// `count` records named <prefix><i> at version i with data {"i":i}.
+std::vector<NamedValue> MakeBatch(size_t count, std::string_view prefix);
+
 }  // namespace strata::testing
 
 // Use at namespace scope. (gtest pastes the suite name into identifiers, hence the using.)

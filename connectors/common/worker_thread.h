@@ -1,7 +1,8 @@
 #pragma once
-// WorkerThread: one thread running jobs in FIFO order, plus an optional periodic task (the
-// cache's reconnect probe). Each memcached worker owns one MemcachedClient that only its jobs
-// touch, so libmemcached's blocking calls never run on a strata loop thread.
+// WorkerThread: one thread running jobs in FIFO order, plus an optional periodic task (e.g. a
+// reconnect probe). Connectors whose client libraries block (sqlite, rocksdb, libmemcached) run
+// those calls on workers, so they never block a strata loop thread; a handle owned by one worker
+// is only ever touched by that worker's jobs.
 //
 // Thread-safety: Post() and Stop() may be called from any thread.
 
@@ -15,7 +16,7 @@
 
 #include "strata/status.h"
 
-namespace strata::memcached {
+namespace strata {
 
 class WorkerThread {
  public:
@@ -56,4 +57,4 @@ class WorkerThread {
   std::thread thread_;  // last: starts after the fields it uses exist
 };
 
-}  // namespace strata::memcached
+}  // namespace strata

@@ -1,10 +1,10 @@
-#include "connectors/rocksdb/worker_thread.h"
+#include "connectors/common/worker_thread.h"
 
 #include <pthread.h>
 
 #include <utility>
 
-namespace strata::rocks {
+namespace strata {
 namespace {
 
 thread_local const void* current_owner = nullptr;
@@ -81,4 +81,4 @@ void WorkerThread::Run() {
   }
 }
 
-}  // namespace strata::rocks
+}  // namespace strata
