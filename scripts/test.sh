@@ -17,4 +17,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 cd tests/e2e
 npm ci --no-audit --no-fund >/dev/null
-STRATA_BIN="$PWD/../../build/strata" npm test
+export STRATA_BIN="$PWD/../../build/strata"
+npm test
+
+echo "== end-to-end records tests again, over a real Redis cache and PostgreSQL storage (plugins)"
+E2E_BACKENDS=redis-postgres node --test --test-concurrency=1 records.test.js bad-input.test.js

@@ -202,7 +202,9 @@ async function startServer ({ config, dataDir } = {}) {
   const dir = dataDir || makeTmpDir()
   fs.mkdirSync(dir, { recursive: true })
   const configPath = path.join(dir, 'config.yml')
-  fs.writeFileSync(configPath, config === undefined ? DEFAULT_CONFIG : config)
+  let text = config === undefined ? DEFAULT_CONFIG : config
+  if (!/^(cache|storage):/m.test(text)) text += await backendsConfig()
+  fs.writeFileSync(configPath, text)
   const server = new ServerProcess(dir, configPath)
   await server.start()
   return server
@@ -400,12 +402,41 @@ function test (name, opts, fn) {
   })
 }
 
+/**
+ * E2E_BACKENDS=redis-postgres runs strata over a real Redis cache and PostgreSQL storage (started
+ * once per test file) wherever a test leaves cache and storage to the defaults, so the same
+ * records tests judge the plugin data path too.
+ */
+let backends = null
+function backendsConfig () {
+  if (!isStrata || process.env.E2E_BACKENDS !== 'redis-postgres') return ''
+  if (!backends) {
+    backends = (async () => {
+      const b = require('./backends')
+      const redis = await b.startRedis()
+      const pg = await b.startPostgres()
+      return {
+        stop: async () => { await redis.stop(); await pg.destroy() },
+        config: `cache:\n  name: redis\n  options:\n    host: 127.0.0.1\n    port: ${redis.port}\n` +
+          `storage:\n  name: postgres\n  options:\n    host: 127.0.0.1\n    port: ${pg.port}\n` +
+          '    user: postgres\n    database: postgres\n'
+      }
+    })()
+  }
+  return backends.then((b) => b.config)
+}
+
 /** Closes all clients and raw sockets, stops all servers, removes temp dirs. Use in `after`. */
 async function cleanup () {
   for (const c of [...clients]) closeClient(c)
   for (const r of [...rawSockets]) r.close()
   await Promise.all([...servers].map((s) => s.stop()))
   servers.clear()
+  if (backends) {
+    const started = backends
+    backends = null
+    await (await started).stop()
+  }
   if (!process.env.E2E_KEEP_TMP) {
     for (const d of tmpDirs) { try { fs.rmSync(d, { recursive: true, force: true }) } catch (e) { /* ignore */ } }
     tmpDirs.clear()
