@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <atomic>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -32,6 +33,7 @@ struct Server::Impl {
   std::unique_ptr<Transport> transport;
   SessionOptions session_options;
   bool started = false;
+  std::atomic<uint64_t> connector_events{0};  // lost/restored/error events from the connectors
 };
 
 namespace {
@@ -93,8 +95,8 @@ Status Server::Start() {
                           CreateDataPathConnectors(impl_->registry, options_));
   for (StorageConnector* c : {static_cast<StorageConnector*>(impl_->connectors.cache.get()),
                               impl_->connectors.storage.get()}) {
-    c->SetEventListener([](ConnectorEvent, std::string_view name, const Status& detail) {
-      spdlog::warn("connector {}: {}", name, detail.ToString());
+    c->SetEventListener([this, c](ConnectorEvent event, std::string_view, const Status& detail) {
+      OnConnectorEvent(c->Name(), event, detail);
     });
     Status ready = AwaitDone([c](DoneCallback cb) { c->Start(std::move(cb)); },
                              options_.dependency_initialization_timeout,
@@ -189,6 +191,25 @@ Status Server::Stop() {
   impl_->shards.clear();
   return drained;
 }
+
+void Server::OnConnectorEvent(std::string_view connector, ConnectorEvent event,
+                              const Status& detail) {
+  uint64_t count = ++impl_->connector_events;
+  switch (event) {
+    case ConnectorEvent::kConnectionLost:
+      spdlog::error("connector {}: connection lost ({}); operations fail until it is back "
+                    "(event #{})", connector, detail.message(), count);
+      return;
+    case ConnectorEvent::kConnectionRestored:
+      spdlog::warn("connector {}: connection restored (event #{})", connector, count);
+      return;
+    case ConnectorEvent::kError:
+      spdlog::error("connector {}: {} (event #{})", connector, detail.ToString(), count);
+      return;
+  }
+}
+
+uint64_t Server::connector_events() const { return impl_->connector_events.load(); }
 
 uint16_t Server::port() const { return impl_->transport ? impl_->transport->port() : 0; }
 

@@ -19,6 +19,7 @@
 #include "config/options.h"
 #include "server/session.h"
 #include "strata/connection.h"
+#include "strata/storage_connector.h"
 #include "strata/status.h"
 
 namespace strata {
@@ -35,6 +36,8 @@ class Server final : public ConnectionHandler, public MessageRouter {
   // Graceful stop. Not OK when queued storage writes could not all be written.
   Status Stop();
   uint16_t port() const;
+  // Connection events (lost, restored, errors) the connectors have reported since Start.
+  uint64_t connector_events() const;
 
   void OnOpen(const std::shared_ptr<Connection>& conn) override;
   void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload,
@@ -46,6 +49,7 @@ class Server final : public ConnectionHandler, public MessageRouter {
   struct Shard;
   struct Impl;
 
+  void OnConnectorEvent(std::string_view connector, ConnectorEvent event, const Status& detail);
   Shard& ShardOfConnection(const Connection& conn);
   size_t ShardOf(std::string_view name) const;
   // Runs fn on the shard's loop: at once when already there, else posted (FIFO per sender).
