@@ -36,6 +36,7 @@ class RecordHandler {
   void RemoveClient(uint64_t client_id);
 
   const SubscriptionRegistry& subscriptions() const { return subscriptions_; }
+  size_t active_transitions() const { return transitions_.active(); }
 
  private:
   void HandleWrite(const std::shared_ptr<Client>& client, Message msg);

@@ -12,6 +12,7 @@
 #include "record/record_messages.h"
 #include "record/record_store.h"
 #include "server/connector_registry.h"
+#include "server/metrics.h"
 #include "transport/event_loop.h"
 #include "transport/transport.h"
 
@@ -138,6 +139,10 @@ Status Server::Start() {
     transport.endpoints.push_back(b);
     impl_->session_options.unauthenticated_client_timeout = e.unauthenticated_client_timeout;
   }
+  transport.http_handler = [this](const HttpRequest& request,
+                                  std::function<void(HttpResponse)> respond) {
+    return HandleHttp(request, std::move(respond));
+  };
   std::vector<EventLoop*> loops;
   for (auto& s : impl_->shards) loops.push_back(s->loop.get());
   impl_->transport = std::make_unique<Transport>(transport, loops);
@@ -207,6 +212,35 @@ void Server::OnConnectorEvent(std::string_view connector, ConnectorEvent event,
       spdlog::error("connector {}: {} (event #{})", connector, detail.ToString(), count);
       return;
   }
+}
+
+bool Server::HandleHttp(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
+  if (request.method != "GET" || request.target != "/metrics") return false;
+  struct Gather {
+    std::mutex mu;
+    ServerMetrics metrics;
+    size_t remaining;
+    std::function<void(HttpResponse)> respond;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->metrics.loops.resize(impl_->shards.size());
+  gather->metrics.connector_events = connector_events();
+  gather->remaining = impl_->shards.size();
+  gather->respond = std::move(respond);
+  for (size_t i = 0; i < impl_->shards.size(); ++i) {
+    Shard* shard = impl_->shards[i].get();
+    RunOnShard(i, [shard, gather, i] {
+      LoopMetrics m{shard->store->stats(), shard->sessions.size(),
+                    shard->records->subscriptions().subscription_count(),
+                    shard->records->active_transitions()};
+      std::unique_lock lock(gather->mu);
+      gather->metrics.loops[i] = m;
+      if (--gather->remaining > 0) return;
+      lock.unlock();
+      gather->respond(HttpResponse{200, "text/plain; version=0.0.4", RenderMetrics(gather->metrics)});
+    });
+  }
+  return true;
 }
 
 uint64_t Server::connector_events() const { return impl_->connector_events.load(); }

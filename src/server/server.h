@@ -18,6 +18,7 @@
 
 #include "config/options.h"
 #include "server/session.h"
+#include "transport/transport.h"
 #include "strata/connection.h"
 #include "strata/storage_connector.h"
 #include "strata/status.h"
@@ -49,6 +50,8 @@ class Server final : public ConnectionHandler, public MessageRouter {
   struct Shard;
   struct Impl;
 
+  // GET /metrics: gathers each loop's numbers on that loop, then answers.
+  bool HandleHttp(const HttpRequest& request, std::function<void(HttpResponse)> respond);
   void OnConnectorEvent(std::string_view connector, ConnectorEvent event, const Status& detail);
   Shard& ShardOfConnection(const Connection& conn);
   size_t ShardOf(std::string_view name) const;

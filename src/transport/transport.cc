@@ -141,8 +141,18 @@ void HttpSession::OnRequest(const error_code& ec) {
     Respond(http::status::ok, "application/json", "");
     return;
   }
-  // Seam for the HTTP API (POST /api, POST /api/auth, GET /api): an HttpHandler registered in
-  // TransportOptions will be asked here before falling back to 404.
+  // The HTTP handler (metrics now; the HTTP API later) may answer from another loop: the
+  // response is brought back to this session's loop.
+  if (const HttpHandler& handler = state_->options.http_handler) {
+    HttpRequest request{std::string(request_.method_string()), std::string(request_.target()),
+                        request_.body()};
+    auto respond = [self = shared_from_this()](HttpResponse r) {
+      self->loop_->Post([self, r = std::move(r)]() mutable {
+        self->Respond(static_cast<http::status>(r.status), r.content_type, std::move(r.body));
+      });
+    };
+    if (handler(request, std::move(respond))) return;
+  }
   Respond(http::status::not_found, "text/plain", "Not found");
 }
 

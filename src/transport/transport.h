@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,11 +31,31 @@ struct EndpointBinding {
   std::chrono::milliseconds idle_timeout{60000};
 };
 
+// A plain HTTP request (not an upgrade, not the health check), as an HttpHandler sees it.
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // e.g. "/metrics"
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain";
+  std::string body;
+};
+
+// Asked, on the connection's loop, about every plain HTTP request other than the health check.
+// Returns false when the request is not its own (the transport answers 404); otherwise it calls
+// `respond` exactly once, from any thread, now or later.
+using HttpHandler =
+    std::function<bool(const HttpRequest& request, std::function<void(HttpResponse)> respond)>;
+
 struct TransportOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 6020;  // 0 = any free port (tests); see Transport::port()
   std::string health_check_path = "/health-check";
   std::vector<EndpointBinding> endpoints;
+  HttpHandler http_handler;  // optional
 };
 
 class Transport {

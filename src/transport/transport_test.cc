@@ -131,6 +131,15 @@ class TransportTest : public ::testing::Test {
     EndpointBinding text = Endpoint("/text");
     text.binary = false;
     options.endpoints.push_back(text);
+    // Answers GET /answer from another thread, as a handler gathering data from other loops does.
+    options.http_handler = [](const HttpRequest& request,
+                              std::function<void(HttpResponse)> respond) {
+      if (request.method != "GET" || request.target != "/answer") return false;
+      std::thread([respond = std::move(respond)] {
+        respond(HttpResponse{200, "text/plain", "forty-two"});
+      }).detach();
+      return true;
+    };
     std::vector<EventLoop*> loops = {&loops_[0], &loops_[1]};
     transport_ = std::make_unique<Transport>(options, loops);
     ASSERT_TRUE(transport_->Listen().ok());
@@ -288,6 +297,17 @@ TEST_F(TransportTest, HealthCheckAndNotFound) {
   // A plain GET on a WebSocket path is not an upgrade.
   auto plain = HttpGet(socket, "/deepstream");
   EXPECT_EQ(plain.result(), http::status::not_found);
+}
+
+TEST_F(TransportTest, HttpHandlerAnswersItsOwnRequestsFromAnyThread) {
+  tcp::socket socket(client_io_);
+  socket.connect(ServerEndpoint());
+  auto answer = HttpGet(socket, "/answer");
+  EXPECT_EQ(answer.result(), http::status::ok);
+  EXPECT_EQ(answer[http::field::content_type], "text/plain");
+  EXPECT_EQ(answer.body(), "forty-two");
+  // Requests the handler declines still get 404, on the same kept-alive connection.
+  EXPECT_EQ(HttpGet(socket, "/other").result(), http::status::not_found);
 }
 
 TEST_F(TransportTest, OversizedMessageClosesWith1009) {

@@ -50,12 +50,19 @@ function redisCommand (port, ...args) {
   })
 }
 
+// `stop()` ends it (SIGKILL for `kill()`), `start()` brings up a fresh, empty one on the same port.
 async function startRedis () {
   const port = await h.freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
-    '--appendonly', 'no'], { stdio: 'ignore' })
-  await waitForPort(port, child, 'redis-server')
-  return { port, stop: stopper(child), flushAll: () => redisCommand(port, 'FLUSHALL') }
+  const redis = { port, flushAll: () => redisCommand(port, 'FLUSHALL') }
+  redis.start = async () => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+      '--appendonly', 'no'], { stdio: 'ignore' })
+    await waitForPort(port, child, 'redis-server')
+    redis.stop = stopper(child)
+    redis.kill = stopper(child, 'SIGKILL')
+  }
+  await redis.start()
+  return redis
 }
 
 // A throwaway cluster; `stop()` keeps its data so that `start()` can bring it back (outage

@@ -36,7 +36,7 @@ function config (redisPort, pgPort) {
 
 async function startAll () {
   const redis = await b.startRedis()
-  backends.push(redis.stop)
+  backends.push(() => redis.stop())
   const pg = await b.startPostgres()
   backends.push(pg.destroy)
   const server = await h.startServer({ config: config(redis.port, pg.port) })
@@ -97,4 +97,38 @@ h.test('a cache that is down at startup stops strata with a message naming it', 
   backends.push(pg.destroy)
   const closedPort = await h.freePort()
   await assert.rejects(h.startServer({ config: config(closedPort, pg.port) }), /redis/)
+})
+
+h.test('Redis killed and restarted under load: writes fail with errors, then work again; /metrics counts it', { skip: SKIP }, async () => {
+  const { redis, server } = await startAll()
+  const client = await h.connect(server.url, { username: 'w' })
+  const rec = client.record.getRecord('b/flaky')
+  await rec.whenReady()
+  await rec.setWithAck({ phase: 'before' })
+
+  await redis.kill()
+  // While the cache is gone a write is refused (RECORD_UPDATE_ERROR), never acknowledged.
+  await assert.rejects(h.withTimeout(client.record.setDataWithAck('b/during', { x: 1 }), 20000, 'the refusal'),
+    (e) => /RECORD_UPDATE_ERROR/.test(String(e && (e.message || e))))
+
+  await redis.start()  // same port, empty: strata reconnects by itself
+  let written = false
+  for (let i = 0; i < 100 && !written; i++) {
+    try {
+      await h.withTimeout(client.record.setDataWithAck('b/after', { phase: 'after' }), 5000, 'a write')
+      written = true
+    } catch (e) {
+      await h.sleep(200)  // still reconnecting
+    }
+  }
+  assert.ok(written, 'writes work again without restarting strata')
+  const reader = await h.connect(server.url, { username: 'r' })
+  assert.deepEqual(await reader.record.snapshot('b/after'), { phase: 'after' })
+  // A cache miss (the new Redis is empty) is served from storage.
+  assert.deepEqual(await reader.record.snapshot('b/flaky'), { phase: 'before' })
+
+  const metrics = (await h.httpGet(server.port, '/metrics')).body
+  const events = Number(/^strata_connector_events_total (\d+)$/m.exec(metrics)[1])
+  assert.ok(events >= 2, `connection lost and restored are counted:\n${metrics}`)
+  assert.match(metrics, /^strata_cache_errors_total [1-9]/m)
 })
