@@ -8,8 +8,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// File names are limited to 255 bytes; hex doubles the name and ".rec" follows.
-constexpr size_t kMaxNameBytes = 120;
+// File names are limited to 255 bytes and hex doubles the name: a long name becomes nested
+// directories of at most this many hex digits each, the last part naming the file.
+constexpr size_t kHexPerPart = 200;
 
 std::string HexOf(std::string_view name) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -81,11 +82,13 @@ void DirectoryStorage::Close(DoneCallback done) {
 }
 
 Result<fs::path> DirectoryStorage::FileOf(std::string_view name) const {
-  if (name.size() > kMaxNameBytes) {
-    return Status::InvalidArgument("template: record names longer than " +
-                                   std::to_string(kMaxNameBytes) + " bytes are not supported");
+  std::string hex = HexOf(name);
+  fs::path file = options_.path;
+  size_t at = 0;
+  for (; hex.size() - at > kHexPerPart; at += kHexPerPart) {
+    file /= hex.substr(at, kHexPerPart) + ".d";  // ".d" keeps directories apart from files
   }
-  return fs::path(options_.path) / (HexOf(name) + ".rec");
+  return file / (hex.substr(at) + ".rec");
 }
 
 Status DirectoryStorage::Failed(std::string_view what, const std::error_code& ec) {
@@ -138,6 +141,13 @@ void DirectoryStorage::Set(std::string_view name, const RecordValue& value, Done
         // template trades durability across power loss for speed. FILL IN your guarantee.)
         fs::path temp = file;
         temp += ".tmp";
+        // The nested parts of a long name, below a root that must itself still exist (a
+        // missing root is this backend's "server gone").
+        std::error_code dir_ec;
+        if (file.parent_path() != fs::path(options_.path) &&
+            fs::is_directory(options_.path, dir_ec)) {
+          fs::create_directories(file.parent_path(), dir_ec);
+        }
         {
           std::ofstream out(temp, std::ios::binary | std::ios::trunc);
           out << text;
