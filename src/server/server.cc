@@ -94,6 +94,7 @@ Server::~Server() {
 Status Server::Start() {
   STRATA_ASSIGN_OR_RETURN(impl_->connectors,
                           CreateDataPathConnectors(impl_->registry, options_));
+  impl_->started = true;  // from here on, Stop() undoes whatever part of Start() succeeded
   for (StorageConnector* c : {static_cast<StorageConnector*>(impl_->connectors.cache.get()),
                               impl_->connectors.storage.get()}) {
     c->SetEventListener([this, c](ConnectorEvent event, std::string_view, const Status& detail) {
@@ -147,7 +148,6 @@ Status Server::Start() {
   for (auto& s : impl_->shards) loops.push_back(s->loop.get());
   impl_->transport = std::make_unique<Transport>(transport, loops);
   STRATA_RETURN_IF_ERROR(impl_->transport->Listen());
-  impl_->started = true;
   for (const auto& b : transport.endpoints) {
     spdlog::info("strata listening on ws://{}:{}{} ({} loops; cache {}, storage {})",
                  transport.host, impl_->transport->port(), b.path, threads,
@@ -159,7 +159,7 @@ Status Server::Start() {
 Status Server::Stop() {
   if (!impl_->started) return Status();
   impl_->started = false;
-  impl_->transport->Stop();
+  if (impl_->transport) impl_->transport->Stop();
   spdlog::info("connections closed; writing queued records to storage");
   Status drained;
   std::vector<std::future<Status>> waits;
