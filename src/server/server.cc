@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "event/event_handler.h"
 #include "record/record_handler.h"
 #include "record/record_messages.h"
 #include "record/record_store.h"
@@ -23,6 +24,7 @@ struct Server::Shard {
   std::unique_ptr<EventLoop> loop;
   std::unique_ptr<RecordStore> store;
   std::unique_ptr<RecordHandler> records;
+  std::unique_ptr<EventHandler> events;
   // Sessions of the connections on this loop; touched only on this loop.
   std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions;
 };
@@ -120,6 +122,7 @@ Status Server::Start() {
                                                  *impl_->connectors.cache,
                                                  *impl_->connectors.storage, *shard->loop);
     shard->records = std::make_unique<RecordHandler>(handler_options, *shard->store);
+    shard->events = std::make_unique<EventHandler>();
     shard->loop->Start();
     impl_->shards.push_back(std::move(shard));
   }
@@ -284,13 +287,28 @@ void Server::OnClose(const std::shared_ptr<Connection>& conn) {
   node.mapped()->OnClosed();
   const uint64_t id = conn->id();
   for (size_t i = 0; i < impl_->shards.size(); ++i) {
-    RecordHandler* records = impl_->shards[i]->records.get();
-    RunOnShard(i, [records, id] { records->RemoveClient(id); });
+    Shard* shard = impl_->shards[i].get();
+    RunOnShard(i, [shard, id] {
+      shard->records->RemoveClient(id);
+      shard->events->RemoveClient(id);
+    });
   }
 }
 
 void Server::Route(const std::shared_ptr<Session>& session, Message msg) {
   if (msg.topic == Topic::kRecord) return RouteRecord(session, std::move(msg));
+  if (msg.topic == Topic::kEvent) return RouteEvent(session, std::move(msg));
+}
+
+void Server::RouteEvent(const std::shared_ptr<Session>& session, Message msg) {
+  if (msg.action == event_action::kSubscribe || msg.action == event_action::kUnsubscribe) {
+    session->Send(Ack(msg));
+    return SplitByShard(session, std::move(msg));
+  }
+  if (!msg.name) return;  // EMIT and the rest are about one named event
+  size_t shard = ShardOf(*msg.name);
+  EventHandler* events = impl_->shards[shard]->events.get();
+  RunOnShard(shard, [events, session, msg = std::move(msg)] { events->Handle(session, msg); });
 }
 
 void Server::RouteRecord(const std::shared_ptr<Session>& session, Message msg) {
@@ -334,9 +352,10 @@ void Server::SplitByShard(const std::shared_ptr<Session>& session, Message msg) 
     part.action = msg.action;
     part.correlation_id = msg.correlation_id;
     part.names = std::move(parts[i]);
-    RecordHandler* records = impl_->shards[i]->records.get();
-    RunOnShard(i, [records, session, part = std::move(part)]() mutable {
-      records->Handle(session, std::move(part));
+    Shard* shard = impl_->shards[i].get();
+    RunOnShard(i, [shard, session, part = std::move(part)]() mutable {
+      if (part.topic == Topic::kEvent) return shard->events->Handle(session, part);
+      shard->records->Handle(session, std::move(part));
     });
   }
 }

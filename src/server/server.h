@@ -58,6 +58,7 @@ class Server final : public ConnectionHandler, public MessageRouter {
   // Runs fn on the shard's loop: at once when already there, else posted (FIFO per sender).
   void RunOnShard(size_t shard, std::function<void()> fn);
   void RouteRecord(const std::shared_ptr<Session>& session, Message msg);
+  void RouteEvent(const std::shared_ptr<Session>& session, Message msg);
   void SplitByShard(const std::shared_ptr<Session>& session, Message msg);
   void Notify(const std::shared_ptr<Session>& session, Message msg);
 

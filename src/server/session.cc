@@ -104,9 +104,10 @@ void Session::LoggedIn(Result<Message> msg) {
     case Topic::kAuth:
       return;  // already logged in; deepstream ignores it too
     case Topic::kRecord:
+    case Topic::kEvent:
       return router_.Route(shared_from_this(), std::move(*msg));
     default:
-      // Events, RPC and presence arrive with their own issue; until then, as a disabled feature.
+      // RPC and presence arrive with their own work; until then, as a disabled feature.
       return Reply(Topic::kParser, parser_action::kUnknownTopic);
   }
 }
