@@ -29,12 +29,29 @@ struct Server::Shard {
   std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions;
 };
 
+// The transport's handler for one endpoint: connections opened there get its session options
+// (wire format, unauthenticated-client timeout).
+class Server::Endpoint final : public ConnectionHandler {
+ public:
+  Endpoint(Server& server, SessionOptions options) : server_(server), options_(options) {}
+  void OnOpen(const std::shared_ptr<Connection>& conn) override { server_.Open(conn, options_); }
+  void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload,
+                 bool binary) override {
+    server_.Deliver(conn, payload, binary);
+  }
+  void OnClose(const std::shared_ptr<Connection>& conn) override { server_.Closed(conn); }
+
+ private:
+  Server& server_;
+  const SessionOptions options_;
+};
+
 struct Server::Impl {
   ConnectorRegistry registry;
   DataPathConnectors connectors;
   std::vector<std::unique_ptr<Shard>> shards;
   std::unique_ptr<Transport> transport;
-  SessionOptions session_options;
+  std::vector<std::unique_ptr<Endpoint>> endpoints;
   bool started = false;
   std::atomic<uint64_t> connector_events{0};  // lost/restored/error events from the connectors
 };
@@ -133,15 +150,17 @@ Status Server::Start() {
   transport.health_check_path = options_.http_server.health_check_path;
   for (const EndpointConfig& e : options_.connection_endpoints) {
     if (e.type != "ws-binary") continue;  // the config loader refuses the others for now
+    SessionOptions session;
+    session.unauthenticated_client_timeout = e.unauthenticated_client_timeout;
+    impl_->endpoints.push_back(std::make_unique<Endpoint>(*this, session));
     EndpointBinding b;
     b.path = e.url_path;
-    b.handler = this;
+    b.handler = impl_->endpoints.back().get();
     b.binary = true;
     b.max_message_size = e.max_message_size;
     b.max_outgoing_queue_bytes = e.max_outgoing_queue_bytes;
     b.idle_timeout = e.heartbeat_interval * 2;
     transport.endpoints.push_back(b);
-    impl_->session_options.unauthenticated_client_timeout = e.unauthenticated_client_timeout;
   }
   transport.http_handler = [this](const HttpRequest& request,
                                   std::function<void(HttpResponse)> respond) {
@@ -268,20 +287,20 @@ void Server::RunOnShard(size_t shard, std::function<void()> fn) {
   loop.Post(std::move(fn));
 }
 
-void Server::OnOpen(const std::shared_ptr<Connection>& conn) {
-  auto session = std::make_shared<Session>(conn, impl_->session_options, *this);
+void Server::Open(const std::shared_ptr<Connection>& conn, const SessionOptions& options) {
+  auto session = std::make_shared<Session>(conn, options, *this);
   ShardOfConnection(*conn).sessions[conn->id()] = session;
   session->Start();
 }
 
-void Server::OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload,
-                       bool binary) {
+void Server::Deliver(const std::shared_ptr<Connection>& conn, std::string_view payload,
+                     bool binary) {
   auto& sessions = ShardOfConnection(*conn).sessions;
   auto it = sessions.find(conn->id());
   if (it != sessions.end()) it->second->OnFrame(payload, binary);
 }
 
-void Server::OnClose(const std::shared_ptr<Connection>& conn) {
+void Server::Closed(const std::shared_ptr<Connection>& conn) {
   auto node = ShardOfConnection(*conn).sessions.extract(conn->id());
   if (node.empty()) return;
   node.mapped()->OnClosed();

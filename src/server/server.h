@@ -25,7 +25,7 @@
 
 namespace strata {
 
-class Server final : public ConnectionHandler, public MessageRouter {
+class Server final : public MessageRouter {
  public:
   explicit Server(ServerOptions options);
   ~Server() override;
@@ -40,15 +40,16 @@ class Server final : public ConnectionHandler, public MessageRouter {
   // Connection events (lost, restored, errors) the connectors have reported since Start.
   uint64_t connector_events() const;
 
-  void OnOpen(const std::shared_ptr<Connection>& conn) override;
-  void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload,
-                 bool binary) override;
-  void OnClose(const std::shared_ptr<Connection>& conn) override;
   void Route(const std::shared_ptr<Session>& session, Message msg) override;
 
  private:
   struct Shard;
   struct Impl;
+  class Endpoint;  // one per configured endpoint: its wire format and session options
+
+  void Open(const std::shared_ptr<Connection>& conn, const SessionOptions& options);
+  void Deliver(const std::shared_ptr<Connection>& conn, std::string_view payload, bool binary);
+  void Closed(const std::shared_ptr<Connection>& conn);
 
   // GET /metrics: gathers each loop's numbers on that loop, then answers.
   bool HandleHttp(const HttpRequest& request, std::function<void(HttpResponse)> respond);
