@@ -385,7 +385,7 @@ TEST(ConfigEndpoints, TwoWebSocketEndpointsNeedDistinctPaths) {
 }
 
 TEST(ConfigEndpoints, LaterEndpointTypesAreNotSupportedYet) {
-  for (std::string type : {"ws-text", "ws-json", "http", "mqtt"}) {
+  for (std::string type : {"ws-text", "http", "mqtt"}) {
     EXPECT_EQ(ErrorOf("connectionEndpoints:\n  - type: ws-binary\n  - type: " + type + "\n"),
               "connectionEndpoints[1].type: '" + type + "' is not supported yet");
   }

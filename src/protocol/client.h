@@ -11,14 +11,19 @@
 
 #include "strata/connection.h"
 #include "strata/message.h"
+#include "strata/status.h"
 
 namespace strata {
 
-enum class WireFormat { kBinary = 0 };
-inline constexpr size_t kWireFormatCount = 1;
+// kBinary: protobuf frames (/deepstream); kJson: one JSON object per text frame
+// (/deepstream-json).
+enum class WireFormat { kBinary = 0, kJson = 1 };
+inline constexpr size_t kWireFormatCount = 2;
 
 // Encodes one message as a complete WebSocket payload in `format`.
 SharedFrame EncodeFrame(WireFormat format, const Message& msg);
+// Decodes one WebSocket payload; kInvalidArgument for anything that is not a message.
+Result<Message> DecodeFrame(WireFormat format, std::string_view frame);
 
 class Broadcast {
  public:

@@ -149,14 +149,15 @@ Status Server::Start() {
   transport.port = options_.http_server.port;
   transport.health_check_path = options_.http_server.health_check_path;
   for (const EndpointConfig& e : options_.connection_endpoints) {
-    if (e.type != "ws-binary") continue;  // the config loader refuses the others for now
+    if (e.type != "ws-binary" && e.type != "ws-json") continue;  // the loader refuses the others
     SessionOptions session;
+    session.format = e.type == "ws-json" ? WireFormat::kJson : WireFormat::kBinary;
     session.unauthenticated_client_timeout = e.unauthenticated_client_timeout;
     impl_->endpoints.push_back(std::make_unique<Endpoint>(*this, session));
     EndpointBinding b;
     b.path = e.url_path;
     b.handler = impl_->endpoints.back().get();
-    b.binary = true;
+    b.binary = session.format == WireFormat::kBinary;
     b.max_message_size = e.max_message_size;
     b.max_outgoing_queue_bytes = e.max_outgoing_queue_bytes;
     b.idle_timeout = e.heartbeat_interval * 2;

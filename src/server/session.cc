@@ -3,7 +3,6 @@
 #include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
-#include "protocol/binary/binary_codec.h"
 #include "record/json_patch.h"
 
 namespace strata {
@@ -46,13 +45,22 @@ void Session::OnAuthTimeout() {
 
 void Session::OnFrame(std::string_view payload, bool binary) {
   if (state_ == State::kClosed) return;
-  if (!binary) {
-    // deepstream destroys a connection that sends a text frame to the binary endpoint.
-    spdlog::info("connection {}: text frame on the binary endpoint, closing", id());
+  const bool json = options_.format == WireFormat::kJson;
+  if (binary == json) {
+    // deepstream destroys a connection that sends the other kind of frame (text on the binary
+    // endpoint, binary on the JSON one).
+    spdlog::info("connection {}: {} frame on the {} endpoint, closing", id(),
+                 binary ? "binary" : "text", json ? "JSON" : "binary");
     state_ = State::kClosed;
     return connection_->Close();
   }
-  Result<Message> msg = binary::Decode(payload);
+  Result<Message> msg = DecodeFrame(options_.format, payload);
+  if (json && !msg.ok()) {
+    // The JSON endpoint has no PARSER reply for a frame that is not a message: it closes.
+    spdlog::info("connection {}: {}; closing", id(), msg.status().message());
+    state_ = State::kClosed;
+    return connection_->Close();
+  }
   switch (state_) {
     case State::kAwaitingChallenge: return BeforeChallenge(msg);
     case State::kAwaitingAuth: return BeforeAuth(msg);
@@ -123,9 +131,9 @@ void Session::Reply(Topic topic, int32_t action, bool close) {
   }
 }
 
-void Session::Send(const Message& msg) { connection_->Send(EncodeFrame(WireFormat::kBinary, msg)); }
+void Session::Send(const Message& msg) { connection_->Send(EncodeFrame(options_.format, msg)); }
 
-void Session::Send(const Broadcast& msg) { connection_->Send(msg.Frame(WireFormat::kBinary)); }
+void Session::Send(const Broadcast& msg) { connection_->Send(msg.Frame(options_.format)); }
 
 void Session::OnClosed() {
   state_ = State::kClosed;

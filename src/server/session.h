@@ -32,6 +32,7 @@ class MessageRouter {
 };
 
 struct SessionOptions {
+  WireFormat format = WireFormat::kBinary;  // the endpoint's wire format
   std::optional<Millis> unauthenticated_client_timeout = Millis{180000};
 };
 
