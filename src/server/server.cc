@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "event/event_handler.h"
+#include "presence/presence_handler.h"
+#include "rpc/rpc_handler.h"
 #include "record/record_handler.h"
 #include "record/record_messages.h"
 #include "record/record_store.h"
@@ -25,6 +27,9 @@ struct Server::Shard {
   std::unique_ptr<RecordStore> store;
   std::unique_ptr<RecordHandler> records;
   std::unique_ptr<EventHandler> events;
+  std::unique_ptr<RpcHandler> rpc;
+  // Presence is about users, not names: only shard 0 has a handler.
+  std::unique_ptr<PresenceHandler> presence;
   // Sessions of the connections on this loop; touched only on this loop.
   std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions;
 };
@@ -132,6 +137,8 @@ Status Server::Start() {
   unsigned threads = options_.threads ? options_.threads : std::thread::hardware_concurrency();
   threads = std::max(threads, 1u);
   RecordHandlerOptions handler_options{options_.record.storage_hot_path_prefixes};
+  RpcOptions rpc_options{options_.rpc.ack_timeout, options_.rpc.response_timeout,
+                         options_.rpc.provide_requestor_name, options_.rpc.provide_requestor_data};
   for (unsigned i = 0; i < threads; ++i) {
     auto shard = std::make_unique<Shard>();
     shard->loop = std::make_unique<EventLoop>();
@@ -140,6 +147,8 @@ Status Server::Start() {
                                                  *impl_->connectors.storage, *shard->loop);
     shard->records = std::make_unique<RecordHandler>(handler_options, *shard->store);
     shard->events = std::make_unique<EventHandler>();
+    shard->rpc = std::make_unique<RpcHandler>(rpc_options, *shard->loop);
+    if (i == 0) shard->presence = std::make_unique<PresenceHandler>();
     shard->loop->Start();
     impl_->shards.push_back(std::move(shard));
   }
@@ -304,13 +313,20 @@ void Server::Deliver(const std::shared_ptr<Connection>& conn, std::string_view p
 void Server::Closed(const std::shared_ptr<Connection>& conn) {
   auto node = ShardOfConnection(*conn).sessions.extract(conn->id());
   if (node.empty()) return;
-  node.mapped()->OnClosed();
+  std::shared_ptr<Session> session = node.mapped();
+  const bool logged_in = !session->user_id().empty();  // set at login, never cleared
+  session->OnClosed();
   const uint64_t id = conn->id();
+  if (logged_in) {
+    PresenceHandler* presence = impl_->shards[0]->presence.get();
+    RunOnShard(0, [presence, session] { presence->Logout(session); });
+  }
   for (size_t i = 0; i < impl_->shards.size(); ++i) {
     Shard* shard = impl_->shards[i].get();
     RunOnShard(i, [shard, id] {
       shard->records->RemoveClient(id);
       shard->events->RemoveClient(id);
+      shard->rpc->RemoveClient(id);
     });
   }
 }
@@ -318,6 +334,27 @@ void Server::Closed(const std::shared_ptr<Connection>& conn) {
 void Server::Route(const std::shared_ptr<Session>& session, Message msg) {
   if (msg.topic == Topic::kRecord) return RouteRecord(session, std::move(msg));
   if (msg.topic == Topic::kEvent) return RouteEvent(session, std::move(msg));
+  if (msg.topic == Topic::kRpc) return RouteRpc(session, std::move(msg));
+  if (msg.topic == Topic::kPresence) {
+    PresenceHandler* presence = impl_->shards[0]->presence.get();
+    RunOnShard(0, [presence, session, msg = std::move(msg)] { presence->Handle(session, msg); });
+  }
+}
+
+void Server::OnLogin(const std::shared_ptr<Session>& session) {
+  PresenceHandler* presence = impl_->shards[0]->presence.get();
+  RunOnShard(0, [presence, session] { presence->Login(session); });
+}
+
+void Server::RouteRpc(const std::shared_ptr<Session>& session, Message msg) {
+  if (msg.action == rpc_action::kProvide || msg.action == rpc_action::kUnprovide) {
+    session->Send(Ack(msg));
+    return SplitByShard(session, std::move(msg));
+  }
+  if (!msg.name) return;  // every other RPC message is about one named RPC
+  size_t shard = ShardOf(*msg.name);
+  RpcHandler* rpc = impl_->shards[shard]->rpc.get();
+  RunOnShard(shard, [rpc, session, msg = std::move(msg)] { rpc->Handle(session, msg); });
 }
 
 void Server::RouteEvent(const std::shared_ptr<Session>& session, Message msg) {
@@ -375,6 +412,7 @@ void Server::SplitByShard(const std::shared_ptr<Session>& session, Message msg) 
     Shard* shard = impl_->shards[i].get();
     RunOnShard(i, [shard, session, part = std::move(part)]() mutable {
       if (part.topic == Topic::kEvent) return shard->events->Handle(session, part);
+      if (part.topic == Topic::kRpc) return shard->rpc->Handle(session, part);
       shard->records->Handle(session, std::move(part));
     });
   }

@@ -60,6 +60,8 @@ class Server final : public MessageRouter {
   void RunOnShard(size_t shard, std::function<void()> fn);
   void RouteRecord(const std::shared_ptr<Session>& session, Message msg);
   void RouteEvent(const std::shared_ptr<Session>& session, Message msg);
+  void RouteRpc(const std::shared_ptr<Session>& session, Message msg);
+  void OnLogin(const std::shared_ptr<Session>& session) override;
   void SplitByShard(const std::shared_ptr<Session>& session, Message msg);
   void Notify(const std::shared_ptr<Session>& session, Message msg);
 

@@ -97,6 +97,9 @@ void Session::Authenticate(const Message& msg) {
   }
   user_id_ = std::move(*user);
   state_ = State::kAuthenticated;
+  // Presence learns of the login before the client does, so a query the client sends after
+  // AUTH_SUCCESSFUL already finds it online.
+  router_.OnLogin(shared_from_this());
   Reply(Topic::kAuth, auth_action::kAuthSuccessful);
 }
 
@@ -113,9 +116,11 @@ void Session::LoggedIn(Result<Message> msg) {
       return;  // already logged in; deepstream ignores it too
     case Topic::kRecord:
     case Topic::kEvent:
+    case Topic::kRpc:
+    case Topic::kPresence:
       return router_.Route(shared_from_this(), std::move(*msg));
     default:
-      // RPC and presence arrive with their own work; until then, as a disabled feature.
+      // Known but unserved topics (MONITORING, CLUSTER, ...) as deepstream answers them.
       return Reply(Topic::kParser, parser_action::kUnknownTopic);
   }
 }

@@ -29,6 +29,8 @@ class MessageRouter {
   virtual ~MessageRouter() = default;
   // A logged-in client's message, on the connection's loop. CONNECTION and AUTH never get here.
   virtual void Route(const std::shared_ptr<Session>& session, Message msg) = 0;
+  // The session just logged in (user_id() is set); called before any of its messages is routed.
+  virtual void OnLogin(const std::shared_ptr<Session>& session) = 0;
 };
 
 struct SessionOptions {
