@@ -333,8 +333,15 @@ void Server::Closed(const std::shared_ptr<Connection>& conn) {
 
 void Server::Route(const std::shared_ptr<Session>& session, Message msg) {
   if (msg.topic == Topic::kRecord) return RouteRecord(session, std::move(msg));
-  if (msg.topic == Topic::kEvent) return RouteEvent(session, std::move(msg));
-  if (msg.topic == Topic::kRpc) return RouteRpc(session, std::move(msg));
+  if (msg.topic == Topic::kEvent) {
+    const bool bulk =
+        msg.action == event_action::kSubscribe || msg.action == event_action::kUnsubscribe;
+    return RouteByName(session, std::move(msg), bulk);
+  }
+  if (msg.topic == Topic::kRpc) {
+    const bool bulk = msg.action == rpc_action::kProvide || msg.action == rpc_action::kUnprovide;
+    return RouteByName(session, std::move(msg), bulk);
+  }
   if (msg.topic == Topic::kPresence) {
     PresenceHandler* presence = impl_->shards[0]->presence.get();
     RunOnShard(0, [presence, session, msg = std::move(msg)] { presence->Handle(session, msg); });
@@ -346,26 +353,27 @@ void Server::OnLogin(const std::shared_ptr<Session>& session) {
   RunOnShard(0, [presence, session] { presence->Login(session); });
 }
 
-void Server::RouteRpc(const std::shared_ptr<Session>& session, Message msg) {
-  if (msg.action == rpc_action::kProvide || msg.action == rpc_action::kUnprovide) {
+// Events and RPCs: a bulk (un)subscribe or (un)provide is acked at once and split by owner;
+// every other message is about one name and goes to the loop that owns it.
+void Server::RouteByName(const std::shared_ptr<Session>& session, Message msg, bool bulk) {
+  if (bulk) {
     session->Send(Ack(msg));
     return SplitByShard(session, std::move(msg));
   }
-  if (!msg.name) return;  // every other RPC message is about one named RPC
-  size_t shard = ShardOf(*msg.name);
-  RpcHandler* rpc = impl_->shards[shard]->rpc.get();
-  RunOnShard(shard, [rpc, session, msg = std::move(msg)] { rpc->Handle(session, msg); });
+  if (!msg.name) return;
+  const size_t shard = ShardOf(*msg.name);  // before msg is moved into the call
+  RunOnOwner(shard, session, std::move(msg));
 }
 
-void Server::RouteEvent(const std::shared_ptr<Session>& session, Message msg) {
-  if (msg.action == event_action::kSubscribe || msg.action == event_action::kUnsubscribe) {
-    session->Send(Ack(msg));
-    return SplitByShard(session, std::move(msg));
-  }
-  if (!msg.name) return;  // EMIT and the rest are about one named event
-  size_t shard = ShardOf(*msg.name);
-  EventHandler* events = impl_->shards[shard]->events.get();
-  RunOnShard(shard, [events, session, msg = std::move(msg)] { events->Handle(session, msg); });
+void Server::RunOnOwner(size_t shard, const std::shared_ptr<Session>& session, Message msg) {
+  Shard* owner = impl_->shards[shard].get();
+  RunOnShard(shard, [owner, session, msg = std::move(msg)]() mutable {
+    switch (msg.topic) {
+      case Topic::kEvent: return owner->events->Handle(session, msg);
+      case Topic::kRpc: return owner->rpc->Handle(session, msg);
+      default: return owner->records->Handle(session, std::move(msg));
+    }
+  });
 }
 
 void Server::RouteRecord(const std::shared_ptr<Session>& session, Message msg) {
@@ -392,11 +400,8 @@ void Server::RouteRecord(const std::shared_ptr<Session>& session, Message msg) {
     }
     return;
   }
-  size_t shard = ShardOf(*msg.name);
-  RecordHandler* records = impl_->shards[shard]->records.get();
-  RunOnShard(shard, [records, session, msg = std::move(msg)]() mutable {
-    records->Handle(session, std::move(msg));
-  });
+  const size_t shard = ShardOf(*msg.name);  // before msg is moved into the call
+  RunOnOwner(shard, session, std::move(msg));
 }
 
 void Server::SplitByShard(const std::shared_ptr<Session>& session, Message msg) {
@@ -409,12 +414,7 @@ void Server::SplitByShard(const std::shared_ptr<Session>& session, Message msg) 
     part.action = msg.action;
     part.correlation_id = msg.correlation_id;
     part.names = std::move(parts[i]);
-    Shard* shard = impl_->shards[i].get();
-    RunOnShard(i, [shard, session, part = std::move(part)]() mutable {
-      if (part.topic == Topic::kEvent) return shard->events->Handle(session, part);
-      if (part.topic == Topic::kRpc) return shard->rpc->Handle(session, part);
-      shard->records->Handle(session, std::move(part));
-    });
+    RunOnOwner(i, session, std::move(part));
   }
 }
 

@@ -59,8 +59,9 @@ class Server final : public MessageRouter {
   // Runs fn on the shard's loop: at once when already there, else posted (FIFO per sender).
   void RunOnShard(size_t shard, std::function<void()> fn);
   void RouteRecord(const std::shared_ptr<Session>& session, Message msg);
-  void RouteEvent(const std::shared_ptr<Session>& session, Message msg);
-  void RouteRpc(const std::shared_ptr<Session>& session, Message msg);
+  void RouteByName(const std::shared_ptr<Session>& session, Message msg, bool bulk);
+  // Hands a message (or the part of a bulk message) to its topic's handler on that loop.
+  void RunOnOwner(size_t shard, const std::shared_ptr<Session>& session, Message msg);
   void OnLogin(const std::shared_ptr<Session>& session) override;
   void SplitByShard(const std::shared_ptr<Session>& session, Message msg);
   void Notify(const std::shared_ptr<Session>& session, Message msg);
