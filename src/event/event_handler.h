@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "protocol/client.h"
-#include "record/subscription_registry.h"
+#include "pubsub/subscription_registry.h"
 #include "strata/message.h"
 
 namespace strata {

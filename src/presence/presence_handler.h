@@ -18,7 +18,7 @@
 
 #include "presence/online_users.h"
 #include "protocol/client.h"
-#include "record/subscription_registry.h"
+#include "pubsub/subscription_registry.h"
 #include "strata/message.h"
 
 namespace strata {

@@ -13,7 +13,7 @@
 #include "protocol/client.h"
 #include "record/record_store.h"
 #include "record/record_transitions.h"
-#include "record/subscription_registry.h"
+#include "pubsub/subscription_registry.h"
 #include "strata/message.h"
 
 namespace strata {

@@ -1,6 +1,6 @@
 #pragma once
-// SubscriptionRegistry: which clients subscribe to which record names, for the names one event
-// loop owns. Broadcasts go to every subscriber but the sender.
+// SubscriptionRegistry: which clients subscribe to which names (records, events, presence
+// users), for the names one event loop owns. Broadcasts go to every subscriber but the sender.
 // Thread-safety: not thread-safe; one per loop.
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "record/subscription_registry.h"
+#include "pubsub/subscription_registry.h"
 
 #include <algorithm>
 
