@@ -1,6 +1,5 @@
 #include "connectors/memcached/memcached_cache.h"
 
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "connectors/memcached/record_codec.h"
 #include "connectors/memcached/sha256.h"
 #include "connectors/testing/connector_suite.h"
+#include "connectors/testing/plugin_under_test.h"
 #include "connectors/testing/external_server.h"
 #include "strata/connector_abi.h"
 
@@ -372,36 +372,17 @@ TEST_F(MemcachedCacheTest, HungServerTimesOutWithDeadlineExceeded) {
 }
 
 TEST_F(MemcachedCacheTest, PluginExportsTheCacheThroughTheCAbi) {
-  void* library = dlopen(STRATA_MEMCACHED_PLUGIN, RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(library, nullptr) << dlerror();
-  auto info_fn =
-      reinterpret_cast<strata_connector_get_info_fn>(dlsym(library, "strata_connector_get_info"));
-  auto create_fn =
-      reinterpret_cast<strata_connector_create_fn>(dlsym(library, "strata_connector_create"));
-  ASSERT_NE(info_fn, nullptr);
-  ASSERT_NE(create_fn, nullptr);
-  const strata_connector_info* info = info_fn();
-  EXPECT_EQ(info->abi_version, STRATA_CONNECTOR_ABI_VERSION);
-  EXPECT_STREQ(info->name, "memcached");
-  EXPECT_EQ(info->roles, static_cast<uint32_t>(STRATA_ROLE_CACHE));
-
-  char error[256] = {};
-  void* self = nullptr;
-  const strata_connector_vtable* vtable = nullptr;
-  std::string bad = R"({"lifetime": "long"})";
-  EXPECT_EQ(create_fn(STRATA_ROLE_CACHE, {bad.data(), bad.size()}, nullptr, &self, &vtable, error,
-                      sizeof(error)),
-            STRATA_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(error).find("cache.options.lifetime"), std::string::npos) << error;
-
-  std::string good = OptionsFor(port_);
-  ASSERT_EQ(create_fn(STRATA_ROLE_CACHE, {good.data(), good.size()}, nullptr, &self, &vtable, error,
-                      sizeof(error)),
-            STRATA_OK)
-      << error;
-  EXPECT_NE(vtable->head, nullptr);
-  vtable->destroy(self);  // never started
-  dlclose(library);
+  testing::PluginUnderTest plugin(STRATA_MEMCACHED_PLUGIN);
+  ASSERT_TRUE(plugin.ok());
+  EXPECT_EQ(plugin.info().abi_version, STRATA_CONNECTOR_ABI_VERSION);
+  EXPECT_STREQ(plugin.info().name, "memcached");
+  EXPECT_EQ(plugin.info().roles, static_cast<uint32_t>(STRATA_ROLE_CACHE));
+  auto bad = plugin.Create(STRATA_ROLE_CACHE, R"({"lifetime": "long"})");
+  EXPECT_EQ(bad.code, STRATA_INVALID_ARGUMENT);
+  EXPECT_NE(bad.error.find("cache.options.lifetime"), std::string::npos) << bad.error;
+  auto good = plugin.Create(STRATA_ROLE_CACHE, OptionsFor(port_));
+  ASSERT_EQ(good.code, STRATA_OK) << good.error;
+  EXPECT_TRUE(good.has_head);
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 // suite, deepstream's table layout, options, and outages (server down at Start, server stopped
 // during writes, restarted on the same port and data directory).
 
-#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
@@ -24,6 +23,7 @@
 #include "connectors/postgres/postgres_options.h"
 #include "connectors/postgres/postgres_storage.h"
 #include "connectors/testing/connector_suite.h"
+#include "connectors/testing/plugin_under_test.h"
 #include "connectors/testing/external_server.h"
 #include "strata/connector_abi.h"
 
@@ -489,34 +489,17 @@ TEST(PostgresOutageTest, StopLosesConnectionRestartRestoresItAndKeepsData) {
 }
 
 TEST(PostgresPluginTest, ExportsAStorageOnlyConnectorThroughTheCAbi) {
-  void* lib = dlopen(STRATA_POSTGRES_PLUGIN, RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(lib, nullptr) << dlerror();
-  auto info_fn = reinterpret_cast<strata_connector_get_info_fn>(
-      dlsym(lib, "strata_connector_get_info"));
-  auto create_fn = reinterpret_cast<strata_connector_create_fn>(
-      dlsym(lib, "strata_connector_create"));
-  ASSERT_NE(info_fn, nullptr);
-  ASSERT_NE(create_fn, nullptr);
-  const strata_connector_info* info = info_fn();
-  EXPECT_STREQ(info->name, "postgres");
-  EXPECT_EQ(info->abi_version, STRATA_CONNECTOR_ABI_VERSION);
-  EXPECT_EQ(info->roles, static_cast<uint32_t>(STRATA_ROLE_STORAGE));
-  strata_host host{sizeof(strata_host), nullptr, nullptr, nullptr};
-  void* self = nullptr;
-  const strata_connector_vtable* vtable = nullptr;
-  char error[256] = {};
-  std::string options = R"({"port":"x"})";
-  EXPECT_EQ(create_fn(STRATA_ROLE_CACHE, {"{}", 2}, &host, &self, &vtable, error, sizeof(error)),
-            STRATA_INVALID_ARGUMENT);
-  EXPECT_EQ(create_fn(STRATA_ROLE_STORAGE, {options.data(), options.size()}, &host, &self,
-                      &vtable, error, sizeof(error)),
-            STRATA_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(error).find("storage.options.port"), std::string::npos) << error;
-  ASSERT_EQ(create_fn(STRATA_ROLE_STORAGE, {"", 0}, &host, &self, &vtable, error, sizeof(error)),
-            STRATA_OK)
-      << error;
-  vtable->destroy(self);  // never started
-  dlclose(lib);
+  PluginUnderTest plugin(STRATA_POSTGRES_PLUGIN);
+  ASSERT_TRUE(plugin.ok());
+  EXPECT_STREQ(plugin.info().name, "postgres");
+  EXPECT_EQ(plugin.info().abi_version, STRATA_CONNECTOR_ABI_VERSION);
+  EXPECT_EQ(plugin.info().roles, static_cast<uint32_t>(STRATA_ROLE_STORAGE));
+  EXPECT_EQ(plugin.Create(STRATA_ROLE_CACHE, "{}").code, STRATA_INVALID_ARGUMENT);
+  auto bad = plugin.Create(STRATA_ROLE_STORAGE, R"({"port":"x"})");
+  EXPECT_EQ(bad.code, STRATA_INVALID_ARGUMENT);
+  EXPECT_NE(bad.error.find("storage.options.port"), std::string::npos) << bad.error;
+  auto good = plugin.Create(STRATA_ROLE_STORAGE, "");
+  EXPECT_EQ(good.code, STRATA_OK) << good.error;
 }
 
 }  // namespace

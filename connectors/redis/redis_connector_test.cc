@@ -5,7 +5,6 @@
 
 #include "connectors/redis/redis_connector.h"
 
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 #include <signal.h>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "connectors/testing/connector_suite.h"
+#include "connectors/testing/plugin_under_test.h"
 #include "connectors/testing/external_server.h"
 #include "strata/connector_abi.h"
 
@@ -493,35 +493,17 @@ TEST_F(RedisConnectorTest, CloseFinishesAcceptedWrites) {
 }
 
 TEST(RedisPluginTest, ExportsInfoAndCreatesInstances) {
-  void* library = dlopen(STRATA_REDIS_PLUGIN, RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(library, nullptr) << dlerror();
-  auto info_fn =
-      reinterpret_cast<strata_connector_get_info_fn>(dlsym(library, "strata_connector_get_info"));
-  auto create_fn =
-      reinterpret_cast<strata_connector_create_fn>(dlsym(library, "strata_connector_create"));
-  ASSERT_NE(info_fn, nullptr);
-  ASSERT_NE(create_fn, nullptr);
-  const strata_connector_info* info = info_fn();
-  EXPECT_EQ(info->abi_version, STRATA_CONNECTOR_ABI_VERSION);
-  EXPECT_STREQ(info->name, "redis");
-  EXPECT_EQ(info->roles, static_cast<uint32_t>(STRATA_ROLE_CACHE | STRATA_ROLE_STORAGE));
-
-  void* self = nullptr;
-  const strata_connector_vtable* vtable = nullptr;
-  char error[256] = {};
-  std::string bad = R"({"port":"abc"})";
-  EXPECT_EQ(create_fn(STRATA_ROLE_STORAGE, {bad.data(), bad.size()}, nullptr, &self, &vtable, error,
-                      sizeof(error)),
-            STRATA_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(error).find("storage.options.port"), std::string::npos) << error;
-  std::string good = Options(SharedRedisPort());
-  ASSERT_EQ(create_fn(STRATA_ROLE_CACHE, {good.data(), good.size()}, nullptr, &self, &vtable, error,
-                      sizeof(error)),
-            STRATA_OK)
-      << error;
-  EXPECT_NE(vtable->head, nullptr);
-  vtable->destroy(self);  // never started
-  dlclose(library);
+  testing::PluginUnderTest plugin(STRATA_REDIS_PLUGIN);
+  ASSERT_TRUE(plugin.ok());
+  EXPECT_EQ(plugin.info().abi_version, STRATA_CONNECTOR_ABI_VERSION);
+  EXPECT_STREQ(plugin.info().name, "redis");
+  EXPECT_EQ(plugin.info().roles, static_cast<uint32_t>(STRATA_ROLE_CACHE | STRATA_ROLE_STORAGE));
+  auto bad = plugin.Create(STRATA_ROLE_STORAGE, R"({"port":"abc"})");
+  EXPECT_EQ(bad.code, STRATA_INVALID_ARGUMENT);
+  EXPECT_NE(bad.error.find("storage.options.port"), std::string::npos) << bad.error;
+  auto good = plugin.Create(STRATA_ROLE_CACHE, Options(SharedRedisPort()));
+  ASSERT_EQ(good.code, STRATA_OK) << good.error;
+  EXPECT_TRUE(good.has_head);
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "connectors/rocksdb/rocksdb_storage.h"
 
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -9,6 +8,7 @@
 
 #include "connectors/rocksdb/record_codec.h"
 #include "connectors/testing/connector_suite.h"
+#include "connectors/testing/plugin_under_test.h"
 #include "strata/connector_abi.h"
 
 namespace strata {
@@ -232,34 +232,16 @@ TEST_F(RocksdbStorageTest, BinaryAndLongNamesAreKeysAsIs) {
 }
 
 TEST_F(RocksdbStorageTest, PluginExportsTheStorageThroughTheCAbi) {
-  void* library = dlopen(STRATA_ROCKSDB_PLUGIN, RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(library, nullptr) << dlerror();
-  auto info_fn =
-      reinterpret_cast<strata_connector_get_info_fn>(dlsym(library, "strata_connector_get_info"));
-  auto create_fn =
-      reinterpret_cast<strata_connector_create_fn>(dlsym(library, "strata_connector_create"));
-  ASSERT_NE(info_fn, nullptr);
-  ASSERT_NE(create_fn, nullptr);
-  const strata_connector_info* info = info_fn();
-  EXPECT_EQ(info->abi_version, STRATA_CONNECTOR_ABI_VERSION);
-  EXPECT_STREQ(info->name, "rocksdb");
-  EXPECT_EQ(info->roles, static_cast<uint32_t>(STRATA_ROLE_STORAGE));
-
-  char error[256] = {};
-  void* self = nullptr;
-  const strata_connector_vtable* vtable = nullptr;
-  std::string bad = R"({"sync": "always"})";
-  EXPECT_EQ(create_fn(STRATA_ROLE_STORAGE, {bad.data(), bad.size()}, nullptr, &self, &vtable, error,
-                      sizeof(error)),
-            STRATA_INVALID_ARGUMENT);
-  EXPECT_STREQ(error, "storage.options.sync: expected true or false");
-  std::string good = OptionsFor(path_);
-  ASSERT_EQ(create_fn(STRATA_ROLE_STORAGE, {good.data(), good.size()}, nullptr, &self, &vtable,
-                      error, sizeof(error)),
-            STRATA_OK)
-      << error;
-  vtable->destroy(self);  // never started
-  dlclose(library);
+  testing::PluginUnderTest plugin(STRATA_ROCKSDB_PLUGIN);
+  ASSERT_TRUE(plugin.ok());
+  EXPECT_EQ(plugin.info().abi_version, STRATA_CONNECTOR_ABI_VERSION);
+  EXPECT_STREQ(plugin.info().name, "rocksdb");
+  EXPECT_EQ(plugin.info().roles, static_cast<uint32_t>(STRATA_ROLE_STORAGE));
+  auto bad = plugin.Create(STRATA_ROLE_STORAGE, R"({"sync": "always"})");
+  EXPECT_EQ(bad.code, STRATA_INVALID_ARGUMENT);
+  EXPECT_EQ(bad.error, "storage.options.sync: expected true or false");
+  auto good = plugin.Create(STRATA_ROLE_STORAGE, OptionsFor(path_));
+  EXPECT_EQ(good.code, STRATA_OK) << good.error;
 }
 
 }  // namespace
