@@ -7,11 +7,9 @@
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
-#include <signal.h>
 
 #include <atomic>
 #include <condition_variable>
-#include <fstream>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -157,24 +155,6 @@ class EventLog {
   std::vector<ConnectorEvent> events_;
   std::vector<std::string> connectors_;
 };
-
-// The state letter of a process in /proc (T = stopped).
-char ProcessState(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  size_t paren = line.rfind(')');
-  return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
-}
-
-// SIGSTOPs `pid` and waits until it is really stopped, so no later command can be served.
-bool Freeze(pid_t pid) {
-  kill(pid, SIGSTOP);
-  for (int i = 0; i < 3000 && ProcessState(pid) != 'T'; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return ProcessState(pid) == 'T';
-}
 
 class RedisConnectorTest : public ::testing::Test {
  protected:
@@ -395,7 +375,7 @@ TEST_F(RedisConnectorTest, KilledWhileInFlightFailsOnceThenRecoversOnRestart) {
   ASSERT_TRUE(Set(connector, "survivor", RecordValue{1, "{}"}).ok());
 
   // Frozen, Redis answers nothing: every operation below is in flight (or queued) at the kill.
-  ASSERT_TRUE(Freeze(server.pid()));
+  ASSERT_TRUE(server.Freeze());
   constexpr int kOps = 300;
   std::vector<std::atomic<int>> calls(kOps);
   std::atomic<int> unavailable{0};
@@ -442,10 +422,10 @@ TEST_F(RedisConnectorTest, SlowRedisTimesOutAndTheConnectionStaysInStep) {
   CacheConnector& connector = Started(Options(port, R"(,"commandTimeout":300)"));
   ASSERT_TRUE(Set(connector, "before", RecordValue{1, R"({"n":1})"}).ok());
 
-  ASSERT_TRUE(Freeze(server.pid()));
+  ASSERT_TRUE(server.Freeze());
   auto late = Get(connector, "before");
   EXPECT_EQ(late.status().code(), StatusCode::kDeadlineExceeded) << late.status().ToString();
-  kill(server.pid(), SIGCONT);
+  server.Thaw();
 
   // The late reply is read and dropped: the next answers match their own requests.
   ASSERT_TRUE(Set(connector, "after", RecordValue{2, R"({"n":2})"}).ok());
@@ -462,7 +442,7 @@ TEST_F(RedisConnectorTest, CloseCompletesWhileRedisIsHung) {
   uint16_t port = FreePort();
   ASSERT_TRUE(StartRedis(server, port).ok());
   CacheConnector& connector = Started(Options(port, R"(,"commandTimeout":300)"));
-  ASSERT_TRUE(Freeze(server.pid()));
+  ASSERT_TRUE(server.Freeze());
   auto pending = Await<std::optional<Version>>(
       [&](Callback<std::optional<Version>> cb) { connector.Head("x", std::move(cb)); });
   EXPECT_EQ(pending.status().code(), StatusCode::kDeadlineExceeded);

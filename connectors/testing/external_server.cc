@@ -93,6 +93,31 @@ void ExternalServer::Stop(std::chrono::milliseconds grace) {
   Reap(grace);
 }
 
+namespace {
+
+// The state letter of a process in /proc/<pid>/stat (T = stopped), '?' when unknown.
+char ProcessState(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
+}
+
+}  // namespace
+
+bool ExternalServer::Freeze() {
+  if (pid_ <= 0 || kill(pid_, SIGSTOP) != 0) return false;
+  for (int i = 0; i < 3000 && ProcessState(pid_) != 'T'; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return ProcessState(pid_) == 'T';
+}
+
+void ExternalServer::Thaw() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
+}
+
 void ExternalServer::Kill() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);

@@ -34,6 +34,11 @@ class ExternalServer {
   void Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
   // SIGKILL at once (a crash, for failure tests).
   void Kill();
+  // SIGSTOP, then waits until the process is really stopped (state T in /proc), so nothing sent
+  // afterwards is served: a hung server, for timeout tests. False if it did not stop in time.
+  bool Freeze();
+  // SIGCONT: the frozen server resumes and answers what it was sent meanwhile.
+  void Thaw();
 
   pid_t pid() const { return pid_; }
   uint16_t port() const { return port_; }
