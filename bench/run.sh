@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs the write-fanout benchmark against strata (in-memory, then default sqlite storage) and the reference
-# deepstream 7.0.2 server (in-memory), one server at a time, and prints one comparison table.
+# Runs the benchmark scenarios (write-fanout, event-fanout) against strata (in-memory, then default sqlite
+# storage) and the reference deepstream 7.0.2 server (in-memory), one server at a time, and prints one comparison
+# table per scenario.
 #
 #   bash bench/run.sh
 #
-# Env: BENCH_W (10 writers), BENCH_S (10 subscribers per record), BENCH_N (2000 updates per writer),
+# Env: BENCH_SCENARIOS (default "write event"), for "write": BENCH_W (10 writers), BENCH_S (10 subscribers per record), BENCH_N (2000 updates per writer),
 #      BENCH_K (8 writes in flight per writer), BENCH_DURATION (20 s time cap per server), BENCH_DRAIN (15 s),
+#      for "event": BENCH_E_SUBS (200 subscribers), BENCH_E_N (20000 events), BENCH_E_K (8 in flight),
 #      BENCH_TARGETS (default "strata-memory strata-sqlite deepstream"),
 #      BENCH_ROUNDS (1): repeat the whole sequence of targets (1..20); the table then shows per-server medians
 #      (each ratio = median of the per-round ratios, every round compared with its own deepstream row),
@@ -19,12 +21,16 @@ ROOT="$(cd "$HERE/.." && pwd)"
 STRATA_BIN="${STRATA_BIN:-$ROOT/build/strata}"
 REF_SERVER="$ROOT/tests/e2e/ref-server.js"
 TARGETS="${BENCH_TARGETS:-strata-memory strata-sqlite deepstream}"
+SCENARIOS="${BENCH_SCENARIOS:-write event}"
+for scenario in $SCENARIOS; do
+  case "$scenario" in write|event) ;; *) echo "unknown scenario $scenario (write, event)" >&2; exit 2 ;; esac
+done
 ROUNDS="${BENCH_ROUNDS:-1}"
 case "$ROUNDS" in ''|*[!0-9]*) echo "BENCH_ROUNDS must be a positive integer" >&2; exit 2 ;; esac
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "BENCH_ROUNDS must be 1..20" >&2; exit 2; }
 HEALTH_TIMEOUT_S=20
 STOP_GRACE_S=10
-# write-fanout's own hard bound: setup + time cap + drain + slack
+# a scenario's own hard bound: setup + time cap + drain + slack
 CLIENT_TIMEOUT_S=$(( ${BENCH_SETUP_TIMEOUT:-30} + ${BENCH_DURATION:-20} + ${BENCH_DRAIN:-15} + 30 ))
 CLIENT_TIMEOUT_S=${CLIENT_TIMEOUT_S%.*}
 
@@ -96,10 +102,14 @@ start_server () {
   return 1
 }
 
-echo "write-fanout: W=${BENCH_W:-10} S=${BENCH_S:-10} N=${BENCH_N:-2000} K=${BENCH_K:-8} cap=${BENCH_DURATION:-20}s; targets: $TARGETS; rounds: $ROUNDS"
+echo "scenarios: $SCENARIOS; targets: $TARGETS; rounds: $ROUNDS"
+echo "  write: W=${BENCH_W:-10} S=${BENCH_S:-10} N=${BENCH_N:-2000} K=${BENCH_K:-8}; event: subscribers=${BENCH_E_SUBS:-200} N=${BENCH_E_N:-20000} K=${BENCH_E_K:-8}; cap=${BENCH_DURATION:-20}s"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); strata: $STRATA_BIN; node $(node --version)"
 RESULTS=()
 STATUS=0
+failed_result () {  # failed_result FILE SCENARIO TARGET ERROR
+  printf '{"scenario":"%s","label":"%s","status":"FAILED","error":"%s","problems":[],"problemCount":0}\n' "$2" "$3" "$4" > "$1"
+}
 for round in $(seq 1 "$ROUNDS"); do
 for target in $TARGETS; do
   dir="$WORK/$target-r$round"
@@ -111,21 +121,26 @@ for target in $TARGETS; do
   fi
   if ! start_server "$target" "$dir" "$port"; then
     stop_server; STATUS=1
-    printf '{"label":"%s","status":"FAILED","error":"server did not start","problems":[],"problemCount":0}\n' "$target" > "$dir/result.json"
-    RESULTS+=("$dir/result.json"); continue
+    for scenario in $SCENARIOS; do
+      failed_result "$dir/$scenario.json" "$scenario-fanout" "$target" "server did not start"
+      RESULTS+=("$dir/$scenario.json")
+    done
+    continue
   fi
-  timeout -k 5 "$CLIENT_TIMEOUT_S" node "$HERE/write-fanout.js" --url "ws://127.0.0.1:$port/deepstream" \
-    --pid "$SERVER_PID" --label "$target" --out "$dir/result.json"
-  rc=$?
-  [ $rc -eq 0 ] || STATUS=1
-  [ -f "$dir/result.json" ] || printf '{"label":"%s","status":"FAILED","error":"load generator exit %s","problems":[],"problemCount":0}\n' "$target" "$rc" > "$dir/result.json"
+  for scenario in $SCENARIOS; do
+    timeout -k 5 "$CLIENT_TIMEOUT_S" node "$HERE/$scenario-fanout.js" --url "ws://127.0.0.1:$port/deepstream" \
+      --pid "$SERVER_PID" --label "$target" --out "$dir/$scenario.json"
+    rc=$?
+    [ $rc -eq 0 ] || STATUS=1
+    [ -f "$dir/$scenario.json" ] || failed_result "$dir/$scenario.json" "$scenario-fanout" "$target" "load generator exit $rc"
+    if [ $rc -ne 0 ]; then echo "   server log tail:"; tail -15 "$dir/server.log" | sed 's/^/   | /'; fi
+    RESULTS+=("$dir/$scenario.json")
+  done
   stop_server
   if [ "$SERVER_EXIT" != "0" ]; then echo "   $target exited with code $SERVER_EXIT after SIGTERM" >&2; fi
   if [ "$target" = "strata-sqlite" ]; then
     echo "   sqlite files: $(cd "$dir" && find . -name '*.db*' -printf '%p %s bytes  ' 2>/dev/null)"
   fi
-  if [ $rc -ne 0 ]; then echo "   server log tail:"; tail -15 "$dir/server.log" | sed 's/^/   | /'; fi
-  RESULTS+=("$dir/result.json")
   sleep 1
 done
 done

@@ -28,234 +28,43 @@
  *   timestamps), and with --pid the server's CPU (utime/stime from /proc/<pid>/stat, all threads, before/after the
  *   measured phase, converted with CLK_TCK) per update and per notification, plus its VmRSS at the end.
  */
-const fs = require('fs')
-const { execFileSync } = require('child_process')
 const { performance } = require('perf_hooks')
-const WebSocket = require('ws')
 const builder = require('@deepstream/protobuf/dist/src/message-builder')
-const parser = require('@deepstream/protobuf/dist/src/message-parser')
 const C = require('@deepstream/protobuf/dist/types/all')
+const { envInt } = require('./lib/options')
+const { Conn, CONSUMED, keepAlive, inBatches } = require('./lib/conn')
+const { describe } = require('./lib/wire')
+const { procCpu, procRssKb, serverCpu, latency } = require('./lib/proc')
+const { context, endRun, run, fmt } = require('./lib/scenario')
 
-/* ------------------------------------------------------------------ options */
-
-function argValue (name, def) {
-  const i = process.argv.indexOf(name)
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def
-}
-function envInt (name, def, min = 1) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return def
-  const v = Number(raw)
-  if (!Number.isFinite(v) || v < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"`)
-  return v
-}
-
-const URL_ = argValue('--url')
-const PID = argValue('--pid') ? Number(argValue('--pid')) : null
-const LABEL = argValue('--label', 'server')
-const OUT = argValue('--out')
+const ctx = context('write-fanout')
 const W = Math.floor(envInt('BENCH_W', 10))
 const S = Math.floor(envInt('BENCH_S', 10))
 const N = Math.floor(envInt('BENCH_N', 2000))
 const K = Math.floor(envInt('BENCH_K', 8))
-const DURATION_MS = envInt('BENCH_DURATION', 20, 0.1) * 1000
-const DRAIN_MS = envInt('BENCH_DRAIN', 15, 0.1) * 1000
-const SETUP_MS = envInt('BENCH_SETUP_TIMEOUT', 30, 1) * 1000
-const DATA_EVERY = Math.floor(envInt('BENCH_DATA_EVERY', 64))
 const PAYLOAD_BYTES = Math.floor(envInt('BENCH_PAYLOAD', 200, 60))
-const STALL_MS = envInt('BENCH_STALL', 5, 0.1) * 1000
-const PING_MS = 15000 // keep every connection inside the servers' heartbeat window (2 x 30 s)
-const MAX_PROBLEMS = 20
-
-if (!URL_) {
-  process.stderr.write('usage: node write-fanout.js --url ws://127.0.0.1:PORT/deepstream [--pid PID] [--label NAME] [--out FILE]\n')
-  process.exit(2)
-}
-
-/* ------------------------------------------------------------------ validation bookkeeping */
-
-const problems = []
-let problemCount = 0
-function problem (msg) {
-  problemCount++
-  if (problems.length < MAX_PROBLEMS) problems.push(msg)
-}
-
-/* ------------------------------------------------------------------ minimal protobuf reader (hot path) */
-// A frame is: varint length + Message { topic = 2 (varint), message = 3 (bytes) }. Only the fields this benchmark
-// needs are extracted from the inner RecordMessage / ConnectionMessage / AuthMessage. Anything else (other topics,
-// errors) is handed to the official parser for the problem report.
-
-let pos = 0
-function varint (buf) {
-  // int32 semantics: keeps the low 32 bits (negative int32 values are 10-byte varints)
-  let result = 0
-  let shift = 0
-  for (let i = 0; i < 10; i++) {
-    const b = buf[pos++]
-    if (b === undefined) throw new Error('truncated varint')
-    if (shift < 32) result |= (b & 0x7f) << shift
-    shift += 7
-    if (b < 0x80) return result
-  }
-  throw new Error('varint too long')
-}
-function skip (buf, wireType) {
-  if (wireType === 0) varint(buf)
-  else if (wireType === 2) { const len = varint(buf); pos += len } else if (wireType === 1) pos += 8
-  else if (wireType === 5) pos += 4
-  else throw new Error(`bad wire type ${wireType}`)
-}
-
-// decoded message (reused object: fields reset per frame)
-const M = { topic: 0, action: 0, name: undefined, version: undefined, correlationId: undefined, dataStart: -1, dataEnd: -1, isError: false, isWriteAck: false, trailing: 0 }
-
-function decodeFrame (buf) {
-  pos = 0
-  const total = varint(buf)
-  const end = pos + total
-  if (end > buf.length) throw new Error('frame shorter than its length prefix')
-  M.trailing = buf.length - end
-  M.topic = 0; M.action = 0; M.name = undefined; M.version = undefined; M.correlationId = undefined
-  M.dataStart = -1; M.dataEnd = -1; M.isError = false; M.isWriteAck = false
-  let innerStart = -1; let innerEnd = -1
-  while (pos < end) {
-    const tag = varint(buf)
-    const field = tag >>> 3; const wt = tag & 7
-    if (field === 2 && wt === 0) M.topic = varint(buf)
-    else if (field === 3 && wt === 2) { const len = varint(buf); innerStart = pos; innerEnd = pos + len; pos = innerEnd } else skip(buf, wt)
-  }
-  if (innerStart < 0) return M
-  pos = innerStart
-  const rec = M.topic === C.TOPIC.RECORD
-  while (pos < innerEnd) {
-    const tag = varint(buf)
-    const field = tag >>> 3; const wt = tag & 7
-    if (field === 1 && wt === 0) M.action = varint(buf)
-    else if (!rec) skip(buf, wt)
-    else if (field === 6 && wt === 2) { const len = varint(buf); M.name = buf.toString('utf8', pos, pos + len); pos += len } else if (field === 13 && wt === 0) M.version = varint(buf)
-    else if (field === 3 && wt === 2) { const len = varint(buf); M.correlationId = buf.toString('latin1', pos, pos + len); pos += len } else if (field === 2 && wt === 2) { const len = varint(buf); M.dataStart = pos; M.dataEnd = pos + len; pos += len } else if (field === 4 && wt === 0) M.isError = varint(buf) !== 0
-    else if (field === 11 && wt === 0) M.isWriteAck = varint(buf) !== 0
-    else skip(buf, wt)
-  }
-  return M
-}
-
-function describe (buf) {
-  let text
-  try { text = JSON.stringify(parser.parse(buf)[0]) } catch (e) { text = `<undecodable ${buf.length} bytes>` }
-  return text.length > 300 ? text.slice(0, 300) + '...' : text
-}
-
-/* ------------------------------------------------------------------ connections */
-
 const RA = C.RECORD_ACTION
-const CONSUMED = Symbol('consumed') // request() predicate: message expected, keep waiting
-const sockets = []
-const toBuf = (data) => Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
+const problem = (msg) => ctx.problems.add(msg)
 
-class Conn {
-  constructor (id, record, role) {
-    this.id = id
-    this.record = record
-    this.role = role // 'writer' | 'subscriber'
-    this.ws = null
-    this.waiter = null // setup-phase: (msg, buf) => bool (true = consumed)
-    this.onMessage = null // measured-phase handler
-    this.closed = false
-  }
-
-  open () {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(URL_, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 })
-      this.ws = ws
-      ws.binaryType = 'nodebuffer'
-      ws.once('open', resolve)
-      ws.once('error', reject)
-      ws.on('error', () => {})
-      ws.on('close', (code) => {
-        this.closed = true
-        if (!shuttingDown) problem(`${this.role} ${this.id} (${this.record}): socket closed by server (code ${code})`)
-        if (this.waiter) { const w = this.waiter; this.waiter = null; w(null, null) }
-      })
-      ws.on('message', (data, isBinary) => {
-        const buf = toBuf(data)
-        if (!isBinary) { problem(`${this.role} ${this.id}: text frame ${buf.toString().slice(0, 100)}`); return }
-        let m
-        try { m = decodeFrame(buf) } catch (e) { problem(`${this.role} ${this.id}: undecodable frame (${e.message})`); return }
-        if (m.trailing !== 0) problem(`${this.role} ${this.id}: ${m.trailing} bytes after the first message of a frame (a real client drops them): ${describe(buf)}`)
-        if (m.topic === C.TOPIC.CONNECTION && m.action === C.CONNECTION_ACTION.PONG) return
-        if (this.onMessage) { this.onMessage(m, buf); return }
-        if (this.waiter && this.waiter(m, buf)) return
-        problem(`${this.role} ${this.id}: unexpected message during setup ${describe(buf)}`)
-      })
-    })
-  }
-
-  send (frame) { this.ws.send(frame, { binary: true }) }
-
-  /** Sends `msg` and resolves with the first message accepted by pred (others are problems). */
-  request (msg, pred, what) {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.waiter = null; reject(new Error(`${this.role} ${this.id}: timed out waiting for ${what}`)) }, SETUP_MS)
-      this.waiter = (m, buf) => {
-        if (m === null) { clearTimeout(timer); reject(new Error(`${this.role} ${this.id}: socket closed while waiting for ${what}`)); return true }
-        const r = pred(m, buf)
-        if (r === undefined) return false
-        if (r === CONSUMED) return true
-        clearTimeout(timer)
-        this.waiter = null
-        resolve(r)
-        return true
+// SUBSCRIBECREATEANDREAD on the connection's record: ack (echo + isAck), then READ_RESPONSE; resolves the version.
+async function subscribeAndRead (c, record) {
+  await c.login()
+  let acked = false
+  const version = await c.request(
+    { topic: C.TOPIC.RECORD, action: RA.SUBSCRIBECREATEANDREAD, names: [record], correlationId: c.id },
+    (m, buf) => {
+      if (m.topic !== C.TOPIC.RECORD) return undefined
+      if (m.action === RA.SUBSCRIBECREATEANDREAD && !m.isError) { acked = true; return CONSUMED }
+      if (m.action === RA.READ_RESPONSE && m.name === record) {
+        if (m.version === undefined) c.problem(`READ_RESPONSE without version: ${describe(buf)}`)
+        return m.version === undefined ? 0 : m.version
       }
-      if (msg) this.send(builder.getMessage(msg, false))
-    })
-  }
-
-  async setup (corr) {
-    await this.open()
-    await this.request({ topic: C.TOPIC.CONNECTION, action: C.CONNECTION_ACTION.CHALLENGE, url: URL_ },
-      (m) => (m.topic === C.TOPIC.CONNECTION && m.action === C.CONNECTION_ACTION.ACCEPT) ? true : undefined, 'CONNECTION ACCEPT')
-    await this.request({ topic: C.TOPIC.AUTH, action: C.AUTH_ACTION.REQUEST, data: '{}' },
-      (m) => (m.topic === C.TOPIC.AUTH && m.action === C.AUTH_ACTION.AUTH_SUCCESSFUL) ? true : undefined, 'AUTH_SUCCESSFUL')
-    // SUBSCRIBECREATEANDREAD: ack (echo + isAck) then READ_RESPONSE {name, version, data}
-    let acked = false
-    const version = await this.request(
-      { topic: C.TOPIC.RECORD, action: RA.SUBSCRIBECREATEANDREAD, names: [this.record], correlationId: corr },
-      (m, buf) => {
-        if (m.topic !== C.TOPIC.RECORD) return undefined
-        if (m.action === RA.SUBSCRIBECREATEANDREAD && !m.isError) { acked = true; return CONSUMED }
-        if (m.action === RA.READ_RESPONSE && m.name === this.record) {
-          if (m.version === undefined) problem(`${this.role} ${this.id}: READ_RESPONSE without version: ${describe(buf)}`)
-          return m.version === undefined ? 0 : m.version
-        }
-        return undefined
-      }, `READ_RESPONSE for ${this.record}`)
-    if (!acked) problem(`${this.role} ${this.id}: no SUBSCRIBECREATEANDREAD ack before the READ_RESPONSE`)
-    return version
-  }
+      return undefined
+    }, `READ_RESPONSE for ${record}`)
+  if (!acked) c.problem('no SUBSCRIBECREATEANDREAD ack before the READ_RESPONSE')
+  return version
 }
 
-/* ------------------------------------------------------------------ helpers */
-
-const CLK_TCK = (() => { try { return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100 } catch (e) { return 100 } })()
-
-function procCpu (pid) {
-  // fields after the ")" of comm: state is field 3, utime 14, stime 15
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return { utime: Number(rest[14 - 3]), stime: Number(rest[15 - 3]) }
-}
-function procRssKb (pid) {
-  const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m ? Number(m[1]) : null
-}
-
-function percentile (sorted, p) {
-  if (sorted.length === 0) return null
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))
-  return sorted[i]
-}
 
 function payloadFor (writer, version) {
   const head = `{"writer":${writer},"seq":${version},"ts":"bench","fill":"`
@@ -264,40 +73,25 @@ function payloadFor (writer, version) {
   return head + 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(Math.ceil(fill / 36)).slice(0, fill) + tail
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function inBatches (items, size, fn) {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn))
-}
-
-/* ------------------------------------------------------------------ main */
-
-let shuttingDown = false
-
 async function main () {
+  const { durationMs: DURATION_MS, drainMs: DRAIN_MS, stallMs: STALL_MS, dataEvery: DATA_EVERY, pid: PID } = ctx
   const t00 = performance.now()
   const writers = []
   const subs = [] // subs[w] = [Conn...]
   for (let w = 0; w < W; w++) {
     const record = `bench/w${w}`
-    writers.push(new Conn(`w${w}`, record, 'writer'))
+    writers.push(Object.assign(new Conn(ctx, `w${w}`, 'writer'), { record }))
     subs.push([])
-    for (let s = 0; s < S; s++) subs[w].push(new Conn(`w${w}s${s}`, record, 'subscriber'))
+    for (let s = 0; s < S; s++) subs[w].push(Object.assign(new Conn(ctx, `w${w}s${s}`, 'subscriber'), { record }))
   }
   const all = [...writers, ...subs.flat()]
-  sockets.push(...all)
 
   // ---- setup: connect, log in, subscribe (at most 20 connections at a time; no write starts before all are done)
   const baseOf = new Map()
   await inBatches(all, 20, async (c) => {
-    const v = await c.setup(c.id)
-    baseOf.set(c, v)
+    baseOf.set(c, await subscribeAndRead(c, c.record))
   })
-  const pinger = setInterval(() => {
-    const ping = builder.getMessage({ topic: C.TOPIC.CONNECTION, action: C.CONNECTION_ACTION.PING }, false)
-    for (const c of all) if (!c.closed) c.send(ping)
-  }, PING_MS)
-  pinger.unref()
+  const pinger = keepAlive(all)
   const setupMs = performance.now() - t00
 
   // every connection of one record must see the same starting version
@@ -442,22 +236,15 @@ async function main () {
       })
     }
   }
-  // anything arriving after the end is reported too (give stragglers 200 ms)
-  const after = (c) => (m, buf) => problem(`${c.role} ${c.id}: message after the end ${describe(buf)}`)
-  for (const c of all) c.onMessage = after(c)
-  await sleep(200)
-  shuttingDown = true
   clearInterval(pinger)
-  for (const c of all) { try { c.ws.terminate() } catch (e) {} }
+  await endRun(ctx, all)
 
   const elapsedS = (t1 - t0) / 1000
-  const ackSorted = ackLat.slice(0, ackLatN).sort()
-  const subSorted = subLat.slice(0, subLatN).sort()
   const result = {
-    label: LABEL,
-    status: problemCount === 0 ? 'OK' : 'FAILED',
-    problems,
-    problemCount,
+    label: ctx.label,
+    status: ctx.problems.count === 0 ? 'OK' : 'FAILED',
+    problems: ctx.problems.list,
+    problemCount: ctx.problems.count,
     params: { W, S, N, K, durationS: DURATION_MS / 1000, payloadBytes: payloads[0][0].length, frameBytes },
     setupMs: Math.round(setupMs),
     stoppedBy: how !== 'complete' ? how : totalSent === W * N ? 'count' : 'time cap',
@@ -466,30 +253,13 @@ async function main () {
     notifications: totalDelivered,
     updatesPerS: totalAcked / elapsedS,
     notificationsPerS: totalDelivered / elapsedS,
-    ackLatencyMs: { p50: percentile(ackSorted, 50), p99: percentile(ackSorted, 99), max: percentile(ackSorted, 100) },
-    notifyLatencyMs: { p50: percentile(subSorted, 50), p99: percentile(subSorted, 99), max: percentile(subSorted, 100) },
+    ackLatencyMs: latency(ackLat, ackLatN),
+    notifyLatencyMs: latency(subLat, subLatN),
     clientCpu: { userMs: client1.user / 1000, sysMs: client1.system / 1000, pctOfOneCore: 100 * (client1.user + client1.system) / 1000 / (t1 - t0) }
   }
-  if (PID) {
-    const userUs = (cpu1.utime - cpu0.utime) * 1e6 / CLK_TCK
-    const sysUs = (cpu1.stime - cpu0.stime) * 1e6 / CLK_TCK
-    result.server = {
-      pid: PID,
-      clkTck: CLK_TCK,
-      userMs: userUs / 1000,
-      sysMs: sysUs / 1000,
-      pctOfOneCore: 100 * (userUs + sysUs) / 1000 / (t1 - t0),
-      userUsPerUpdate: totalAcked ? userUs / totalAcked : null,
-      sysUsPerUpdate: totalAcked ? sysUs / totalAcked : null,
-      userUsPerNotification: totalDelivered ? userUs / totalDelivered : null,
-      sysUsPerNotification: totalDelivered ? sysUs / totalDelivered : null,
-      rssMB: rssKb === null ? null : rssKb / 1024
-    }
-  }
+  if (PID) result.server = serverCpu(PID, cpu0, cpu1, t1 - t0, rssKb, { Update: totalAcked, Notification: totalDelivered })
   return result
 }
-
-function fmt (x, d = 1) { return x === null || x === undefined ? '-' : Number(x).toFixed(d) }
 
 function printResult (r) {
   const lines = []
@@ -502,20 +272,7 @@ function printResult (r) {
     lines.push(`   server cpu: user ${fmt(s.userMs, 0)} ms, sys ${fmt(s.sysMs, 0)} ms (${fmt(s.pctOfOneCore, 0)}% of one core); per update user ${fmt(s.userUsPerUpdate)} us sys ${fmt(s.sysUsPerUpdate)} us; per notification user ${fmt(s.userUsPerNotification, 2)} us sys ${fmt(s.sysUsPerNotification, 2)} us; RSS ${fmt(s.rssMB)} MB`)
   }
   lines.push(`   client (node load generator) cpu: ${fmt(r.clientCpu.pctOfOneCore, 0)}% of one core`)
-  for (const p of r.problems) lines.push(`   PROBLEM: ${p}`)
-  if (r.problemCount > r.problems.length) lines.push(`   ... and ${r.problemCount - r.problems.length} more problems`)
   process.stdout.write(lines.join('\n') + '\n')
 }
 
-main().then((r) => {
-  printResult(r)
-  if (OUT) fs.writeFileSync(OUT, JSON.stringify(r, null, 2) + '\n')
-  process.exit(r.status === 'OK' ? 0 : 1)
-}, (err) => {
-  shuttingDown = true
-  process.stderr.write(`write-fanout [${LABEL}]: ${err && err.stack ? err.stack : err}\n`)
-  for (const p of problems) process.stderr.write(`   PROBLEM: ${p}\n`)
-  if (OUT) fs.writeFileSync(OUT, JSON.stringify({ label: LABEL, status: 'FAILED', error: String(err && err.message), problems, problemCount }, null, 2) + '\n')
-  for (const c of sockets) { try { c.ws.terminate() } catch (e) {} }
-  process.exit(1)
-})
+run(ctx, main, printResult)
