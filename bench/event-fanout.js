@@ -5,17 +5,18 @@
  *   node event-fanout.js --url ws://127.0.0.1:PORT/deepstream [--pid SERVER_PID] [--label NAME] [--out result.json]
  *
  * Scenario "event" (knobs via env, see README.md):
- *   One publisher and BENCH_E_SUBS subscribers (200), each on its own connection. Every subscriber sends EVENT
- *   SUBSCRIBE [bench/e] and waits for the ack; the publisher does not subscribe. The publisher then EMITs
- *   BENCH_E_N events (20000) on bench/e with ~BENCH_E_PAYLOAD bytes of JSON data (100) that start with the
- *   sequence number, keeping at most BENCH_E_K (8) events in flight: an event is complete when every subscriber
- *   has received it. Sending stops after N events or after BENCH_DURATION seconds (20); then everything sent must
- *   be delivered (BENCH_DRAIN, BENCH_STALL as in write-fanout).
+ *   BENCH_E_PUBS publishers (4), publisher p emitting on event bench/e<p>, and BENCH_E_SUBS subscribers (100),
+ *   each on its own connection and subscribed to every publisher's event (SUBSCRIBE, wait for the ack); the
+ *   publishers do not subscribe. Each publisher EMITs BENCH_E_N events (5000) with ~BENCH_E_PAYLOAD bytes of JSON
+ *   data (100) that start with the sequence number, keeping at most BENCH_E_K (8) events in flight: an event is
+ *   complete when every subscriber has received it. Sending stops after N events per publisher or after
+ *   BENCH_DURATION seconds (20); then everything sent must be delivered (BENCH_DRAIN, BENCH_STALL as in
+ *   write-fanout).
  *
- * Validation (on every message): every subscriber receives every event exactly once and in order, with the data
- *   that was sent (sequence number on every event, the whole JSON on every BENCH_DATA_EVERY-th and the last);
- *   the publisher receives nothing (the sender is excluded); no error, no other message, no socket closed, one
- *   message per frame.
+ * Validation (on every message): every subscriber receives every event of every publisher exactly once and in
+ *   order, with the data that was sent (sequence number on every event, the whole JSON on every
+ *   BENCH_DATA_EVERY-th and the last); publishers receive nothing (the sender is excluded, and they do not
+ *   subscribe); no error, no other message, no socket closed, one message per frame.
  *
  * Measured phase = from the first EMIT until the last delivery. Reported: events/s, deliveries/s, p50/p99
  *   emit->delivery latency, and with --pid the server's CPU per event and per delivery and its VmRSS.
@@ -30,11 +31,12 @@ const { procCpu, procRssKb, serverCpu, latency } = require('./lib/proc')
 const { context, endRun, run, fmt } = require('./lib/scenario')
 
 const ctx = context('event-fanout')
-const SUBS = Math.floor(envInt('BENCH_E_SUBS', 200))
-const N = Math.floor(envInt('BENCH_E_N', 20000))
+const PUBS = Math.floor(envInt('BENCH_E_PUBS', 4))
+const SUBS = Math.floor(envInt('BENCH_E_SUBS', 100))
+const N = Math.floor(envInt('BENCH_E_N', 5000))
 const K = Math.floor(envInt('BENCH_E_K', 8))
 const PAYLOAD_BYTES = Math.floor(envInt('BENCH_E_PAYLOAD', 100, 40))
-const EVENT = 'bench/e'
+const eventOf = (p) => `bench/e${p}`
 const EA = C.EVENT_ACTION
 const problem = (msg) => ctx.problems.add(msg)
 
@@ -59,76 +61,79 @@ function seqOf (buf, start, end) {
 
 async function subscribe (c) {
   await c.login()
-  await c.request({ topic: C.TOPIC.EVENT, action: EA.SUBSCRIBE, names: [EVENT], correlationId: c.id },
-    (m) => (m.topic === C.TOPIC.EVENT && m.action === EA.SUBSCRIBE && m.isAck) ? true : undefined, `SUBSCRIBE ack for ${EVENT}`)
+  const names = Array.from({ length: PUBS }, (_, p) => eventOf(p))
+  await c.request({ topic: C.TOPIC.EVENT, action: EA.SUBSCRIBE, names, correlationId: c.id },
+    (m) => (m.topic === C.TOPIC.EVENT && m.action === EA.SUBSCRIBE && m.isAck) ? true : undefined, 'SUBSCRIBE ack')
 }
 
 async function main () {
   const { durationMs: DURATION_MS, drainMs: DRAIN_MS, stallMs: STALL_MS, dataEvery: DATA_EVERY, pid: PID } = ctx
   const t00 = performance.now()
-  const publisher = new Conn(ctx, 'p', 'publisher')
-  const subs = []
-  for (let s = 0; s < SUBS; s++) subs.push(new Conn(ctx, `s${s}`, 'subscriber'))
-  const all = [publisher, ...subs]
-  await publisher.login()
+  const pubs = Array.from({ length: PUBS }, (_, p) => new Conn(ctx, `p${p}`, 'publisher'))
+  const subs = Array.from({ length: SUBS }, (_, s) => new Conn(ctx, `s${s}`, 'subscriber'))
+  const all = [...pubs, ...subs]
+  await inBatches(pubs, 20, (c) => c.login())
   await inBatches(subs, 20, subscribe)
   const pinger = keepAlive(all)
   const setupMs = performance.now() - t00
 
-  const payloads = new Array(N)
-  const frames = new Array(N)
-  for (let i = 0; i < N; i++) {
-    payloads[i] = payloadFor(i)
-    frames[i] = builder.getMessage({ topic: C.TOPIC.EVENT, action: EA.EMIT, name: EVENT, data: payloads[i] }, false)
-  }
-  const frameBytes = frames[0].length
+  const payloads = Array.from({ length: N }, (_, i) => payloadFor(i))
+  const frames = pubs.map((_, p) => payloads.map((data) =>
+    builder.getMessage({ topic: C.TOPIC.EVENT, action: EA.EMIT, name: eventOf(p), data }, false)))
+  const frameBytes = frames[0][0].length
+  const pubOf = new Map(pubs.map((_, p) => [eventOf(p), p]))
 
-  const sendTime = new Float64Array(N)
-  const received = new Int32Array(N) // subscribers that got event i
-  const nextExpected = new Int32Array(SUBS)
-  const lat = new Float64Array(N * SUBS); let latN = 0
-  let sent = 0; let completed = 0; let delivered = 0
+  // per publisher p: sendTime[p][i], received[p][i] = subscribers that got event i, sent/completed counts;
+  // nextExpected[p][s] = the next sequence number subscriber s must get from publisher p
+  const sendTime = pubs.map(() => new Float64Array(N))
+  const received = pubs.map(() => new Int32Array(N))
+  const sent = new Int32Array(PUBS)
+  const completed = new Int32Array(PUBS)
+  const nextExpected = pubs.map(() => new Int32Array(SUBS))
+  const lat = new Float64Array(PUBS * N * SUBS); let latN = 0
+  let totalSent = 0; let totalCompleted = 0; let delivered = 0
   let stopSending = false
   let t0 = 0; let tLast = 0
   let finish
   const done = new Promise((resolve) => { finish = resolve })
-  const isDone = () => stopSending && completed === sent
+  const isDone = () => stopSending && totalCompleted === totalSent
 
-  function pump () {
-    while (!stopSending && sent < N && sent - completed < K) {
-      sendTime[sent] = performance.now()
-      publisher.send(frames[sent++])
+  function pump (p) {
+    while (!stopSending && sent[p] < N && sent[p] - completed[p] < K) {
+      sendTime[p][sent[p]] = performance.now()
+      pubs[p].send(frames[p][sent[p]++])
+      totalSent++
     }
-    if (sent === N) stopSending = true
+    if (!stopSending && sent.every((n) => n === N)) stopSending = true
   }
 
-  publisher.onMessage = (m, buf) => {
-    if (m.topic === C.TOPIC.EVENT && m.action === EA.EMIT) problem(`publisher: received its own event ${describe(buf)} — the sender must be excluded`)
-    else problem(`publisher: unexpected message ${describe(buf)}`)
+  for (const c of pubs) {
+    c.onMessage = (m, buf) => {
+      if (m.topic === C.TOPIC.EVENT && m.action === EA.EMIT) c.problem(`received an event ${describe(buf)} (publishers do not subscribe; the sender must be excluded)`)
+      else c.problem(`unexpected message ${describe(buf)}`)
+    }
   }
   subs.forEach((s, si) => {
     s.onMessage = (m, buf) => {
-      if (m.topic !== C.TOPIC.EVENT || m.action !== EA.EMIT || m.name !== EVENT || m.isError || m.dataStart < 0) {
-        problem(`subscriber ${s.id}: unexpected message ${describe(buf)}`)
-        return
-      }
+      const p = m.topic === C.TOPIC.EVENT && m.action === EA.EMIT && !m.isError && m.dataStart >= 0 ? pubOf.get(m.name) : undefined
+      if (p === undefined) { s.problem(`unexpected message ${describe(buf)}`); return }
       const now = performance.now()
       const i = seqOf(buf, m.dataStart, m.dataEnd)
-      const want = nextExpected[si]
-      if (i !== want) { problem(`subscriber ${s.id}: got event ${i}, expected ${want} (${i >= 0 && i < want ? 'duplicate/out of order' : 'gap or bad data'})`); return }
-      if (i >= sent) { problem(`subscriber ${s.id}: event ${i} that was never sent`); return }
+      const want = nextExpected[p][si]
+      if (i !== want) { s.problem(`got event ${i} of ${m.name}, expected ${want} (${i >= 0 && i < want ? 'duplicate/out of order' : 'gap or bad data'})`); return }
+      if (i >= sent[p]) { s.problem(`event ${i} of ${m.name} that was never sent`); return }
       if ((i + 1) % DATA_EVERY === 0 || i === N - 1) {
         const data = buf.toString('utf8', m.dataStart, m.dataEnd)
-        if (data !== payloads[i]) problem(`subscriber ${s.id}: event ${i} has data ${data.slice(0, 120)}, expected ${payloads[i].slice(0, 60)}...`)
+        if (data !== payloads[i]) s.problem(`event ${i} of ${m.name} has data ${data.slice(0, 120)}, expected ${payloads[i].slice(0, 60)}...`)
       }
-      nextExpected[si] = i + 1
+      nextExpected[p][si] = i + 1
       delivered++
-      lat[latN++] = now - sendTime[i]
+      lat[latN++] = now - sendTime[p][i]
       tLast = now
-      if (++received[i] === SUBS) {
-        completed++
+      if (++received[p][i] === SUBS) {
+        completed[p]++; totalCompleted++
         if (!stopSending && now - t0 >= DURATION_MS) stopSending = true
-        pump()
+        pump(p)
         if (isDone()) finish('complete')
       }
     }
@@ -137,7 +142,7 @@ async function main () {
   const cpu0 = PID ? procCpu(PID) : null
   const client0 = process.cpuUsage()
   t0 = performance.now()
-  pump()
+  for (let p = 0; p < PUBS; p++) pump(p)
   const capTimer = setTimeout(() => { stopSending = true; if (isDone()) finish('complete') }, DURATION_MS)
   const hardTimer = setTimeout(() => finish('drain-timeout'), DURATION_MS + DRAIN_MS)
   const stallTimer = setInterval(() => { if (performance.now() - Math.max(t0, tLast) > STALL_MS) finish('stalled') }, 250)
@@ -149,9 +154,11 @@ async function main () {
   const rssKb = PID ? procRssKb(PID) : null
 
   if (how !== 'complete') {
-    problem(`${how === 'stalled' ? `stalled (nothing received for ${STALL_MS / 1000} s)` : `not complete ${DRAIN_MS / 1000} s after the time cap`}: ${completed}/${sent} events reached every subscriber, ${delivered}/${sent * SUBS} deliveries`)
+    problem(`${how === 'stalled' ? `stalled (nothing received for ${STALL_MS / 1000} s)` : `not complete ${DRAIN_MS / 1000} s after the time cap`}: ${totalCompleted}/${totalSent} events reached every subscriber, ${delivered}/${totalSent * SUBS} deliveries`)
     let shown = 0
-    subs.forEach((s, si) => { if (nextExpected[si] !== sent && shown++ < 10) problem(`subscriber ${s.id}: received events up to ${nextExpected[si] - 1}, publisher sent up to ${sent - 1}`) })
+    for (let p = 0; p < PUBS; p++) {
+      subs.forEach((s, si) => { if (nextExpected[p][si] !== sent[p] && shown++ < 10) s.problem(`received events of ${eventOf(p)} up to ${nextExpected[p][si] - 1}, publisher sent up to ${sent[p] - 1}`) })
+    }
   }
   clearInterval(pinger)
   await endRun(ctx, all)
@@ -162,25 +169,25 @@ async function main () {
     status: ctx.problems.count === 0 ? 'OK' : 'FAILED',
     problems: ctx.problems.list,
     problemCount: ctx.problems.count,
-    params: { subscribers: SUBS, N, K, durationS: DURATION_MS / 1000, payloadBytes: payloads[0].length, frameBytes },
+    params: { publishers: PUBS, subscribers: SUBS, N, K, durationS: DURATION_MS / 1000, payloadBytes: payloads[0].length, frameBytes },
     setupMs: Math.round(setupMs),
-    stoppedBy: how !== 'complete' ? how : sent === N ? 'count' : 'time cap',
+    stoppedBy: how !== 'complete' ? how : totalSent === PUBS * N ? 'count' : 'time cap',
     elapsedS,
-    events: completed,
+    events: totalCompleted,
     deliveries: delivered,
-    eventsPerS: completed / elapsedS,
+    eventsPerS: totalCompleted / elapsedS,
     deliveriesPerS: delivered / elapsedS,
     deliveryLatencyMs: latency(lat, latN),
     clientCpu: { userMs: client1.user / 1000, sysMs: client1.system / 1000, pctOfOneCore: 100 * (client1.user + client1.system) / 1000 / (t1 - t0) }
   }
-  if (PID) result.server = serverCpu(PID, cpu0, cpu1, t1 - t0, rssKb, { Event: completed, Delivery: delivered })
+  if (PID) result.server = serverCpu(PID, cpu0, cpu1, t1 - t0, rssKb, { Event: totalCompleted, Delivery: delivered })
   return result
 }
 
 function printResult (r) {
   const lines = []
   lines.push(`== event-fanout [${r.label}]: ${r.status}`)
-  lines.push(`   1 publisher x ${r.params.subscribers} subscribers, N=${r.params.N} K=${r.params.K} cap=${r.params.durationS}s payload=${r.params.payloadBytes}B frame=${r.params.frameBytes}B setup=${r.setupMs}ms stopped by ${r.stoppedBy}`)
+  lines.push(`   ${r.params.publishers} publishers x ${r.params.subscribers} subscribers, N=${r.params.N} K=${r.params.K} cap=${r.params.durationS}s payload=${r.params.payloadBytes}B frame=${r.params.frameBytes}B setup=${r.setupMs}ms stopped by ${r.stoppedBy}`)
   lines.push(`   ${r.events} events, ${r.deliveries} deliveries in ${fmt(r.elapsedS, 2)} s: ${fmt(r.eventsPerS, 0)} events/s, ${fmt(r.deliveriesPerS, 0)} deliveries/s`)
   lines.push(`   emit->subscriber ms p50 ${fmt(r.deliveryLatencyMs.p50, 2)} p99 ${fmt(r.deliveryLatencyMs.p99, 2)} max ${fmt(r.deliveryLatencyMs.max, 2)}`)
   if (r.server) {

@@ -46,7 +46,7 @@ const SCENARIOS = {
     ],
     rate: (r) => r.deliveriesPerS,
     cpu: (r) => r.server ? r.server.userUsPerDelivery + r.server.sysUsPerDelivery : NaN,
-    params: (p) => `1 publisher x ${p.subscribers} subscribers of one event, N=${p.N} events (cap ${p.durationS}s), K=${p.K} in flight, ${p.payloadBytes}-byte data; p50/p99 = emit -> subscriber`,
+    params: (p) => `${p.publishers} publishers x ${p.subscribers} subscribers (each subscribed to every publisher's event), N=${p.N} events/publisher (cap ${p.durationS}s), K=${p.K} in flight, ${p.payloadBytes}-byte data; p50/p99 = emit -> subscriber`,
     legend: 'x thrpt = deliveries/s relative to deepstream; x cpu = server (user+sys) CPU per delivery relative to deepstream (lower is better).'
   }
 }

@@ -7,7 +7,7 @@
 #
 # Env: BENCH_SCENARIOS (default "write event"), for "write": BENCH_W (10 writers), BENCH_S (10 subscribers per record), BENCH_N (2000 updates per writer),
 #      BENCH_K (8 writes in flight per writer), BENCH_DURATION (20 s time cap per server), BENCH_DRAIN (15 s),
-#      for "event": BENCH_E_SUBS (200 subscribers), BENCH_E_N (20000 events), BENCH_E_K (8 in flight),
+#      for "event": BENCH_E_PUBS (4 publishers), BENCH_E_SUBS (100 subscribers), BENCH_E_N (5000 events per publisher), BENCH_E_K (8 in flight per publisher),
 #      BENCH_TARGETS (default "strata-memory strata-sqlite deepstream"),
 #      BENCH_ROUNDS (1): repeat the whole sequence of targets (1..20); the table then shows per-server medians
 #      (each ratio = median of the per-round ratios, every round compared with its own deepstream row),
@@ -103,7 +103,7 @@ start_server () {
 }
 
 echo "scenarios: $SCENARIOS; targets: $TARGETS; rounds: $ROUNDS"
-echo "  write: W=${BENCH_W:-10} S=${BENCH_S:-10} N=${BENCH_N:-2000} K=${BENCH_K:-8}; event: subscribers=${BENCH_E_SUBS:-200} N=${BENCH_E_N:-20000} K=${BENCH_E_K:-8}; cap=${BENCH_DURATION:-20}s"
+echo "  write: W=${BENCH_W:-10} S=${BENCH_S:-10} N=${BENCH_N:-2000} K=${BENCH_K:-8}; event: publishers=${BENCH_E_PUBS:-4} subscribers=${BENCH_E_SUBS:-100} N=${BENCH_E_N:-5000} K=${BENCH_E_K:-8}; cap=${BENCH_DURATION:-20}s"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); strata: $STRATA_BIN; node $(node --version)"
 RESULTS=()
 STATUS=0
