@@ -19,10 +19,11 @@ struct AuthOutcome {
   std::string id;                          // kAccepted: the user id
   std::optional<std::string> client_data;  // JSON sent to the client (also with kRejected)
   std::optional<std::string> server_data;  // JSON for permission rules (`user.data`)
+  std::optional<std::string> token;        // a token the HTTP API hands out (http auth only)
 
   static AuthOutcome NotMine() { return {}; }
   static AuthOutcome Rejected(std::optional<std::string> client_data = std::nullopt) {
-    return {Verdict::kRejected, "", std::move(client_data), std::nullopt};
+    return {Verdict::kRejected, "", std::move(client_data), std::nullopt, std::nullopt};
   }
 };
 

@@ -172,6 +172,9 @@ void HttpAuthenticator::OnResponse(std::shared_ptr<Attempt> attempt, Result<Http
     accepted.id.assign(it->value.GetString(), it->value.GetStringLength());
     accepted.client_data = member("clientData");
     accepted.server_data = member("serverData");
+    if (auto token = body.FindMember("token"); token != body.MemberEnd() && token->value.IsString()) {
+      accepted.token.emplace(token->value.GetString(), token->value.GetStringLength());
+    }
   }
   if (accepted.id.empty()) {
     spdlog::warn("http auth: webhook accepted a login ({}) but gave no user id; rejected", status);

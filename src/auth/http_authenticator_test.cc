@@ -110,13 +110,14 @@ std::unique_ptr<HttpAuthenticator> Make(const std::string& url, const std::strin
 using V = AuthOutcome::Verdict;
 
 TEST(HttpAuthenticatorTest, ObjectBodyGivesIdAndData) {
-  Webhook hook({{200, "application/json", R"({"id":"alice","clientData":{"theme":"dark"},"serverData":{"role":"admin"}})"}});
+  Webhook hook({{200, "application/json", R"({"id":"alice","clientData":{"theme":"dark"},"serverData":{"role":"admin"},"token":"tk"})"}});
   auto auth = Make(hook.url(), R"(,"promoteToHeader":["token"])");
   AuthOutcome o = Login(*auth, R"({"username":"alice","token":"t0k"})");
   EXPECT_EQ(o.verdict, V::kAccepted);
   EXPECT_EQ(o.id, "alice");
   EXPECT_EQ(o.client_data, R"({"theme":"dark"})");
   EXPECT_EQ(o.server_data, R"({"role":"admin"})");
+  EXPECT_EQ(o.token, "tk");
   std::string request = hook.requests().at(0);
   EXPECT_EQ(request.rfind("POST /login HTTP/1.1\r\n", 0), 0u) << request;
   EXPECT_NE(request.find("\r\ntoken: t0k\r\n"), std::string::npos) << request;

@@ -97,7 +97,8 @@ class HttpSession final : public SessionRegistry::Session,
  private:
   void ReadRequest();
   void OnRequest(const error_code& ec);
-  void Respond(http::status status, std::string_view content_type, std::string body);
+  void Respond(http::status status, std::string_view content_type, std::string body,
+               const std::vector<std::pair<std::string, std::string>>& headers = {});
   void Upgrade();
   void OnHandshake(const error_code& ec, std::shared_ptr<const EndpointBinding> endpoint);
   void CloseSocket();
@@ -145,10 +146,13 @@ void HttpSession::OnRequest(const error_code& ec) {
   // response is brought back to this session's loop.
   if (const HttpHandler& handler = state_->options.http_handler) {
     HttpRequest request{std::string(request_.method_string()), std::string(request_.target()),
-                        request_.body()};
+                        request_.body(), std::string(request_[http::field::content_type]),
+                        std::string(request_[http::field::origin]),
+                        RemoteAddress(stream_.socket(), request_)};
     auto respond = [self = shared_from_this()](HttpResponse r) {
       self->loop_->Post([self, r = std::move(r)]() mutable {
-        self->Respond(static_cast<http::status>(r.status), r.content_type, std::move(r.body));
+        self->Respond(static_cast<http::status>(r.status), r.content_type, std::move(r.body),
+                      r.headers);
       });
     };
     if (handler(request, std::move(respond))) return;
@@ -156,9 +160,11 @@ void HttpSession::OnRequest(const error_code& ec) {
   Respond(http::status::not_found, "text/plain", "Not found");
 }
 
-void HttpSession::Respond(http::status status, std::string_view content_type, std::string body) {
+void HttpSession::Respond(http::status status, std::string_view content_type, std::string body,
+                          const std::vector<std::pair<std::string, std::string>>& headers) {
   auto response = std::make_shared<http::response<http::string_body>>(status, request_.version());
   response->set(http::field::content_type, content_type);
+  for (const auto& [name, value] : headers) response->set(name, value);
   response->keep_alive(request_.keep_alive());
   response->body() = std::move(body);
   response->prepare_payload();

@@ -36,12 +36,16 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // e.g. "/metrics"
   std::string body;
+  std::string content_type;    // the Content-Type header, "" when absent
+  std::string origin;          // the Origin header, "" when absent
+  std::string remote_address;  // "ip:port" of the client
 };
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (CORS, ...)
 };
 
 // Asked, on the connection's loop, about every plain HTTP request other than the health check.
