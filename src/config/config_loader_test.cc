@@ -385,7 +385,7 @@ TEST(ConfigEndpoints, TwoWebSocketEndpointsNeedDistinctPaths) {
 }
 
 TEST(ConfigEndpoints, LaterEndpointTypesAreNotSupportedYet) {
-  for (std::string type : {"ws-text", "http", "mqtt"}) {
+  for (std::string type : {"http", "mqtt"}) {
     EXPECT_EQ(ErrorOf("connectionEndpoints:\n  - type: ws-binary\n  - type: " + type + "\n"),
               "connectionEndpoints[1].type: '" + type + "' is not supported yet");
   }
@@ -393,6 +393,20 @@ TEST(ConfigEndpoints, LaterEndpointTypesAreNotSupportedYet) {
                   "connectionEndpoints[0].type: expected one of ws-binary, ws-text");
   EXPECT_CONTAINS(ErrorOf("connectionEndpoints:\n  - name: custom\n"),
                   "connectionEndpoints[0].name: 'custom' is not supported yet");
+}
+
+TEST(ConfigEndpoints, TextEndpointTakesWebSocketOptions) {
+  ServerOptions options = MustParse(
+      "connectionEndpoints:\n  - type: ws-binary\n  - type: ws-text\n"
+      "    options: {heartbeatInterval: 5000, unauthenticatedClientTimeout: false}\n");
+  ASSERT_EQ(options.connection_endpoints.size(), 2u);
+  const EndpointConfig& text = options.connection_endpoints[1];
+  EXPECT_EQ(text.type, "ws-text");
+  EXPECT_EQ(text.url_path, "/deepstream-v3");
+  EXPECT_EQ(text.heartbeat_interval, Millis(5000));
+  EXPECT_FALSE(text.unauthenticated_client_timeout.has_value());
+  EXPECT_CONTAINS(ErrorOf("connectionEndpoints:\n  - type: ws-text\n    options: {urlPth: /x}\n"),
+                  "urlPth");
 }
 
 TEST(ConfigEndpoints, LaterEndpointOptionsAreValidatedFirst) {

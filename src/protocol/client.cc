@@ -2,6 +2,7 @@
 
 #include "protocol/binary/binary_codec.h"
 #include "protocol/json/json_codec.h"
+#include "protocol/text/text_codec.h"
 
 namespace strata {
 
@@ -14,12 +15,28 @@ SharedFrame EncodeFrame(WireFormat format, const Message& msg) {
     case WireFormat::kJson:
       json_wire::Encode(msg, frame.get());
       break;
+    case WireFormat::kText:
+      text_wire::Encode(msg, frame.get());
+      break;
   }
   return frame;
 }
 
 Result<Message> DecodeFrame(WireFormat format, std::string_view frame) {
-  return format == WireFormat::kJson ? json_wire::Decode(frame) : binary::Decode(frame);
+  switch (format) {
+    case WireFormat::kJson:
+      return json_wire::Decode(frame);
+    case WireFormat::kText: {
+      std::vector<text_wire::DecodedMessage> all = text_wire::DecodeFrame(frame);
+      if (all.size() != 1 || !all[0].message) {
+        return Status::InvalidArgument("text: expected exactly one valid message");
+      }
+      return std::move(*all[0].message);
+    }
+    case WireFormat::kBinary:
+      break;
+  }
+  return binary::Decode(frame);
 }
 
 const SharedFrame& Broadcast::Frame(WireFormat format) const {

@@ -105,6 +105,14 @@ Message Ack(const Message& request) {
   return ack;
 }
 
+// The wire format of a WebSocket endpoint type.
+std::optional<WireFormat> EndpointFormat(const std::string& type) {
+  if (type == "ws-binary") return WireFormat::kBinary;
+  if (type == "ws-json") return WireFormat::kJson;
+  if (type == "ws-text") return WireFormat::kText;
+  return std::nullopt;
+}
+
 }  // namespace
 
 Server::Server(ServerOptions options) : options_(std::move(options)), impl_(new Impl) {
@@ -158,10 +166,12 @@ Status Server::Start() {
   transport.port = options_.http_server.port;
   transport.health_check_path = options_.http_server.health_check_path;
   for (const EndpointConfig& e : options_.connection_endpoints) {
-    if (e.type != "ws-binary" && e.type != "ws-json") continue;  // the loader refuses the others
+    std::optional<WireFormat> format = EndpointFormat(e.type);
+    if (!format) continue;  // not a WebSocket endpoint; the loader refuses those
     SessionOptions session;
-    session.format = e.type == "ws-json" ? WireFormat::kJson : WireFormat::kBinary;
+    session.format = *format;
     session.unauthenticated_client_timeout = e.unauthenticated_client_timeout;
+    session.heartbeat_interval = e.heartbeat_interval;
     impl_->endpoints.push_back(std::make_unique<Endpoint>(*this, session));
     EndpointBinding b;
     b.path = e.url_path;

@@ -29,6 +29,7 @@ Session::Session(std::shared_ptr<Connection> connection, const SessionOptions& o
     : connection_(std::move(connection)), options_(options), router_(router) {}
 
 void Session::Start() {
+  if (options_.format == WireFormat::kText) StartText();
   if (!options_.unauthenticated_client_timeout) return;
   std::weak_ptr<Session> weak = weak_from_this();
   connection_->executor().PostAfter(*options_.unauthenticated_client_timeout, [weak] {
@@ -45,6 +46,7 @@ void Session::OnAuthTimeout() {
 
 void Session::OnFrame(std::string_view payload, bool binary) {
   if (state_ == State::kClosed) return;
+  if (options_.format == WireFormat::kText) return OnTextFrame(payload);
   const bool json = options_.format == WireFormat::kJson;
   if (binary == json) {
     // deepstream destroys a connection that sends the other kind of frame (text on the binary
@@ -136,9 +138,15 @@ void Session::Reply(Topic topic, int32_t action, bool close) {
   }
 }
 
-void Session::Send(const Message& msg) { connection_->Send(EncodeFrame(options_.format, msg)); }
+void Session::Send(const Message& msg) {
+  if (options_.format == WireFormat::kText) return SendText(msg);
+  connection_->Send(EncodeFrame(options_.format, msg));
+}
 
-void Session::Send(const Broadcast& msg) { connection_->Send(msg.Frame(options_.format)); }
+void Session::Send(const Broadcast& msg) {
+  const SharedFrame& frame = msg.Frame(options_.format);
+  if (!frame->empty()) connection_->Send(frame);  // empty: no legacy form
+}
 
 void Session::OnClosed() {
   state_ = State::kClosed;

@@ -1,21 +1,27 @@
 #pragma once
-// Session: one client connection on the ws-binary endpoint, through the handshake
+// Session: one client connection on the ws-binary or ws-json endpoint, through the handshake
 // (CHALLENGE -> ACCEPT, AUTH REQUEST -> AUTH_SUCCESSFUL) and then as a logged-in Client whose
 // messages go to the MessageRouter. Protocol violations are answered as deepstream 7.0.2 does
 // (PROTOCOL.md 2.5, 2.6, 2.13), except where it crashes: non-JSON auth data gets
 // AUTH INVALID_MESSAGE_DATA and the connection is closed.
+// On the ws-text endpoint (legacy protocol, session_text.cc) the server speaks first (`C|A`,
+// `C|PI`), pings every heartbeat interval, and a frame may carry several messages.
 //
 // Thread-safety: OnFrame/OnClosed/Start run on the connection's loop. Send (the Client
 // interface) may be called from any loop. user_id() is fixed before the first routed message.
 
 #include <atomic>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "config/options.h"
 #include "protocol/client.h"
+#include "protocol/text/text_codec.h"
 #include "strata/connection.h"
 #include "strata/message.h"
 #include "strata/status.h"
@@ -36,6 +42,8 @@ class MessageRouter {
 struct SessionOptions {
   WireFormat format = WireFormat::kBinary;  // the endpoint's wire format
   std::optional<Millis> unauthenticated_client_timeout = Millis{180000};
+  // kText only: the server sends `C|PI` this often (the legacy client expects it).
+  Millis heartbeat_interval{30000};
 };
 
 class Session final : public Client, public std::enable_shared_from_this<Session> {
@@ -66,12 +74,27 @@ class Session final : public Client, public std::enable_shared_from_this<Session
   void Reply(Topic topic, int32_t action, bool close = false);
   void OnAuthTimeout();
 
+  // The legacy text protocol (session_text.cc).
+  void StartText();
+  void OnTextFrame(std::string_view payload);
+  void TextBeforeAuth(const text_wire::DecodedMessage& decoded);
+  void TextLoggedIn(text_wire::DecodedMessage decoded);
+  void ScheduleHeartbeat();
+  void SendText(const Message& msg);
+  void SendRaw(std::string frame);
+  // Whether the oldest legacy HEAD in flight for `name` was a has query (`R|H`); pops it.
+  bool TakeHasQuery(const std::string& name);
+
   std::shared_ptr<Connection> connection_;
   SessionOptions options_;
   MessageRouter& router_;
   State state_ = State::kAwaitingChallenge;
   std::string user_id_;
   std::atomic<bool> closed_{false};  // read by other loops through connected()
+  // Text protocol: legacy HEADs in flight per record name, oldest first, true for `R|H`. Pushed
+  // on the connection's loop, popped by whichever loop answers the HEAD, hence the mutex.
+  std::mutex heads_mutex_;
+  std::unordered_map<std::string, std::deque<bool>> pending_heads_;
 };
 
 }  // namespace strata

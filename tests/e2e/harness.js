@@ -8,7 +8,7 @@
  *   deepstream        runs the real @deepstream/server@7.0.2 through ref-server.js in a child node process
  *                     (in-memory cache, no storage), used to validate that the tests encode real behaviour.
  *
- * Exports: startServer, connect, rawSocket, strataOnly, test (node:test wrapper that prints the server output
+ * Exports: startServer, connect, rawSocket, rawTextSocket, strataOnly, test (node:test wrapper that prints the server output
  * of a failed test), cleanup, and small helpers (sleep, withTimeout, httpGet, configs, protocol constants).
  */
 const { spawn } = require('child_process')
@@ -357,6 +357,76 @@ async function rawSocket (url) {
   return raw
 }
 
+/**
+ * A raw WebSocket on the legacy text endpoint. `messages` holds the server's messages split into
+ * their parts (a frame may carry several; 0x1E ends a message, 0x1F separates parts).
+ */
+class TextSocket {
+  constructor (ws) {
+    this.ws = ws
+    this.messages = []
+    this.closeCode = null
+    this.waiters = new Set()
+    this.opened = new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+    this.closed = new Promise((resolve) => ws.on('close', (code) => { this.closeCode = code; this.wake(); resolve(code) }))
+    ws.on('error', () => {})
+    ws.on('message', (data) => {
+      for (const m of data.toString().split('\x1e')) {
+        if (m.length > 0) this.messages.push(m.split('\x1f'))
+      }
+      this.wake()
+    })
+  }
+
+  wake () { for (const w of this.waiters) w() }
+  /** Sends one message given as its parts, e.g. send('E', 'S', 'name'). */
+  send (...parts) { this.ws.send(parts.join('\x1f') + '\x1e') }
+  sendRaw (text) { this.ws.send(text) }
+  mark () { return this.messages.length }
+  /** Messages as 'T|A|x' strings (0x1F shown as '|'), from index `since`. */
+  texts (since = 0) { return this.messages.slice(since).map((m) => m.join('|')) }
+
+  /** Resolves with the first message (as 'T|A|x' text) at index >= since equal to / matching `want`. */
+  waitFor (want, { since = 0, timeout = DEFAULT_WAIT_MS } = {}) {
+    const match = (t) => (typeof want === 'string' ? t === want : want.test(t))
+    return new Promise((resolve, reject) => {
+      let timer = null
+      const check = () => {
+        const found = this.texts(since).find(match)
+        if (found !== undefined) { done(); resolve(found); return }
+        if (this.closeCode !== null) { done(); reject(new Error(`socket closed while waiting for ${want}; got ${JSON.stringify(this.texts(since))}`)) }
+      }
+      const done = () => { clearTimeout(timer); this.waiters.delete(check) }
+      timer = setTimeout(() => { done(); reject(new Error(`timed out waiting for ${want}; got ${JSON.stringify(this.texts(since))}`)) }, timeout)
+      this.waiters.add(check)
+      check()
+    })
+  }
+
+  waitClosed (timeout = DEFAULT_WAIT_MS) { return withTimeout(this.closed, timeout, 'the server to close the connection') }
+
+  /** Waits for the greeting (C|A), logs in and waits for A|A. */
+  async login (authData = {}) {
+    await this.waitFor('C|A')
+    const since = this.mark()
+    this.send('A', 'REQ', JSON.stringify(authData))
+    return this.waitFor('A|A', { since })
+  }
+
+  close () {
+    rawSockets.delete(this)
+    try { this.ws.terminate() } catch (e) { /* ignore */ }
+  }
+}
+
+/** Opens a raw WebSocket to a legacy text endpoint url and waits until it is open. */
+async function rawTextSocket (url) {
+  const raw = new TextSocket(new WebSocket(url, { perMessageDeflate: false }))
+  rawSockets.add(raw)
+  await withTimeout(raw.opened, DEFAULT_WAIT_MS, `websocket open ${url}`)
+  return raw
+}
+
 /** Tries a WebSocket upgrade; resolves 'open', 'http <status>' or 'error <message>'. */
 function tryUpgrade (url, timeout = DEFAULT_WAIT_MS) {
   return new Promise((resolve) => {
@@ -483,6 +553,7 @@ module.exports = {
   connect,
   closeClient,
   rawSocket,
+  rawTextSocket,
   tryUpgrade,
   strataOnly,
   test,
