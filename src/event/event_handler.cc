@@ -26,7 +26,7 @@ void EventHandler::Handle(const std::shared_ptr<Client>& client, const Message& 
       if (msg.name) subscriptions_.Send(*msg.name, Broadcast(msg), client->id());
       return;
     default:
-      // Listening (LISTEN, ...) arrives with its own work; unknown actions are ignored as
+      // Listening goes to the listener registry (server.cc); unknown actions are ignored as
       // deepstream does (PROTOCOL.md 2.13).
       spdlog::debug("event: ignoring action {} from connection {}", msg.action, client->id());
   }

@@ -19,6 +19,8 @@ class EventHandler {
   // The client disconnected.
   void RemoveClient(uint64_t client_id) { subscriptions_.RemoveClient(client_id); }
   const SubscriptionRegistry& subscriptions() const { return subscriptions_; }
+  // For the listener registry, which observes it (src/listen).
+  SubscriptionRegistry& mutable_subscriptions() { return subscriptions_; }
 
  private:
   SubscriptionRegistry subscriptions_;

@@ -20,8 +20,10 @@ bool EraseClient(std::vector<std::shared_ptr<Client>>& clients, uint64_t client_
 bool SubscriptionRegistry::Subscribe(std::string_view name, const std::shared_ptr<Client>& client) {
   auto& names = by_client_[client->id()];
   if (!names.emplace(name).second) return false;
-  by_name_[std::string(name)].push_back(client);
+  auto [it, first] = by_name_.try_emplace(std::string(name));
+  it->second.push_back(client);
   ++subscription_count_;
+  if (observer_) observer_->OnSubscribed(it->first, client, first);
   return true;
 }
 
@@ -34,7 +36,10 @@ bool SubscriptionRegistry::Unsubscribe(std::string_view name, uint64_t client_id
   auto name_it = by_name_.find(std::string(name));
   if (name_it != by_name_.end() && EraseClient(name_it->second, client_id)) {
     --subscription_count_;
-    if (name_it->second.empty()) by_name_.erase(name_it);
+    if (name_it->second.empty()) {
+      auto node = by_name_.extract(name_it);
+      if (observer_) observer_->OnLastUnsubscribed(node.key());
+    }
   }
   return true;
 }
@@ -42,11 +47,19 @@ bool SubscriptionRegistry::Unsubscribe(std::string_view name, uint64_t client_id
 void SubscriptionRegistry::RemoveClient(uint64_t client_id) {
   auto node = by_client_.extract(client_id);
   if (node.empty()) return;
+  std::vector<std::string> emptied;
   for (const std::string& name : node.mapped()) {
     auto name_it = by_name_.find(name);
     if (name_it == by_name_.end()) continue;
     if (EraseClient(name_it->second, client_id)) --subscription_count_;
-    if (name_it->second.empty()) by_name_.erase(name_it);
+    if (name_it->second.empty()) {
+      by_name_.erase(name_it);
+      emptied.push_back(name);
+    }
+  }
+  // Told once the registry is consistent again.
+  if (observer_) {
+    for (const std::string& name : emptied) observer_->OnLastUnsubscribed(name);
   }
 }
 
@@ -60,6 +73,7 @@ void SubscriptionRegistry::RemoveName(std::string_view name) {
     if (client_it->second.empty()) by_client_.erase(client_it);
     --subscription_count_;
   }
+  if (observer_) observer_->OnLastUnsubscribed(node.key());
 }
 
 bool SubscriptionRegistry::HasSubscribers(std::string_view name) const {

@@ -15,8 +15,23 @@
 
 namespace strata {
 
+// Told when a name gains its first subscriber or loses its last one (listening, src/listen).
+// Callbacks run on the registry's loop after the registry has changed; they may send to
+// subscribers but must not subscribe or unsubscribe.
+class SubscriptionObserver {
+ public:
+  virtual ~SubscriptionObserver() = default;
+  // `first`: the name had no subscriber before this one.
+  virtual void OnSubscribed(const std::string& name, const std::shared_ptr<Client>& client,
+                            bool first) = 0;
+  // The last subscriber left (unsubscribe, disconnect or delete).
+  virtual void OnLastUnsubscribed(const std::string& name) = 0;
+};
+
 class SubscriptionRegistry {
  public:
+  // At most one observer; nullptr removes it. REQUIRES: it outlives this registry or is removed.
+  void SetObserver(SubscriptionObserver* observer) { observer_ = observer; }
   // False when the client already subscribes to `name`.
   bool Subscribe(std::string_view name, const std::shared_ptr<Client>& client);
   // False when it did not.
@@ -29,11 +44,17 @@ class SubscriptionRegistry {
   // Sends to every subscriber of `name` except the client with id `except` (0 = nobody).
   void Send(std::string_view name, const Broadcast& msg, uint64_t except) const;
   size_t subscription_count() const { return subscription_count_; }
+  // Calls fn(name) for every name with subscribers. fn must not change the registry.
+  template <typename Fn>
+  void ForEachName(Fn&& fn) const {
+    for (const auto& [name, clients] : by_name_) fn(name);
+  }
 
  private:
   std::unordered_map<std::string, std::vector<std::shared_ptr<Client>>> by_name_;
   std::unordered_map<uint64_t, std::unordered_set<std::string>> by_client_;
   size_t subscription_count_ = 0;
+  SubscriptionObserver* observer_ = nullptr;
 };
 
 }  // namespace strata

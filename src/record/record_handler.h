@@ -36,6 +36,8 @@ class RecordHandler {
   void RemoveClient(uint64_t client_id);
 
   const SubscriptionRegistry& subscriptions() const { return subscriptions_; }
+  // For the listener registry, which observes it (src/listen).
+  SubscriptionRegistry& mutable_subscriptions() { return subscriptions_; }
   size_t active_transitions() const { return transitions_.active(); }
 
  private:

@@ -3,12 +3,16 @@
 #include <atomic>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "event/event_handler.h"
+#include "listen/listen_pattern.h"
+#include "listen/listener_registry.h"
 #include "presence/presence_handler.h"
 #include "rpc/rpc_handler.h"
 #include "record/record_handler.h"
@@ -30,8 +34,19 @@ struct Server::Shard {
   std::unique_ptr<RpcHandler> rpc;
   // Presence is about users, not names: only shard 0 has a handler.
   std::unique_ptr<PresenceHandler> presence;
+  // Listening on RECORD and EVENT: every shard knows every pattern (declared after the
+  // handlers whose subscriptions they observe, so they go first).
+  std::unique_ptr<ListenerRegistry> record_listeners;
+  std::unique_ptr<ListenerRegistry> event_listeners;
   // Sessions of the connections on this loop; touched only on this loop.
   std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions;
+  // The patterns each connection on this loop listens to, so that LISTEN and UNLISTEN are
+  // answered here, at once, without asking the other loops.
+  std::unordered_map<uint64_t, std::set<std::pair<Topic, std::string>>> listening;
+
+  ListenerRegistry& listeners(Topic topic) {
+    return topic == Topic::kRecord ? *record_listeners : *event_listeners;
+  }
 };
 
 // The transport's handler for one endpoint: connections opened there get its session options
@@ -95,6 +110,20 @@ Message Echo(const Message& request) {
   return echo;
 }
 
+// The action numbers of RECORD and EVENT differ: picks the one of `topic`.
+int32_t ActionOf(Topic topic, int32_t record, int32_t event) {
+  return topic == Topic::kRecord ? record : event;
+}
+
+// LISTEN, UNLISTEN, LISTEN_ACCEPT or LISTEN_REJECT on RECORD or EVENT.
+bool IsListening(const Message& msg) {
+  namespace ea = event_action;
+  if (msg.topic == Topic::kRecord) {
+    return msg.action >= ra::kListen && msg.action <= ra::kListenReject;
+  }
+  return msg.topic == Topic::kEvent && msg.action >= ea::kListen && msg.action <= ea::kListenReject;
+}
+
 // {topic, action, correlationId, isAck}: the bulk subscription ack (names not echoed).
 Message Ack(const Message& request) {
   Message ack;
@@ -147,6 +176,9 @@ Status Server::Start() {
   RecordHandlerOptions handler_options{options_.record.storage_hot_path_prefixes};
   RpcOptions rpc_options{options_.rpc.ack_timeout, options_.rpc.response_timeout,
                          options_.rpc.provide_requestor_name, options_.rpc.provide_requestor_data};
+  // listen.rematchInterval and listen.matchCooldown are accepted but unused: strata re-matches
+  // whenever a new pattern arrives (see listener_registry.h).
+  ListenOptions listen_options{options_.listen.response_timeout, options_.listen.shuffle_providers};
   for (unsigned i = 0; i < threads; ++i) {
     auto shard = std::make_unique<Shard>();
     shard->loop = std::make_unique<EventLoop>();
@@ -156,6 +188,10 @@ Status Server::Start() {
     shard->records = std::make_unique<RecordHandler>(handler_options, *shard->store);
     shard->events = std::make_unique<EventHandler>();
     shard->rpc = std::make_unique<RpcHandler>(rpc_options, *shard->loop);
+    shard->record_listeners = std::make_unique<ListenerRegistry>(
+        Topic::kRecord, listen_options, *shard->loop, shard->records->mutable_subscriptions());
+    shard->event_listeners = std::make_unique<ListenerRegistry>(
+        Topic::kEvent, listen_options, *shard->loop, shard->events->mutable_subscriptions());
     if (i == 0) shard->presence = std::make_unique<PresenceHandler>();
     shard->loop->Start();
     impl_->shards.push_back(std::move(shard));
@@ -321,8 +357,10 @@ void Server::Deliver(const std::shared_ptr<Connection>& conn, std::string_view p
 }
 
 void Server::Closed(const std::shared_ptr<Connection>& conn) {
-  auto node = ShardOfConnection(*conn).sessions.extract(conn->id());
+  Shard& home = ShardOfConnection(*conn);
+  auto node = home.sessions.extract(conn->id());
   if (node.empty()) return;
+  home.listening.erase(conn->id());
   std::shared_ptr<Session> session = node.mapped();
   const bool logged_in = !session->user_id().empty();  // set at login, never cleared
   session->OnClosed();
@@ -334,14 +372,21 @@ void Server::Closed(const std::shared_ptr<Connection>& conn) {
   for (size_t i = 0; i < impl_->shards.size(); ++i) {
     Shard* shard = impl_->shards[i].get();
     RunOnShard(i, [shard, id] {
+      // Subscriptions before patterns: a provider that also subscribes is not offered its own
+      // names again on its way out.
       shard->records->RemoveClient(id);
       shard->events->RemoveClient(id);
+      shard->record_listeners->RemoveClient(id);
+      shard->event_listeners->RemoveClient(id);
       shard->rpc->RemoveClient(id);
     });
   }
 }
 
 void Server::Route(const std::shared_ptr<Session>& session, Message msg) {
+  if (IsListening(msg) && (msg.name || msg.subscription)) {
+    return RouteListen(session, std::move(msg));
+  }
   if (msg.topic == Topic::kRecord) return RouteRecord(session, std::move(msg));
   if (msg.topic == Topic::kEvent) {
     const bool bulk =
@@ -355,6 +400,69 @@ void Server::Route(const std::shared_ptr<Session>& session, Message msg) {
   if (msg.topic == Topic::kPresence) {
     PresenceHandler* presence = impl_->shards[0]->presence.get();
     RunOnShard(0, [presence, session, msg = std::move(msg)] { presence->Handle(session, msg); });
+  }
+}
+
+// LISTEN/UNLISTEN: answered on the connection's loop, then applied on every shard (posted
+// from this loop, so they keep their order with each other and with the disconnect cleanup).
+// LISTEN_ACCEPT/REJECT go to the shard owning the name they answer for.
+void Server::RouteListen(const std::shared_ptr<Session>& session, Message msg) {
+  const int32_t listen = ActionOf(msg.topic, ra::kListen, event_action::kListen);
+  const int32_t unlisten = ActionOf(msg.topic, ra::kUnlisten, event_action::kUnlisten);
+  if (msg.action != listen && msg.action != unlisten) {
+    if (!msg.subscription) return;
+    const size_t shard = ShardOf(*msg.subscription);
+    Shard* owner = impl_->shards[shard].get();
+    return RunOnShard(shard, [owner, session, msg = std::move(msg)] {
+      owner->listeners(msg.topic).OnResponse(session, msg);
+    });
+  }
+  if (!msg.name) return;
+  if (msg.action == listen) return Listen(session, std::move(msg));
+  auto& mine = ShardOfConnection(session->connection()).listening;
+  auto it = mine.find(session->id());
+  // deepstream answers an UNLISTEN of a pattern not listened to with nothing at all.
+  if (it == mine.end() || it->second.erase({msg.topic, *msg.name}) == 0) return;
+  if (it->second.empty()) mine.erase(it);
+  session->Send(Echo(msg));
+  for (size_t i = 0; i < impl_->shards.size(); ++i) {
+    ListenerRegistry* listeners = &impl_->shards[i]->listeners(msg.topic);
+    RunOnShard(i, [listeners, id = session->id(), pattern = *msg.name] {
+      listeners->Unlisten(id, pattern);
+    });
+  }
+}
+
+void Server::Listen(const std::shared_ptr<Session>& session, Message msg) {
+  auto& patterns = ShardOfConnection(session->connection()).listening[session->id()];
+  if (patterns.contains({msg.topic, *msg.name})) {
+    // deepstream 7.0.2 means to send this but crashes building it (PROTOCOL.md 2.9.4).
+    Message dup;
+    dup.topic = msg.topic;
+    dup.action =
+        ActionOf(msg.topic, ra::kMultipleSubscriptions, event_action::kMultipleSubscriptions);
+    dup.original_action = msg.action;
+    dup.name = msg.name;
+    return session->Send(dup);
+  }
+  Result<std::shared_ptr<const ListenPattern>> pattern = ListenPattern::Compile(*msg.name);
+  if (!pattern.ok()) {
+    spdlog::debug("connection {}: invalid listen pattern '{}': {}", session->id(), *msg.name,
+                  pattern.status().message());
+    Message invalid;
+    invalid.topic = msg.topic;
+    invalid.action =
+        ActionOf(msg.topic, ra::kInvalidListenRegex, event_action::kInvalidListenRegex);
+    invalid.name = msg.name;
+    return session->Send(invalid);
+  }
+  patterns.insert({msg.topic, *msg.name});
+  session->Send(Echo(msg));
+  for (size_t i = 0; i < impl_->shards.size(); ++i) {
+    ListenerRegistry* listeners = &impl_->shards[i]->listeners(msg.topic);
+    RunOnShard(i, [listeners, session, compiled = *pattern] {
+      listeners->Listen(session, compiled);
+    });
   }
 }
 

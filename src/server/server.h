@@ -60,6 +60,8 @@ class Server final : public MessageRouter {
   void RunOnShard(size_t shard, std::function<void()> fn);
   void RouteRecord(const std::shared_ptr<Session>& session, Message msg);
   void RouteByName(const std::shared_ptr<Session>& session, Message msg, bool bulk);
+  void RouteListen(const std::shared_ptr<Session>& session, Message msg);
+  void Listen(const std::shared_ptr<Session>& session, Message msg);
   // Hands a message (or the part of a bulk message) to its topic's handler on that loop.
   void RunOnOwner(size_t shard, const std::shared_ptr<Session>& session, Message msg);
   void OnLogin(const std::shared_ptr<Session>& session) override;

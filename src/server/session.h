@@ -57,6 +57,7 @@ class Session final : public Client, public std::enable_shared_from_this<Session
   void OnClosed();
 
   uint64_t id() const override { return connection_->id(); }
+  const Connection& connection() const { return *connection_; }
   const std::string& user_id() const override { return user_id_; }
   bool connected() const override { return !closed_.load(std::memory_order_acquire); }
   void Send(const Message& msg) override;
