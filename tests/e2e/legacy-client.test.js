@@ -173,6 +173,47 @@ h.test('mixed: a legacy client and a v7 client share record writes both ways', a
   noErrors(l)
 })
 
+h.test('mixed listening: a legacy provider serves a v7 subscriber and is told when it leaves', async () => {
+  const v = await h.connect(srv.server.url, { username: 'mixli-v7' })
+  const vr = v.record.getRecord('mixli/a')
+  await vr.whenReady()
+  // Listening after the subscription exists: the server offers the name as the pattern arrives.
+  const provider = await legacy('mixli-leg')
+  const offers = []
+  const stopped = seen('the legacy provider to be told the subscriber left', (cb) =>
+    provider.record.listen('mixli/.*', (match, isSubscribed, response) => {
+      offers.push([match, isSubscribed])
+      if (isSubscribed) response.accept()
+      else cb(match)
+    }))
+  await h.withTimeout((async () => { while (vr.hasProvider !== true) await h.sleep(20) })(), WAIT, 'v7 hasProvider')
+  await vr.discard()
+  assert.equal(await stopped, 'mixli/a')
+  assert.deepEqual(offers, [['mixli/a', true], ['mixli/a', false]])
+  noErrors(provider)
+})
+
+h.test('mixed listening: a v7 provider serves legacy event subscribers', async () => {
+  const v = await h.connect(srv.server.url, { username: 'mixlev-v7' })
+  const offers = []
+  const stops = []
+  v.event.listen('mixlev/.*', (match, response) => {
+    offers.push(match)
+    response.onStop((m) => stops.push(m))
+    response.accept()
+  })
+  await h.sleep(300) // the v7 client has no callback for the LISTEN ack
+  const l = await legacy('mixlev-leg')
+  const handler = () => {}
+  l.event.subscribe('mixlev/1', handler)
+  await h.withTimeout((async () => { while (offers.length === 0) await h.sleep(20) })(), WAIT, 'the offer')
+  l.event.unsubscribe('mixlev/1', handler)
+  await h.withTimeout((async () => { while (stops.length === 0) await h.sleep(20) })(), WAIT, 'onStop')
+  assert.deepEqual(offers, ['mixlev/1'])
+  assert.deepEqual(stops, ['mixlev/1'])
+  noErrors(l)
+})
+
 h.test('mixed: events both ways', async () => {
   const l = await legacy('mix-ev-leg')
   const v = await h.connect(srv.server.url, { username: 'mix-ev-v7' })
