@@ -1,5 +1,6 @@
 // strata: the command line. `strata start` runs the server (flags as `deepstream start`),
-// `strata info` prints what this build contains, `strata connectors` lists the connectors
+// `strata info` prints what this build contains, `strata hash` hashes a password for users.yml,
+// `strata connectors` lists the connectors
 // available and `strata install` checks and installs a connector library
 // (cli/connector_commands.h). SIGINT/SIGTERM stop the server gracefully:
 // connections close, queued storage writes are drained, then the process exits 0 (1 if some
@@ -13,8 +14,10 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
+#include "auth/password_hash.h"
 #include "cli/connector_commands.h"
 #include "config/config_loader.h"
 #include "server/connector_registry.h"
@@ -91,6 +94,46 @@ void Info(const std::string& lib_dir) {
             << "  \"connectors\": " << ConnectorsJson(lib_dir, kVersion) << "\n}\n";
 }
 
+// `strata hash PASSWORD`: a hash for users.yml with the file auth options of the config (as
+// `deepstream hash`), so the server that reads that config accepts it.
+int Hash(const CliOverrides& cli, const std::string& password) {
+  Result<ServerOptions> options = LoadConfig(cli);
+  if (!options.ok()) {
+    std::cerr << "strata: " << options.status().message() << "\n";
+    return 1;
+  }
+  const AuthConfig* file = nullptr;
+  for (const AuthConfig& a : options->auth) {
+    if (a.type == "file") file = &a;
+  }
+  if (file == nullptr) {
+    std::cerr << "strata hash: the config has no auth entry of type file\n";
+    return 1;
+  }
+  rapidjson::Document settings;
+  settings.Parse(file->options_json.c_str());
+  auth::HashOptions hash;
+  auto read_int = [&](const char* key, int* out) {
+    auto it = settings.FindMember(key);
+    if (it != settings.MemberEnd() && it->value.IsInt()) *out = it->value.GetInt();
+  };
+  auto algorithm = settings.FindMember("hash");
+  if (algorithm == settings.MemberEnd() || !algorithm->value.IsString()) {
+    std::cerr << "strata hash: the file auth options set no hash algorithm (passwords are plain text)\n";
+    return 1;
+  }
+  hash.algorithm = algorithm->value.GetString();
+  read_int("iterations", &hash.iterations);
+  read_int("keyLength", &hash.key_length);
+  Result<std::string> hashed = auth::HashPassword(password, hash);
+  if (!hashed.ok()) {
+    std::cerr << "strata hash: " << hashed.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "Password hash: " << *hashed << "\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace strata
 
@@ -133,6 +176,12 @@ int main(int argc, char** argv) {
   install->add_flag("--write", install_request.write,
                     "put the example section into the config file (replacing that section)");
 
+  std::string password;
+  CLI::App* hash = app.add_subcommand(
+      "hash", "print a password hash for users.yml, made with the file auth settings of the config");
+  hash->add_option("password", password, "the plain-text password")->required();
+  hash->add_option("-c,--config", config, "config file (found as for start)");
+
   CLI11_PARSE(app, argc, argv);
   if (start->parsed()) {
     if (!config.empty()) cli.config_path = config;
@@ -140,6 +189,10 @@ int main(int argc, char** argv) {
     if (start->count("--port")) cli.port = port;
     if (!log_level.empty()) cli.log_level = log_level;
     return strata::Start(cli, lib_dir);
+  }
+  if (hash->parsed()) {
+    if (!config.empty()) cli.config_path = config;
+    return strata::Hash(cli, password);
   }
   if (info->parsed()) strata::Info(lib_dir);
   if (connectors->parsed()) return strata::RunConnectors(lib_dir, strata::kVersion);

@@ -10,8 +10,8 @@
 // Validation is strict: an unknown or misspelt key anywhere (except inside the free-form
 // `options` of cache, storage, auth, permission, logger and plugins), a wrong type or an
 // out-of-range value fails with kInvalidArgument naming the YAML path. Settings that ask for a
-// feature strata does not have yet (auth other than none, permission config, endpoints other than
-// ws-binary, TLS, clustering, monitoring, ...) fail with "... is not supported yet" instead of
+// feature strata does not have yet (storage auth, permission config, mqtt, TLS, clustering,
+// monitoring, ...) fail with "... is not supported yet" instead of
 // being silently ignored.
 //
 // Thread-safety: reads the environment and files; call once at startup.

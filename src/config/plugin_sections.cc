@@ -158,7 +158,7 @@ Status ParseAuth(const YAML::Node& node, ParsedConfig* out) {
     if (verdict.ok() && config.type.empty()) {
       return Status::InvalidArgument(path + ": expected one of type, name or path");
     }
-    if (verdict.ok() && config.type != "none") {
+    if (verdict.ok() && config.type == "storage") {
       verdict = NotSupportedYet(entry.PathOf("type"), "'" + config.type + "'");
     }
     if (out->auth_support.ok()) out->auth_support = verdict;

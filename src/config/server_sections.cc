@@ -150,7 +150,7 @@ Status ParseEndpoint(const YAML::Node& node, const std::string& path,
   out->url_path = DefaultUrlPath(out->type);
   out->max_message_size = http_server.max_message_size;
   STRATA_RETURN_IF_ERROR(ParseEndpointOptions(entry.Get("options"), entry.PathOf("options"), out));
-  if (out->type != "ws-binary" && out->type != "ws-json" && out->type != "ws-text") {
+  if (out->type == "mqtt") {
     return NotSupportedYet(entry.PathOf("type"), "'" + out->type + "'");
   }
   return Status::Ok();

@@ -10,7 +10,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "auth/auth_chain.h"
 #include "event/event_handler.h"
+#include "http_api/api_endpoint.h"
 #include "listen/listen_pattern.h"
 #include "listen/listener_registry.h"
 #include "presence/presence_handler.h"
@@ -72,6 +74,9 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Shard>> shards;
   std::unique_ptr<Transport> transport;
   std::vector<std::unique_ptr<Endpoint>> endpoints;
+  // The `auth:` chain, for sockets and the HTTP API.
+  std::unique_ptr<auth::AuthChain> auth;
+  std::unique_ptr<http_api::ApiEndpoint> api;  // when an `http` endpoint is configured
   bool started = false;
   std::atomic<uint64_t> connector_events{0};  // lost/restored/error events from the connectors
 };
@@ -197,15 +202,23 @@ Status Server::Start() {
     impl_->shards.push_back(std::move(shard));
   }
 
+  STRATA_ASSIGN_OR_RETURN(impl_->auth, auth::AuthChain::Create(options_.auth));
   TransportOptions transport;
   transport.host = options_.http_server.host;
   transport.port = options_.http_server.port;
   transport.health_check_path = options_.http_server.health_check_path;
   for (const EndpointConfig& e : options_.connection_endpoints) {
+    if (e.type == "http") {
+      StartApi(e);
+      continue;
+    }
     std::optional<WireFormat> format = EndpointFormat(e.type);
-    if (!format) continue;  // not a WebSocket endpoint; the loader refuses those
+    if (!format) continue;  // not served; the loader refuses those
     SessionOptions session;
     session.format = *format;
+    session.auth = impl_->auth.get();
+    session.max_auth_attempts = e.max_auth_attempts;
+    session.log_invalid_auth_data = e.log_invalid_auth_data;
     session.unauthenticated_client_timeout = e.unauthenticated_client_timeout;
     session.heartbeat_interval = e.heartbeat_interval;
     impl_->endpoints.push_back(std::make_unique<Endpoint>(*this, session));
@@ -238,6 +251,9 @@ Status Server::Stop() {
   if (!impl_->started) return Status();
   impl_->started = false;
   if (impl_->transport) impl_->transport->Stop();
+  // Logins still being decided finish (or are dropped) while the loops still run.
+  impl_->api.reset();
+  impl_->auth.reset();
   spdlog::info("connections closed; writing queued records to storage");
   Status drained;
   std::vector<std::future<Status>> waits;
@@ -292,8 +308,31 @@ void Server::OnConnectorEvent(std::string_view connector, ConnectorEvent event,
   }
 }
 
+void Server::StartApi(const EndpointConfig& endpoint) {
+  http_api::ApiOptions api;
+  api.post_path = endpoint.post_path;
+  api.get_path = endpoint.get_path;
+  api.auth_path = endpoint.auth_path;
+  api.allow_auth_data = endpoint.allow_auth_data;
+  api.enable_auth_endpoint = endpoint.enable_auth_endpoint;
+  api.request_timeout = endpoint.request_timeout;
+  api.allow_all_origins = options_.http_server.allow_all_origins;
+  api.origins = options_.http_server.origins;
+  const auth::AuthChain* chain = impl_->auth.get();
+  impl_->api = std::make_unique<http_api::ApiEndpoint>(
+      api, *impl_->shards[0]->loop,
+      [this](const std::shared_ptr<Client>& client, Message msg) { Dispatch(client, std::move(msg)); },
+      [chain](const auth::LoginAttempt& attempt, std::function<void(auth::AuthOutcome)> done) {
+        chain->Authenticate(attempt, std::move(done));
+      });
+  spdlog::info("HTTP API on POST {} (auth {})", api.post_path,
+               api.enable_auth_endpoint ? api.auth_path : std::string("off"));
+}
+
 bool Server::HandleHttp(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
-  if (request.method != "GET" || request.target != "/metrics") return false;
+  if (request.method != "GET" || request.target != "/metrics") {
+    return impl_->api && impl_->api->Handle(request, std::move(respond));
+  }
   struct Gather {
     std::mutex mu;
     ServerMetrics metrics;
@@ -387,19 +426,24 @@ void Server::Route(const std::shared_ptr<Session>& session, Message msg) {
   if (IsListening(msg) && (msg.name || msg.subscription)) {
     return RouteListen(session, std::move(msg));
   }
-  if (msg.topic == Topic::kRecord) return RouteRecord(session, std::move(msg));
+  Dispatch(session, std::move(msg));
+}
+
+// Sockets and the HTTP API alike (the API sends no listening messages).
+void Server::Dispatch(const std::shared_ptr<Client>& client, Message msg) {
+  if (msg.topic == Topic::kRecord) return RouteRecord(client, std::move(msg));
   if (msg.topic == Topic::kEvent) {
     const bool bulk =
         msg.action == event_action::kSubscribe || msg.action == event_action::kUnsubscribe;
-    return RouteByName(session, std::move(msg), bulk);
+    return RouteByName(client, std::move(msg), bulk);
   }
   if (msg.topic == Topic::kRpc) {
     const bool bulk = msg.action == rpc_action::kProvide || msg.action == rpc_action::kUnprovide;
-    return RouteByName(session, std::move(msg), bulk);
+    return RouteByName(client, std::move(msg), bulk);
   }
   if (msg.topic == Topic::kPresence) {
     PresenceHandler* presence = impl_->shards[0]->presence.get();
-    RunOnShard(0, [presence, session, msg = std::move(msg)] { presence->Handle(session, msg); });
+    RunOnShard(0, [presence, client, msg = std::move(msg)] { presence->Handle(client, msg); });
   }
 }
 
@@ -473,56 +517,56 @@ void Server::OnLogin(const std::shared_ptr<Session>& session) {
 
 // Events and RPCs: a bulk (un)subscribe or (un)provide is acked at once and split by owner;
 // every other message is about one name and goes to the loop that owns it.
-void Server::RouteByName(const std::shared_ptr<Session>& session, Message msg, bool bulk) {
+void Server::RouteByName(const std::shared_ptr<Client>& client, Message msg, bool bulk) {
   if (bulk) {
-    session->Send(Ack(msg));
-    return SplitByShard(session, std::move(msg));
+    client->Send(Ack(msg));
+    return SplitByShard(client, std::move(msg));
   }
   if (!msg.name) return;
   const size_t shard = ShardOf(*msg.name);  // before msg is moved into the call
-  RunOnOwner(shard, session, std::move(msg));
+  RunOnOwner(shard, client, std::move(msg));
 }
 
-void Server::RunOnOwner(size_t shard, const std::shared_ptr<Session>& session, Message msg) {
+void Server::RunOnOwner(size_t shard, const std::shared_ptr<Client>& client, Message msg) {
   Shard* owner = impl_->shards[shard].get();
-  RunOnShard(shard, [owner, session, msg = std::move(msg)]() mutable {
+  RunOnShard(shard, [owner, client, msg = std::move(msg)]() mutable {
     switch (msg.topic) {
-      case Topic::kEvent: return owner->events->Handle(session, msg);
-      case Topic::kRpc: return owner->rpc->Handle(session, msg);
-      default: return owner->records->Handle(session, std::move(msg));
+      case Topic::kEvent: return owner->events->Handle(client, msg);
+      case Topic::kRpc: return owner->rpc->Handle(client, msg);
+      default: return owner->records->Handle(client, std::move(msg));
     }
   });
 }
 
-void Server::RouteRecord(const std::shared_ptr<Session>& session, Message msg) {
+void Server::RouteRecord(const std::shared_ptr<Client>& client, Message msg) {
   switch (msg.action) {
     case ra::kSubscribeCreateAndRead:
     case ra::kSubscribeAndRead: {
-      session->Send(Echo(msg));
-      return SplitByShard(session, std::move(msg));
+      client->Send(Echo(msg));
+      return SplitByShard(client, std::move(msg));
     }
     case ra::kSubscribe:
     case ra::kUnsubscribe:
     case ra::kSubscribeAndHead:
-      session->Send(Ack(msg));
-      return SplitByShard(session, std::move(msg));
+      client->Send(Ack(msg));
+      return SplitByShard(client, std::move(msg));
     case ra::kNotify:
-      return Notify(session, std::move(msg));
+      return Notify(client, std::move(msg));
     default:
       break;
   }
   if (!msg.name) {
     // Every other record action is about one named record.
     if (msg.action < ra::kCacheRetrievalTimeout) {
-      session->Send(record_messages::InvalidData(msg));
+      client->Send(record_messages::InvalidData(msg));
     }
     return;
   }
   const size_t shard = ShardOf(*msg.name);  // before msg is moved into the call
-  RunOnOwner(shard, session, std::move(msg));
+  RunOnOwner(shard, client, std::move(msg));
 }
 
-void Server::SplitByShard(const std::shared_ptr<Session>& session, Message msg) {
+void Server::SplitByShard(const std::shared_ptr<Client>& client, Message msg) {
   std::vector<std::vector<std::string>> parts(impl_->shards.size());
   for (std::string& name : msg.names) parts[ShardOf(name)].push_back(std::move(name));
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -532,12 +576,12 @@ void Server::SplitByShard(const std::shared_ptr<Session>& session, Message msg) 
     part.action = msg.action;
     part.correlation_id = msg.correlation_id;
     part.names = std::move(parts[i]);
-    RunOnOwner(i, session, std::move(part));
+    RunOnOwner(i, client, std::move(part));
   }
 }
 
 // NOTIFY: every owning shard re-reads its names; the ack goes out once all are done.
-void Server::Notify(const std::shared_ptr<Session>& session, Message msg) {
+void Server::Notify(const std::shared_ptr<Client>& client, Message msg) {
   struct Join {
     std::mutex mu;
     size_t remaining = 0;
@@ -547,21 +591,21 @@ void Server::Notify(const std::shared_ptr<Session>& session, Message msg) {
   for (const std::string& name : msg.names) parts[ShardOf(name)].push_back(name);
   auto join = std::make_shared<Join>();
   for (const auto& p : parts) join->remaining += p.empty() ? 0 : 1;
-  auto finish = [session, join, msg](Status s) {
+  auto finish = [client, join, msg](Status s) {
     std::unique_lock lock(join->mu);
     if (!s.ok() && join->first_error.ok()) join->first_error = s;
     if (--join->remaining > 0) return;
     Status result = join->first_error;
     lock.unlock();
-    if (result.ok()) return session->Send(Echo(msg));
+    if (result.ok()) return client->Send(Echo(msg));
     Message error = Ack(msg);
     error.action = ra::kRecordNotifyError;
     error.is_ack.reset();
     error.is_error = true;
     error.data = std::string(result.message());
-    session->Send(error);
+    client->Send(error);
   };
-  if (join->remaining == 0) return session->Send(Echo(msg));
+  if (join->remaining == 0) return client->Send(Echo(msg));
   for (size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].empty()) continue;
     RecordHandler* records = impl_->shards[i]->records.get();

@@ -51,22 +51,27 @@ class Server final : public MessageRouter {
   void Deliver(const std::shared_ptr<Connection>& conn, std::string_view payload, bool binary);
   void Closed(const std::shared_ptr<Connection>& conn);
 
-  // GET /metrics: gathers each loop's numbers on that loop, then answers.
+  // The HTTP API of an `http` endpoint (http_api/api_endpoint.h).
+  void StartApi(const EndpointConfig& endpoint);
+  // GET /metrics: gathers each loop's numbers on that loop, then answers; the rest goes to the
+  // HTTP API if there is one.
   bool HandleHttp(const HttpRequest& request, std::function<void(HttpResponse)> respond);
   void OnConnectorEvent(std::string_view connector, ConnectorEvent event, const Status& detail);
   Shard& ShardOfConnection(const Connection& conn);
   size_t ShardOf(std::string_view name) const;
   // Runs fn on the shard's loop: at once when already there, else posted (FIFO per sender).
   void RunOnShard(size_t shard, std::function<void()> fn);
-  void RouteRecord(const std::shared_ptr<Session>& session, Message msg);
-  void RouteByName(const std::shared_ptr<Session>& session, Message msg, bool bulk);
+  // A logged-in client's message (socket or HTTP API) to its handler.
+  void Dispatch(const std::shared_ptr<Client>& client, Message msg);
+  void RouteRecord(const std::shared_ptr<Client>& client, Message msg);
+  void RouteByName(const std::shared_ptr<Client>& client, Message msg, bool bulk);
   void RouteListen(const std::shared_ptr<Session>& session, Message msg);
   void Listen(const std::shared_ptr<Session>& session, Message msg);
   // Hands a message (or the part of a bulk message) to its topic's handler on that loop.
-  void RunOnOwner(size_t shard, const std::shared_ptr<Session>& session, Message msg);
+  void RunOnOwner(size_t shard, const std::shared_ptr<Client>& client, Message msg);
   void OnLogin(const std::shared_ptr<Session>& session) override;
-  void SplitByShard(const std::shared_ptr<Session>& session, Message msg);
-  void Notify(const std::shared_ptr<Session>& session, Message msg);
+  void SplitByShard(const std::shared_ptr<Client>& client, Message msg);
+  void Notify(const std::shared_ptr<Client>& client, Message msg);
 
   ServerOptions options_;
   std::unique_ptr<Impl> impl_;

@@ -8,18 +8,15 @@
 namespace strata {
 namespace {
 
-// The user id open ("none") authentication assigns: authData.username, else "open".
-Result<std::string> OpenAuthUser(const std::optional<std::string>& data) {
+// deepstream closes the connection on auth data that is not a JSON object (and crashes on data
+// that is not JSON at all).
+Status ValidateAuthData(const std::optional<std::string>& data) {
   if (!data) return Status::InvalidArgument("auth request without data");
   STRATA_RETURN_IF_ERROR(ValidateJson(*data));
   rapidjson::Document doc;
   doc.Parse(data->data(), data->size());
   if (!doc.IsObject()) return Status::InvalidArgument("auth data is not a JSON object");
-  auto it = doc.FindMember("username");
-  if (it != doc.MemberEnd() && it->value.IsString() && it->value.GetStringLength() > 0) {
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-  }
-  return std::string("open");
+  return Status();
 }
 
 }  // namespace
@@ -66,6 +63,9 @@ void Session::OnFrame(std::string_view payload, bool binary) {
   switch (state_) {
     case State::kAwaitingChallenge: return BeforeChallenge(msg);
     case State::kAwaitingAuth: return BeforeAuth(msg);
+    case State::kAuthenticating:
+      spdlog::debug("connection {}: frame while its login is decided, ignored", id());
+      return;
     case State::kAuthenticated: return LoggedIn(std::move(msg));
     case State::kClosed: return;
   }
@@ -92,17 +92,50 @@ void Session::BeforeAuth(const Result<Message>& msg) {
 }
 
 void Session::Authenticate(const Message& msg) {
-  Result<std::string> user = OpenAuthUser(msg.data);
-  if (!user.ok()) {
-    spdlog::info("connection {}: invalid auth data: {}", id(), user.status().message());
+  if (Status valid = ValidateAuthData(msg.data); !valid.ok()) {
+    spdlog::info("connection {}: invalid auth data: {}", id(), valid.message());
     return Reply(Topic::kAuth, auth_action::kInvalidMessageData, true);
   }
-  user_id_ = std::move(*user);
-  state_ = State::kAuthenticated;
-  // Presence learns of the login before the client does, so a query the client sends after
-  // AUTH_SUCCESSFUL already finds it online.
-  router_.OnLogin(shared_from_this());
-  Reply(Topic::kAuth, auth_action::kAuthSuccessful);
+  state_ = State::kAuthenticating;
+  if (options_.log_invalid_auth_data) auth_data_for_log_ = *msg.data;
+  // The chain may answer on another thread (file hashing, the http webhook): back to this loop.
+  std::weak_ptr<Session> weak = weak_from_this();
+  Executor* loop = &connection_->executor();
+  options_.auth->Authenticate({*msg.data, connection_->remote_address()},
+                              [weak, loop](auth::AuthOutcome outcome) {
+                                loop->Post([weak, outcome = std::move(outcome)]() mutable {
+                                  if (auto self = weak.lock()) self->OnAuthOutcome(std::move(outcome));
+                                });
+                              });
+}
+
+void Session::OnAuthOutcome(auth::AuthOutcome outcome) {
+  if (state_ != State::kAuthenticating) return;  // closed meanwhile
+  Message reply;
+  reply.topic = Topic::kAuth;
+  reply.data = std::move(outcome.client_data);
+  if (outcome.verdict == auth::AuthOutcome::Verdict::kAccepted) {
+    user_id_ = std::move(outcome.id);
+    server_data_ = std::move(outcome.server_data);
+    state_ = State::kAuthenticated;
+    auth_data_for_log_.clear();
+    // Presence learns of the login before the client does, so a query the client sends after
+    // AUTH_SUCCESSFUL already finds it online.
+    router_.OnLogin(shared_from_this());
+    reply.action = auth_action::kAuthSuccessful;
+    return Send(reply);
+  }
+  ++failed_auth_attempts_;
+  spdlog::info("connection {} ({}): login refused ({} of {} attempts){}{}", id(),
+               connection_->remote_address(), failed_auth_attempts_, options_.max_auth_attempts,
+               auth_data_for_log_.empty() ? "" : ", auth data ", auth_data_for_log_);
+  auth_data_for_log_.clear();
+  reply.action = auth_action::kAuthUnsuccessful;
+  Send(reply);
+  if (failed_auth_attempts_ >= options_.max_auth_attempts) {
+    return Reply(Topic::kAuth, auth_action::kTooManyAuthAttempts, true);
+  }
+  state_ = State::kAwaitingAuth;
 }
 
 void Session::LoggedIn(Result<Message> msg) {

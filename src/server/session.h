@@ -1,6 +1,8 @@
 #pragma once
 // Session: one client connection on the ws-binary or ws-json endpoint, through the handshake
-// (CHALLENGE -> ACCEPT, AUTH REQUEST -> AUTH_SUCCESSFUL) and then as a logged-in Client whose
+// (CHALLENGE -> ACCEPT, AUTH REQUEST -> the auth chain -> AUTH_SUCCESSFUL or AUTH_UNSUCCESSFUL,
+// TOO_MANY_AUTH_ATTEMPTS and close after maxAuthAttempts failures; the unauthenticated-client
+// timeout keeps running through failed attempts) and then as a logged-in Client whose
 // messages go to the MessageRouter. Protocol violations are answered as deepstream 7.0.2 does
 // (PROTOCOL.md 2.5, 2.6, 2.13), except where it crashes: non-JSON auth data gets
 // AUTH INVALID_MESSAGE_DATA and the connection is closed.
@@ -19,6 +21,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "auth/auth_chain.h"
 #include "config/options.h"
 #include "protocol/client.h"
 #include "protocol/text/text_codec.h"
@@ -41,6 +44,11 @@ class MessageRouter {
 
 struct SessionOptions {
   WireFormat format = WireFormat::kBinary;  // the endpoint's wire format
+  // The `auth:` chain; REQUIRES: set, and outliving the session's pending logins.
+  const auth::AuthChain* auth = nullptr;
+  // Failed logins allowed before TOO_MANY_AUTH_ATTEMPTS and close.
+  int max_auth_attempts = 3;
+  bool log_invalid_auth_data = false;
   std::optional<Millis> unauthenticated_client_timeout = Millis{180000};
   // kText only: the server sends `C|PI` this often (the legacy client expects it).
   Millis heartbeat_interval{30000};
@@ -63,14 +71,18 @@ class Session final : public Client, public std::enable_shared_from_this<Session
   void Send(const Message& msg) override;
   void Send(const Broadcast& msg) override;
   bool authenticated() const { return state_ == State::kAuthenticated; }
+  // The user's serverData from the auth handler (JSON), for permission rules.
+  const std::optional<std::string>& server_data() const { return server_data_; }
 
  private:
-  enum class State { kAwaitingChallenge, kAwaitingAuth, kAuthenticated, kClosed };
+  // kAuthenticating: the auth chain is deciding; the client's other frames are ignored.
+  enum class State { kAwaitingChallenge, kAwaitingAuth, kAuthenticating, kAuthenticated, kClosed };
 
   void BeforeChallenge(const Result<Message>& msg);
   void BeforeAuth(const Result<Message>& msg);
   void LoggedIn(Result<Message> msg);
   void Authenticate(const Message& msg);
+  void OnAuthOutcome(auth::AuthOutcome outcome);
   // Sends {topic, action} and optionally closes the connection.
   void Reply(Topic topic, int32_t action, bool close = false);
   void OnAuthTimeout();
@@ -91,6 +103,9 @@ class Session final : public Client, public std::enable_shared_from_this<Session
   MessageRouter& router_;
   State state_ = State::kAwaitingChallenge;
   std::string user_id_;
+  std::optional<std::string> server_data_;
+  int failed_auth_attempts_ = 0;
+  std::string auth_data_for_log_;  // only with logInvalidAuthData, while a login is decided
   std::atomic<bool> closed_{false};  // read by other loops through connected()
   // Text protocol: legacy HEADs in flight per record name, oldest first, true for `R|H`. Pushed
   // on the connection's loop, popped by whichever loop answers the HEAD, hence the mutex.

@@ -51,6 +51,8 @@ void Session::OnTextFrame(std::string_view payload) {
       case State::kAwaitingAuth:
         TextBeforeAuth(decoded);
         break;
+      case State::kAuthenticating:
+        break;  // the legacy client sends nothing else before `A|A`
       case State::kAuthenticated:
         TextLoggedIn(std::move(decoded));
         break;
