@@ -54,6 +54,7 @@ class Parser {
     return root;
   }
   bool uses_cross_references() const { return cross_references_; }
+  const std::set<std::string>& names() const { return names_; }
 
  private:
   Status Error(size_t column, std::string_view what) const {
@@ -325,7 +326,10 @@ class Parser {
     }
     if (t.text[0] == '$') return Make(Node::Kind::kName, t.text, {});
     for (std::string_view name : kNames) {
-      if (t.text == name) return Make(Node::Kind::kName, t.text, {});
+      if (t.text == name) {
+        names_.insert(t.text);
+        return Make(Node::Kind::kName, t.text, {});
+      }
     }
     return Error(t, "unknown name '" + t.text + "' (rules may use user, data, oldData, now, "
                     "action, name, $variables and _())");
@@ -335,6 +339,7 @@ class Parser {
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   bool cross_references_ = false;
+  std::set<std::string> names_;
 };
 
 // Evaluates a tree against one context; counts cross-references.
@@ -502,6 +507,7 @@ Result<RuleExpression> RuleExpression::Compile(std::string_view source) {
   expression.source_ = std::string(source);
   expression.root_ = std::move(root);
   expression.uses_cross_references_ = parser.uses_cross_references();
+  expression.names_ = parser.names();
   return expression;
 }
 

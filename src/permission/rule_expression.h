@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <set>
 #include <string_view>
 
 #include "permission/rule_value.h"
@@ -60,11 +61,14 @@ class RuleExpression {
 
   const std::string& source() const { return source_; }
   bool uses_cross_references() const { return uses_cross_references_; }
+  // Whether the rule reads `name` (user, data, oldData, ...), so callers load only what it needs.
+  bool Uses(std::string_view name) const { return names_.count(std::string(name)) > 0; }
 
  private:
   std::string source_;
   std::shared_ptr<const Node> root_;
   bool uses_cross_references_ = false;
+  std::set<std::string> names_;
 };
 
 }  // namespace strata::permission

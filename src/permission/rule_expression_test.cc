@@ -132,6 +132,11 @@ TEST_F(RuleExpressionTest, CrossReferencesAreBoundedByMaxRuleIterations) {
             "ERROR: more than 2 cross-references (_()) in one rule evaluation");
   EXPECT_TRUE(RuleExpression::Compile("_('x')")->uses_cross_references());
   EXPECT_FALSE(RuleExpression::Compile("data.x")->uses_cross_references());
+  auto uses = RuleExpression::Compile("oldData.owner === user.id || 'data' === name");
+  EXPECT_TRUE(uses->Uses("oldData"));
+  EXPECT_TRUE(uses->Uses("user"));
+  EXPECT_TRUE(uses->Uses("name"));
+  EXPECT_FALSE(uses->Uses("data"));  // a string, not the name
 }
 
 TEST_F(RuleExpressionTest, RefusesWhatIsNotARule) {
