@@ -446,9 +446,17 @@ TEST(ConfigNotSupported, SingleAuthMappingIsAccepted) {
   EXPECT_EQ(options.auth[0].type, "none");
 }
 
+TEST(ConfigPermission, ConfigRulesAreReadHere) {
+  // The rules themselves are compiled when the server starts (permission/permission_checker.h).
+  ServerOptions options = MustParse("permission:\n  type: config\n  options:\n"
+                                    "    permissions: {record: {'*': {read: true}}}\n    maxRuleIterations: 2\n");
+  EXPECT_EQ(options.permission.type, "config");
+  EXPECT_EQ(options.permission.options_json,
+            R"({"permissions":{"record":{"*":{"read":true}}},"maxRuleIterations":2})");
+  EXPECT_EQ(ErrorOf("permission:\n  name: my-plugin\n"), "permission.name: 'my-plugin' is not supported yet");
+}
+
 TEST(ConfigNotSupported, OtherSections) {
-  EXPECT_EQ(ErrorOf("permission:\n  type: config\n"),
-            "permission.type: 'config' is not supported yet");
   EXPECT_EQ(ErrorOf("httpServer:\n  type: uws\n"), "httpServer.type: 'uws' is not supported yet");
   EXPECT_EQ(ErrorOf("httpServer:\n  options:\n    ssl: {key: k, cert: c}\n"),
             "httpServer.options.ssl: TLS is not supported yet");
@@ -734,7 +742,7 @@ TEST(ConfigLoad, DisableAuthAndPermissionsLiftTheirRejections) {
   CliOverrides cli;
   cli.config_path = dir.Write("config.yml",
                               "auth:\n  - type: storage\n"
-                              "permission:\n  type: config\n  options: {permissions: {}}\n");
+                              "permission:\n  name: my-plugin\n");
   Result<ServerOptions> rejected = LoadConfig(cli);
   ASSERT_FALSE(rejected.ok());
   EXPECT_EQ(rejected.status().message(),
@@ -744,7 +752,7 @@ TEST(ConfigLoad, DisableAuthAndPermissionsLiftTheirRejections) {
   rejected = LoadConfig(cli);
   ASSERT_FALSE(rejected.ok());
   EXPECT_EQ(rejected.status().message(),
-            *cli.config_path + ": permission.type: 'config' is not supported yet");
+            *cli.config_path + ": permission.name: 'my-plugin' is not supported yet");
 
   cli.disable_permissions = true;
   Result<ServerOptions> options = LoadConfig(cli);
@@ -883,20 +891,16 @@ std::string StockConfig(bool with_http_endpoint) {
   return text;
 }
 
-TEST(ConfigStockDeepstream, AsShippedIsNotSupportedYet) {
+TEST(ConfigStockDeepstream, AsShippedLoads) {
   TempDir dir;
   dir.Write("permissions.yml", kStockPermissions);
   CliOverrides cli;
   cli.config_path = dir.Write("config.yml", StockConfig(true));
   Result<ServerOptions> options = LoadConfig(cli);
-  ASSERT_FALSE(options.ok());
-  EXPECT_CONTAINS(options.status().message(), "not supported yet");
-
-  cli.config_path = dir.Write("config.yml", StockConfig(false));
-  options = LoadConfig(cli);
-  ASSERT_FALSE(options.ok());
-  EXPECT_EQ(options.status().message(),
-            *cli.config_path + ": permission.type: 'config' is not supported yet");
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->permission.type, "config");
+  ASSERT_EQ(options->connection_endpoints.size(), 2u);
+  EXPECT_EQ(options->connection_endpoints[1].type, "http");
 }
 
 TEST(ConfigStockDeepstream, LoadsWithoutHttpEndpointAndWithDisabledPermissions) {

@@ -174,9 +174,7 @@ Status ParsePermission(const YAML::Node& node, ParsedConfig* out) {
   STRATA_RETURN_IF_ERROR(section.ReadEnum("type", {"none", "config"}, &config.type));
   STRATA_ASSIGN_OR_RETURN(config.options_json, OptionsJson(section));
   STRATA_RETURN_IF_ERROR(CustomPluginVerdict(section, &out->permission_support));
-  if (out->permission_support.ok() && config.type != "none") {
-    out->permission_support = NotSupportedYet(section.PathOf("type"), "'" + config.type + "'");
-  }
+  // type config: the rules are compiled when the server starts (permission/permission_checker.h).
   return Status::Ok();
 }
 

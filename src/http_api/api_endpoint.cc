@@ -22,11 +22,14 @@ std::atomic<uint64_t> next_client_id{uint64_t{1} << 62};
 // The Client one JIF message is sent as: its first final reply is the message's result.
 class MessageClient final : public Client {
  public:
-  MessageClient(std::string user_id, std::function<void(JifElement)> on_result)
-      : id_(next_client_id++), user_id_(std::move(user_id)), on_result_(std::move(on_result)) {}
+  MessageClient(std::string user_id, std::optional<std::string> server_data,
+                std::function<void(JifElement)> on_result)
+      : id_(next_client_id++), user_id_(std::move(user_id)), server_data_(std::move(server_data)),
+        on_result_(std::move(on_result)) {}
 
   uint64_t id() const override { return id_; }
   const std::string& user_id() const override { return user_id_; }
+  std::optional<std::string> server_data() const override { return server_data_; }
   bool connected() const override { return !done_.load(); }
   void Send(const Message& msg) override {
     std::optional<JifElement> result = JifResult(msg);
@@ -39,6 +42,7 @@ class MessageClient final : public Client {
  private:
   const uint64_t id_;
   const std::string user_id_;
+  const std::optional<std::string> server_data_;
   const std::function<void(JifElement)> on_result_;
   std::atomic<bool> done_{false};
 };
@@ -76,6 +80,7 @@ struct ApiEndpoint::Batch {
   HttpRequest request;
   std::function<void(HttpResponse)> respond;
   std::string user_id;
+  std::optional<std::string> server_data;
   std::vector<JifRequest> messages;
   std::vector<std::string> keys;
 
@@ -191,6 +196,7 @@ void ApiEndpoint::HandlePost(const HttpRequest& request, std::function<void(Http
       return batch->respond(Text(401, "Unsuccessful authentication attempt.", batch->request));
     }
     batch->user_id = outcome.id;
+    batch->server_data = outcome.server_data;
     Run(batch);
   });
 }
@@ -227,14 +233,13 @@ void ApiEndpoint::Run(std::shared_ptr<Batch> batch) {
 
 void ApiEndpoint::Start(const std::shared_ptr<Batch>& batch, size_t index) {
   const JifRequest& request = batch->messages[index];
-  if (request.done_when_sent) {
-    auto client = std::make_shared<MessageClient>(batch->user_id, [](JifElement) {});
-    router_(client, request.message);
-    return Finish(batch, index, JifSuccess());
-  }
   auto client = std::make_shared<MessageClient>(
-      batch->user_id, [this, batch, index](JifElement element) { Finish(batch, index, std::move(element)); });
+      batch->user_id, batch->server_data,
+      [this, batch, index](JifElement element) { Finish(batch, index, std::move(element)); });
   router_(client, request.message);
+  // An emit gets no reply: it succeeded unless it was refused on the way in (a permission
+  // denial arrives during the routing call when its rule needs no record; Finish keeps the first).
+  if (request.done_when_sent) Finish(batch, index, JifSuccess());
 }
 
 void ApiEndpoint::Finish(const std::shared_ptr<Batch>& batch, size_t index, JifElement element) {

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "strata/connection.h"
@@ -44,6 +45,8 @@ class Client {
   virtual ~Client() = default;
   virtual uint64_t id() const = 0;
   virtual const std::string& user_id() const = 0;
+  // The user's serverData from the auth handler (JSON), for permission rules (`user.data`).
+  virtual std::optional<std::string> server_data() const { return std::nullopt; }
   // False once the connection is gone; an operation that finishes later must not subscribe it.
   virtual bool connected() const = 0;
   virtual void Send(const Message& msg) = 0;

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/auth_chain.h"
+#include "permission/permission_checker.h"
 #include "event/event_handler.h"
 #include "http_api/api_endpoint.h"
 #include "listen/listen_pattern.h"
@@ -22,6 +23,7 @@
 #include "record/record_store.h"
 #include "server/connector_registry.h"
 #include "server/metrics.h"
+#include "server/permission_gate.h"
 #include "transport/event_loop.h"
 #include "transport/transport.h"
 
@@ -42,6 +44,8 @@ struct Server::Shard {
   std::unique_ptr<ListenerRegistry> event_listeners;
   // Sessions of the connections on this loop; touched only on this loop.
   std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions;
+  // With permissions: the gate of each session on this loop.
+  std::unordered_map<uint64_t, std::shared_ptr<PermissionGate>> gates;
   // The patterns each connection on this loop listens to, so that LISTEN and UNLISTEN are
   // answered here, at once, without asking the other loops.
   std::unordered_map<uint64_t, std::set<std::pair<Topic, std::string>>> listening;
@@ -77,6 +81,7 @@ struct Server::Impl {
   // The `auth:` chain, for sockets and the HTTP API.
   std::unique_ptr<auth::AuthChain> auth;
   std::unique_ptr<http_api::ApiEndpoint> api;  // when an `http` endpoint is configured
+  std::unique_ptr<permission::PermissionChecker> permissions;  // permission.type: config
   bool started = false;
   std::atomic<uint64_t> connector_events{0};  // lost/restored/error events from the connectors
 };
@@ -203,6 +208,11 @@ Status Server::Start() {
   }
 
   STRATA_ASSIGN_OR_RETURN(impl_->auth, auth::AuthChain::Create(options_.auth));
+  if (options_.permission.type == "config") {
+    STRATA_ASSIGN_OR_RETURN(impl_->permissions,
+                            permission::PermissionChecker::Create(options_.permission.options_json));
+    spdlog::info("permissions: Valve rules from the config");
+  }
   TransportOptions transport;
   transport.host = options_.http_server.host;
   transport.port = options_.http_server.port;
@@ -308,6 +318,24 @@ void Server::OnConnectorEvent(std::string_view connector, ConnectorEvent event,
   }
 }
 
+std::shared_ptr<PermissionGate> Server::MakeGate(std::shared_ptr<Client> client, EventLoop* loop,
+                                                 std::function<void(Message)> dispatch) {
+  // Rules that read records (oldData, patches, create, _()) load them from the owning shard.
+  permission::RecordLookup lookup = [this](const std::string& name,
+                                           std::function<void(Result<std::optional<std::string>>)> done) {
+    const size_t shard = ShardOf(name);
+    RecordStore* store = impl_->shards[shard]->store.get();
+    RunOnShard(shard, [store, name, done = std::move(done)] {
+      store->Get(name, [done](Result<std::optional<RecordValue>> got) {
+        if (!got.ok()) return done(got.status());
+        done(*got ? std::optional<std::string>((*got)->json) : std::nullopt);
+      });
+    });
+  };
+  return std::make_shared<PermissionGate>(*impl_->permissions, std::move(client), *loop,
+                                          std::move(lookup), std::move(dispatch));
+}
+
 void Server::StartApi(const EndpointConfig& endpoint) {
   http_api::ApiOptions api;
   api.post_path = endpoint.post_path;
@@ -321,7 +349,12 @@ void Server::StartApi(const EndpointConfig& endpoint) {
   const auth::AuthChain* chain = impl_->auth.get();
   impl_->api = std::make_unique<http_api::ApiEndpoint>(
       api, *impl_->shards[0]->loop,
-      [this](const std::shared_ptr<Client>& client, Message msg) { Dispatch(client, std::move(msg)); },
+      [this](const std::shared_ptr<Client>& client, Message msg) {
+        if (!impl_->permissions) return Dispatch(client, std::move(msg));
+        MakeGate(client, impl_->shards[0]->loop.get(), [this, client](Message allowed) {
+          Dispatch(client, std::move(allowed));
+        })->Submit(std::move(msg));
+      },
       [chain](const auth::LoginAttempt& attempt, std::function<void(auth::AuthOutcome)> done) {
         chain->Authenticate(attempt, std::move(done));
       });
@@ -400,6 +433,7 @@ void Server::Closed(const std::shared_ptr<Connection>& conn) {
   auto node = home.sessions.extract(conn->id());
   if (node.empty()) return;
   home.listening.erase(conn->id());
+  home.gates.erase(conn->id());
   std::shared_ptr<Session> session = node.mapped();
   const bool logged_in = !session->user_id().empty();  // set at login, never cleared
   session->OnClosed();
@@ -423,6 +457,20 @@ void Server::Closed(const std::shared_ptr<Connection>& conn) {
 }
 
 void Server::Route(const std::shared_ptr<Session>& session, Message msg) {
+  if (impl_->permissions) {
+    Shard& home = ShardOfConnection(session->connection());
+    std::shared_ptr<PermissionGate>& gate = home.gates[session->id()];
+    if (!gate) {
+      gate = MakeGate(session, home.loop.get(), [this, session](Message allowed) {
+        RouteAllowed(session, std::move(allowed));
+      });
+    }
+    return gate->Submit(std::move(msg));
+  }
+  RouteAllowed(session, std::move(msg));
+}
+
+void Server::RouteAllowed(const std::shared_ptr<Session>& session, Message msg) {
   if (IsListening(msg) && (msg.name || msg.subscription)) {
     return RouteListen(session, std::move(msg));
   }

@@ -25,6 +25,9 @@
 
 namespace strata {
 
+class EventLoop;
+class PermissionGate;
+
 class Server final : public MessageRouter {
  public:
   explicit Server(ServerOptions options);
@@ -65,6 +68,10 @@ class Server final : public MessageRouter {
   void Dispatch(const std::shared_ptr<Client>& client, Message msg);
   void RouteRecord(const std::shared_ptr<Client>& client, Message msg);
   void RouteByName(const std::shared_ptr<Client>& client, Message msg, bool bulk);
+  // A socket client's message that passed the permission gate (if any).
+  void RouteAllowed(const std::shared_ptr<Session>& session, Message msg);
+  std::shared_ptr<PermissionGate> MakeGate(std::shared_ptr<Client> client, EventLoop* loop,
+                                           std::function<void(Message)> dispatch);
   void RouteListen(const std::shared_ptr<Session>& session, Message msg);
   void Listen(const std::shared_ptr<Session>& session, Message msg);
   // Hands a message (or the part of a bulk message) to its topic's handler on that loop.

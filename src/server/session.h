@@ -71,8 +71,7 @@ class Session final : public Client, public std::enable_shared_from_this<Session
   void Send(const Message& msg) override;
   void Send(const Broadcast& msg) override;
   bool authenticated() const { return state_ == State::kAuthenticated; }
-  // The user's serverData from the auth handler (JSON), for permission rules.
-  const std::optional<std::string>& server_data() const { return server_data_; }
+  std::optional<std::string> server_data() const override { return server_data_; }
 
  private:
   // kAuthenticating: the auth chain is deciding; the client's other frames are ignored.
