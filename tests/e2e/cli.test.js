@@ -51,6 +51,28 @@ h.test('a config with an unknown key exits non-zero naming the key', { skip: CLI
   assert.match(r.out, /noSuchSettingXyz/)
 })
 
+h.test('a permission rule that does not parse stops startup naming the rule', { skip: CLI_SKIP }, async () => {
+  const dir = h.makeTmpDir('strata-cli-')
+  fs.writeFileSync(path.join(dir, 'permissions.yml'), 'record:\n  "*":\n    read: true\n  "doc/$id":\n    write: "user.id = $id"\n')
+  fs.writeFileSync(path.join(dir, 'config.yml'),
+    'storage:\n  name: none\npermission:\n  type: config\n  options:\n    permissions: fileLoad(permissions.yml)\n')
+  const port = await h.freePort()
+  const r = await runStrata(['start', '-c', path.join(dir, 'config.yml'), '--host', '127.0.0.1', '--port', String(port)], { cwd: dir })
+  assert.equal(r.timedOut, false, `kept running: ${r.out}`)
+  assert.notEqual(r.code, 0, r.out)
+  assert.match(r.out, /record\."doc\/\$id"\.write: assignment is not allowed in a rule at column 9/)
+})
+
+h.test('an auth entry without users stops startup naming the entry', { skip: CLI_SKIP }, async () => {
+  const dir = h.makeTmpDir('strata-cli-')
+  fs.writeFileSync(path.join(dir, 'config.yml'), 'storage:\n  name: none\nauth:\n  - type: file\n    options:\n      hash: md5\n')
+  const port = await h.freePort()
+  const r = await runStrata(['start', '-c', path.join(dir, 'config.yml'), '--host', '127.0.0.1', '--port', String(port)], { cwd: dir })
+  assert.equal(r.timedOut, false, `kept running: ${r.out}`)
+  assert.notEqual(r.code, 0, r.out)
+  assert.match(r.out, /auth\[0\] \(file\): /)
+})
+
 h.test('strata info prints something and exits 0', { skip: CLI_SKIP }, async () => {
   const r = await runStrata(['info'])
   assert.equal(r.timedOut, false, 'did not exit')
