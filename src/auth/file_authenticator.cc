@@ -1,20 +1,12 @@
 #include "auth/file_authenticator.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
+#include "common/json_text.h"
 #include "connectors/common/worker_thread.h"
 
 namespace strata::auth {
 namespace {
-
-std::string ToJson(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 // deepstream's answer when username or password is missing.
 constexpr char kMissingParameters[] =
@@ -62,7 +54,7 @@ Result<std::unique_ptr<FileAuthenticator>> FileAuthenticator::Create(std::string
     user.password.assign(password->value.GetString(), password->value.GetStringLength());
     for (auto [key, field] : {std::pair{"clientData", &user.client_data}, std::pair{"serverData", &user.server_data}}) {
       auto data = member.value.FindMember(key);
-      if (data != member.value.MemberEnd()) *field = ToJson(data->value);
+      if (data != member.value.MemberEnd()) *field = ToJsonText(data->value);
     }
     auth->users_.emplace(name, std::move(user));
   }

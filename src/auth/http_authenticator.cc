@@ -1,29 +1,16 @@
 #include "auth/http_authenticator.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
+#include "common/json_text.h"
 #include "transport/event_loop.h"
 
 namespace strata::auth {
 namespace {
 
-std::string ToJson(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string JsonString(std::string_view text) {
-  rapidjson::Value value(rapidjson::StringRef(text.data(), text.size()));
-  return ToJson(value);
-}
-
 // {"error": text} for the client.
-std::string ErrorData(std::string_view text) { return "{\"error\":" + JsonString(text) + "}"; }
+std::string ErrorData(std::string_view text) { return "{\"error\":" + QuoteJson(text) + "}"; }
 
 Result<std::set<int>> StatusCodes(const rapidjson::Value& options, const char* key, bool required) {
   auto it = options.FindMember(key);
@@ -119,7 +106,7 @@ void HttpAuthenticator::Send(std::shared_ptr<Attempt> attempt) {
   HttpClientRequest request;
   request.url = options_.endpoint;
   request.timeout = options_.request_timeout;
-  request.body = "{\"connectionData\":{\"remoteAddress\":" + JsonString(attempt->login.remote_address) +
+  request.body = "{\"connectionData\":{\"remoteAddress\":" + QuoteJson(attempt->login.remote_address) +
                  "},\"authData\":" + attempt->login.auth_data + "}";
   rapidjson::Document data;
   data.Parse(attempt->login.auth_data.c_str(), attempt->login.auth_data.size());
@@ -128,7 +115,7 @@ void HttpAuthenticator::Send(std::shared_ptr<Attempt> attempt) {
       auto it = data.FindMember(field.c_str());
       if (it == data.MemberEnd() || it->value.IsNull() || (it->value.IsBool() && !it->value.GetBool())) continue;
       std::string value = it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength())
-                                               : ToJson(it->value);
+                                               : ToJsonText(it->value);
       // A header value cannot hold line breaks; such a field is not promoted.
       if (value.find_first_of("\r\n") == std::string::npos) request.headers.emplace_back(field, value);
     }
@@ -154,7 +141,7 @@ void HttpAuthenticator::OnResponse(std::shared_ptr<Attempt> attempt, Result<Http
     if (!json_object) return std::nullopt;
     auto it = body.FindMember(key);
     if (it == body.MemberEnd()) return std::nullopt;
-    return ToJson(it->value);
+    return ToJsonText(it->value);
   };
   if (!options_.permitted_status_codes.count(status)) {
     if (!options_.report_invalid_parameters) return attempt->done(AuthOutcome::NotMine());

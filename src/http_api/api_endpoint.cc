@@ -2,14 +2,14 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <atomic>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
+
+#include "common/json_text.h"
 
 namespace strata::http_api {
 namespace {
@@ -46,20 +46,6 @@ class MessageClient final : public Client {
   const std::function<void(JifElement)> on_result_;
   std::atomic<bool> done_{false};
 };
-
-std::string Quote(std::string_view text) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string ToJson(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 bool IsJson(std::string_view content_type) {
   return content_type.substr(0, content_type.find(';')).find("application/json") != std::string_view::npos;
@@ -141,7 +127,7 @@ void ApiEndpoint::HandleAuth(const HttpRequest& request, std::function<void(Http
              return respond(Text(401, "Invalid authentication data.", request));
            }
            std::string body;
-           if (outcome.token) body += "\"token\":" + Quote(*outcome.token);
+           if (outcome.token) body += "\"token\":" + QuoteJson(*outcome.token);
            if (outcome.client_data) body += std::string(body.empty() ? "" : ",") + "\"clientData\":" + *outcome.client_data;
            respond(Json("{" + body + "}", request));
          });
@@ -181,7 +167,7 @@ void ApiEndpoint::HandlePost(const HttpRequest& request, std::function<void(Http
   // Who is asking: a token or auth data from the body, checked by the auth chain.
   std::string auth_data = "{}";
   if (auto token = doc.FindMember("token"); token != doc.MemberEnd()) {
-    auth_data = "{\"token\":" + ToJson(token->value) + "}";
+    auth_data = "{\"token\":" + ToJsonText(token->value) + "}";
   } else if (auto data = doc.FindMember("authData"); data != doc.MemberEnd()) {
     if (!options_.allow_auth_data) {
       return batch->respond(Text(400, "Authentication data is not allowed in requests; use a token.", request));
@@ -189,7 +175,7 @@ void ApiEndpoint::HandlePost(const HttpRequest& request, std::function<void(Http
     if (!data->value.IsObject()) {
       return batch->respond(Text(400, "Invalid message: \"authData\" must be an object.", request));
     }
-    auth_data = ToJson(data->value);
+    auth_data = ToJsonText(data->value);
   }
   login_({auth_data, request.remote_address}, [this, batch](AuthOutcome outcome) {
     if (outcome.verdict != AuthOutcome::Verdict::kAccepted) {

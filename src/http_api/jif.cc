@@ -1,25 +1,14 @@
 #include "http_api/jif.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <initializer_list>
+
+#include "common/json_text.h"
 
 namespace strata::http_api {
 namespace {
 
 namespace ra = record_action;
-
-std::string ToJson(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string Quote(std::string_view text) {
-  return ToJson(rapidjson::Value(rapidjson::StringRef(text.data(), text.size())));
-}
 
 Status Invalid(std::string_view why) { return Status::InvalidArgument(why); }
 
@@ -58,7 +47,7 @@ Result<int32_t> Version(const rapidjson::Value& jif) {
 std::optional<std::string> Data(const rapidjson::Value& jif) {
   auto it = jif.FindMember("data");
   if (it == jif.MemberEnd()) return std::nullopt;
-  return ToJson(it->value);
+  return ToJsonText(it->value);
 }
 
 Message Named(Topic topic, int32_t action, std::string name) {
@@ -98,7 +87,7 @@ Result<JifRequest> RecordWrite(const rapidjson::Value& jif, const char* name_key
   }
   STRATA_ASSIGN_OR_RETURN(int32_t version, Version(jif));
   request.message.version = version;
-  request.message.data = ToJson(data->value);
+  request.message.data = ToJsonText(data->value);
   request.message.is_write_ack = true;
   request.message.correlation_id = correlation_id;
   return request;
@@ -192,7 +181,7 @@ JifElement Succeeded(std::string fields) {
 // An error reply as deepstream's HTTP API words it.
 JifElement ErrorElement(const Message& reply) {
   const std::string name = reply.name.value_or("");
-  std::string fields = "\"errorTopic\":" + Quote(TopicKey(reply.topic)) +
+  std::string fields = "\"errorTopic\":" + QuoteJson(TopicKey(reply.topic)) +
                        ",\"errorEvent\":" + std::to_string(reply.action) + ",\"success\":false";
   const bool record = reply.topic == Topic::kRecord;
   const bool denied = (record && reply.action == ra::kMessageDenied) ||
@@ -216,9 +205,9 @@ JifElement ErrorElement(const Message& reply) {
     error = "The RPC response timeout was exceeded by the provider.";
   } else {
     error = "An error occurred: " + std::to_string(reply.action) + ".";
-    if (!name.empty()) fields += ",\"errorParams\":" + Quote(name);
+    if (!name.empty()) fields += ",\"errorParams\":" + QuoteJson(name);
   }
-  return {false, "{" + fields + ",\"error\":" + Quote(error) + "}"};
+  return {false, "{" + fields + ",\"error\":" + QuoteJson(error) + "}"};
 }
 
 }  // namespace
@@ -246,7 +235,7 @@ std::optional<JifElement> JifResult(const Message& reply) {
     case Topic::kPresence: {
       if (reply.action == presence_action::kQueryResponse) return Succeeded("\"users\":" + data);
       std::string users;
-      for (const std::string& n : reply.names) users += (users.empty() ? "" : ",") + Quote(n);
+      for (const std::string& n : reply.names) users += (users.empty() ? "" : ",") + QuoteJson(n);
       return Succeeded("\"users\":[" + users + "]");
     }
     default:

@@ -1,12 +1,11 @@
 #include "permission/permission_checker.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <chrono>
 #include <map>
 
+#include "common/json_text.h"
 #include "record/json_patch.h"
 
 namespace strata::permission {
@@ -71,13 +70,6 @@ std::optional<Target> TargetOf(const Message& m) {
     default:
       return std::nullopt;
   }
-}
-
-std::string Quote(std::string_view text) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 // Parses `json` into `doc` and gives its value (undefined when absent or not JSON).
@@ -173,7 +165,7 @@ void PermissionChecker::Continue(std::shared_ptr<Evaluation> ev) const {
   // The documents the rules read; RuleValues borrow from them for this attempt only.
   rapidjson::Document user_doc, data_doc, old_doc;
   std::map<std::string, rapidjson::Document> loaded_docs;
-  std::string user_json = "{\"id\":" + Quote(ev->actor.id) + ",\"isAuthenticated\":true,\"data\":" +
+  std::string user_json = "{\"id\":" + QuoteJson(ev->actor.id) + ",\"isAuthenticated\":true,\"data\":" +
                           ev->actor.server_data.value_or("null") + "}";
   RuleContext context;
   context.user = Load(user_doc, user_json);
