@@ -35,6 +35,20 @@ const SCENARIOS = {
     params: (p) => `W=${p.W} writers x S=${p.S} subscribers, N=${p.N} updates/writer (cap ${p.durationS}s), K=${p.K} in flight, ${p.payloadBytes}-byte data`,
     legend: 'x thrpt = acked updates/s relative to deepstream; x cpu = server (user+sys) CPU per update relative to deepstream (lower is better).'
   },
+  fanout: {
+    columns: [
+      ['updates/s', (r) => r.updatesPerS, 0],
+      ['notif/s', (r) => r.notificationsPerS, 0],
+      ['notif p50 ms', (r) => r.notifyLatencyMs.p50, 1],
+      ['notif p99 ms', (r) => r.notifyLatencyMs.p99, 1],
+      ['user us/notif', server('userUsPerNotification'), 2],
+      ['sys us/notif', server('sysUsPerNotification'), 2]
+    ],
+    rate: (r) => r.notificationsPerS,
+    cpu: (r) => r.server ? r.server.userUsPerNotification + r.server.sysUsPerNotification : NaN,
+    params: (p) => `W=${p.W} writer(s) x S=${p.S} subscribers on one record each, N=${p.N} updates/writer (cap ${p.durationS}s), K=${p.K} in flight, ${p.payloadBytes}-byte data`,
+    legend: 'x thrpt = delivered notifications/s relative to deepstream; x cpu = server (user+sys) CPU per notification relative to deepstream (lower is better).'
+  },
   'event-fanout': {
     columns: [
       ['events/s', (r) => r.eventsPerS, 0],
@@ -48,6 +62,20 @@ const SCENARIOS = {
     cpu: (r) => r.server ? r.server.userUsPerDelivery + r.server.sysUsPerDelivery : NaN,
     params: (p) => `${p.publishers} publishers x ${p.subscribers} subscribers (each subscribed to every publisher's event), N=${p.N} events/publisher (cap ${p.durationS}s), K=${p.K} in flight, ${p.payloadBytes}-byte data; p50/p99 = emit -> subscriber`,
     legend: 'x thrpt = deliveries/s relative to deepstream; x cpu = server (user+sys) CPU per delivery relative to deepstream (lower is better).'
+  },
+  conns: {
+    columns: [
+      ['connections', (r) => r.connections, 0],
+      ['logins/s', (r) => r.loginsPerS, 0],
+      ['RSS KB/conn', (r) => r.rssKBPerConnection, 2],
+      ['x KB/conn', relative((r) => r.rssKBPerConnection), 2],
+      ['user us/login', server('userUsPerLogin'), 1],
+      ['sys us/login', server('sysUsPerLogin'), 1]
+    ],
+    rate: (r) => r.loginsPerS,
+    cpu: (r) => r.server ? r.server.userUsPerLogin + r.server.sysUsPerLogin : NaN,
+    params: (p) => `${p.connections} idle logged-in connections held ${p.holdS}s; RSS KB/conn = server VmRSS growth / connections; CPU and srv core% of the login phase`,
+    legend: 'x thrpt = logins/s relative to deepstream; x cpu = server CPU per login relative to deepstream; x KB/conn = RSS per idle connection relative to deepstream (lower is better).'
   }
 }
 
@@ -81,7 +109,8 @@ function table (scenario, spec, rows) {
   const widths = header.map((_, i) => Math.max(header[i].length, ...body.map((row) => String(row[i]).length)))
   const isText = (i) => i < 2
   const line = (row) => '| ' + row.map((c, i) => isText(i) ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])).join(' | ') + ' |'
-  const out = [`### ${scenario}`, line(header), '|' + widths.map((w, i) => isText(i) ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':').join('|') + '|']
+  const generators = [...new Set(rows.map((r) => r.generator === 'cpp' ? 'C++ (strata-loadgen)' : 'Node'))].join(' + ')
+  const out = [`### ${scenario} (load generator: ${generators})`, line(header), '|' + widths.map((w, i) => isText(i) ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':').join('|') + '|']
   for (const row of body) out.push(line(row))
   const p = rows.find((r) => r.params)
   if (p) out.push(spec.params(p.params) + (rounds > 1 ? `; ${rounds} rounds, every cell is the median of the passing rounds` : ''))

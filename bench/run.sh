@@ -5,7 +5,9 @@
 #
 #   bash bench/run.sh
 #
-# Env: BENCH_SCENARIOS (default "write event"), for "write": BENCH_W (10 writers), BENCH_S (10 subscribers per record), BENCH_N (2000 updates per writer),
+# Env: BENCH_LOADGEN: "node" (default: write-fanout.js, event-fanout.js) or "cpp" (build/strata-loadgen,
+#      LOADGEN_BIN to override; scenarios write, fanout, event, conns; BENCH_THREADS event loops, default 1),
+#      BENCH_SCENARIOS (default "write event"; with cpp "write fanout event conns"), for "write": BENCH_W (10 writers), BENCH_S (10 subscribers per record), BENCH_N (2000 updates per writer),
 #      BENCH_K (8 writes in flight per writer), BENCH_DURATION (20 s time cap per server), BENCH_DRAIN (15 s),
 #      for "event": BENCH_E_PUBS (4 publishers), BENCH_E_SUBS (100 subscribers), BENCH_E_N (5000 events per publisher), BENCH_E_K (8 in flight per publisher),
 #      BENCH_TARGETS (default "strata-memory strata-sqlite deepstream"),
@@ -21,10 +23,21 @@ ROOT="$(cd "$HERE/.." && pwd)"
 STRATA_BIN="${STRATA_BIN:-$ROOT/build/strata}"
 REF_SERVER="$ROOT/tests/e2e/ref-server.js"
 TARGETS="${BENCH_TARGETS:-strata-memory strata-sqlite deepstream}"
-SCENARIOS="${BENCH_SCENARIOS:-write event}"
+LOADGEN="${BENCH_LOADGEN:-node}"
+LOADGEN_BIN="${LOADGEN_BIN:-$ROOT/build/strata-loadgen}"
+case "$LOADGEN" in
+  node) SCENARIOS="${BENCH_SCENARIOS:-write event}"; KNOWN="write event" ;;
+  cpp) SCENARIOS="${BENCH_SCENARIOS:-write fanout event conns}"; KNOWN="write fanout event conns"
+       [ -x "$LOADGEN_BIN" ] || { echo "C++ load generator not found at $LOADGEN_BIN (ninja -C build strata-loadgen)" >&2; exit 2; } ;;
+  *) echo "BENCH_LOADGEN must be node or cpp" >&2; exit 2 ;;
+esac
 for scenario in $SCENARIOS; do
-  case "$scenario" in write|event) ;; *) echo "unknown scenario $scenario (write, event)" >&2; exit 2 ;; esac
+  case " $KNOWN " in *" $scenario "*) ;; *) echo "unknown scenario $scenario for the $LOADGEN load generator ($KNOWN)" >&2; exit 2 ;; esac
 done
+# the JSON "scenario" of each (report.js groups by it)
+result_name () { case "$1" in write|event) echo "$1-fanout" ;; *) echo "$1" ;; esac; }
+# conns holds many sockets in both processes: the server inherits this shell's limit
+case " $SCENARIOS " in *" conns "*) ulimit -n "$(ulimit -Hn)" 2>/dev/null || true ;; esac
 ROUNDS="${BENCH_ROUNDS:-1}"
 case "$ROUNDS" in ''|*[!0-9]*) echo "BENCH_ROUNDS must be a positive integer" >&2; exit 2 ;; esac
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "BENCH_ROUNDS must be 1..20" >&2; exit 2; }
@@ -34,7 +47,7 @@ STOP_GRACE_S=10
 CLIENT_TIMEOUT_S=$(( ${BENCH_SETUP_TIMEOUT:-30} + ${BENCH_DURATION:-20} + ${BENCH_DRAIN:-15} + 30 ))
 CLIENT_TIMEOUT_S=${CLIENT_TIMEOUT_S%.*}
 
-if [ ! -d "$HERE/node_modules/ws" ] || [ ! -d "$HERE/node_modules/@deepstream/protobuf" ]; then
+if [ "$LOADGEN" = node ] && { [ ! -d "$HERE/node_modules/ws" ] || [ ! -d "$HERE/node_modules/@deepstream/protobuf" ]; }; then
   echo "installing bench dependencies (npm ci in $HERE)"
   (cd "$HERE" && npm ci --no-audit --no-fund >/dev/null) || { echo "npm ci failed" >&2; exit 1; }
 fi
@@ -102,42 +115,60 @@ start_server () {
   return 1
 }
 
-echo "scenarios: $SCENARIOS; targets: $TARGETS; rounds: $ROUNDS"
+echo "scenarios: $SCENARIOS; targets: $TARGETS; rounds: $ROUNDS; load generator: $LOADGEN"
 echo "  write: W=${BENCH_W:-10} S=${BENCH_S:-10} N=${BENCH_N:-2000} K=${BENCH_K:-8}; event: publishers=${BENCH_E_PUBS:-4} subscribers=${BENCH_E_SUBS:-100} N=${BENCH_E_N:-5000} K=${BENCH_E_K:-8}; cap=${BENCH_DURATION:-20}s"
+if [ "$LOADGEN" = cpp ]; then
+  echo "  fanout: writers=${BENCH_F_W:-1} subscribers=${BENCH_F_S:-1000} N=${BENCH_F_N:-1000} K=${BENCH_F_K:-8}; conns: ${BENCH_C_N:-10000} held ${BENCH_C_HOLD:-2}s; generator threads=${BENCH_THREADS:-1}; fd limit $(ulimit -n)"
+fi
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); strata: $STRATA_BIN; node $(node --version)"
 RESULTS=()
 STATUS=0
 failed_result () {  # failed_result FILE SCENARIO TARGET ERROR
   printf '{"scenario":"%s","label":"%s","status":"FAILED","error":"%s","problems":[],"problemCount":0}\n' "$2" "$3" "$4" > "$1"
 }
+# conns measures RSS growth per idle connection: it runs first, on a server of its own (the server
+# is restarted after it), so that neither earlier load nor its 10,000 sockets distort anything else.
+ORDERED="$(for s in $SCENARIOS; do [ "$s" = conns ] && echo conns; done) $(for s in $SCENARIOS; do [ "$s" != conns ] && echo "$s"; done)"
 for round in $(seq 1 "$ROUNDS"); do
 for target in $TARGETS; do
   dir="$WORK/$target-r$round"
   mkdir -p "$dir"
-  port="$(free_port)"
-  echo "-- $target (round $round/$ROUNDS) on 127.0.0.1:$port"
   if [ "${target#strata}" != "$target" ] && [ ! -x "$STRATA_BIN" ]; then
     echo "   strata binary not found at $STRATA_BIN" >&2; STATUS=1; continue
   fi
-  if ! start_server "$target" "$dir" "$port"; then
-    stop_server; STATUS=1
-    for scenario in $SCENARIOS; do
-      failed_result "$dir/$scenario.json" "$scenario-fanout" "$target" "server did not start"
-      RESULTS+=("$dir/$scenario.json")
-    done
-    continue
-  fi
-  for scenario in $SCENARIOS; do
-    timeout -k 5 "$CLIENT_TIMEOUT_S" node "$HERE/$scenario-fanout.js" --url "ws://127.0.0.1:$port/deepstream" \
-      --pid "$SERVER_PID" --label "$target" --out "$dir/$scenario.json"
+  for scenario in $ORDERED; do
+    if [ -z "$SERVER_PID" ]; then
+      port="$(free_port)"
+      sdir="$dir"; [ "$scenario" = conns ] && { sdir="$dir/conns-server"; mkdir -p "$sdir"; }
+      echo "-- $target (round $round/$ROUNDS) on 127.0.0.1:$port"
+      if ! start_server "$target" "$sdir" "$port"; then
+        stop_server; STATUS=1
+        failed_result "$dir/$scenario.json" "$(result_name "$scenario")" "$target" "server did not start"
+        RESULTS+=("$dir/$scenario.json")
+        continue
+      fi
+    fi
+    if [ "$LOADGEN" = cpp ]; then
+      timeout -k 5 "$CLIENT_TIMEOUT_S" "$LOADGEN_BIN" "$scenario" --url "ws://127.0.0.1:$port/deepstream" \
+        --pid "$SERVER_PID" --label "$target" --out "$dir/$scenario.json" --threads "${BENCH_THREADS:-1}"
+    else
+      timeout -k 5 "$CLIENT_TIMEOUT_S" node "$HERE/$scenario-fanout.js" --url "ws://127.0.0.1:$port/deepstream" \
+        --pid "$SERVER_PID" --label "$target" --out "$dir/$scenario.json"
+    fi
     rc=$?
     [ $rc -eq 0 ] || STATUS=1
-    [ -f "$dir/$scenario.json" ] || failed_result "$dir/$scenario.json" "$scenario-fanout" "$target" "load generator exit $rc"
-    if [ $rc -ne 0 ]; then echo "   server log tail:"; tail -15 "$dir/server.log" | sed 's/^/   | /'; fi
+    [ -f "$dir/$scenario.json" ] || failed_result "$dir/$scenario.json" "$(result_name "$scenario")" "$target" "load generator exit $rc"
+    if [ $rc -ne 0 ]; then echo "   server log tail:"; tail -15 "$sdir/server.log" | sed 's/^/   | /'; fi
     RESULTS+=("$dir/$scenario.json")
+    if [ "$scenario" = conns ]; then
+      stop_server
+      if [ "$SERVER_EXIT" != "0" ]; then echo "   $target exited with code $SERVER_EXIT after SIGTERM" >&2; fi
+    fi
   done
-  stop_server
-  if [ "$SERVER_EXIT" != "0" ]; then echo "   $target exited with code $SERVER_EXIT after SIGTERM" >&2; fi
+  if [ -n "$SERVER_PID" ]; then
+    stop_server
+    if [ "$SERVER_EXIT" != "0" ]; then echo "   $target exited with code $SERVER_EXIT after SIGTERM" >&2; fi
+  fi
   if [ "$target" = "strata-sqlite" ]; then
     echo "   sqlite files: $(cd "$dir" && find . -name '*.db*' -printf '%p %s bytes  ' 2>/dev/null)"
   fi

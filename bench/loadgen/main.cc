@@ -1,0 +1,26 @@
+// strata-loadgen: the C++ load generator of bench/ (see bench/README.md).
+//
+//   strata-loadgen write|fanout|event|conns --url ws://127.0.0.1:PORT/deepstream
+//                  [--pid SERVER_PID] [--label NAME] [--out result.json] [--threads N]
+//
+// Exit code 0 when the run passed validation, 1 when it failed, 2 on a bad command line.
+#include <csignal>
+#include <cstdio>
+
+#include "scenario.h"
+#include "stats.h"
+
+int main(int argc, char** argv) {
+  using namespace strata::loadgen;
+  std::signal(SIGPIPE, SIG_IGN);
+  RunContext ctx;
+  if (!ParseOptions(argc, argv, &ctx.opt)) return 2;
+  RaiseFdLimit();
+  const std::string& s = ctx.opt.scenario;
+  if (s == "write") return RunWrite(ctx, false);
+  if (s == "fanout") return RunWrite(ctx, true);
+  if (s == "event") return RunEvent(ctx);
+  if (s == "conns") return RunConns(ctx);
+  std::fprintf(stderr, "unknown scenario \"%s\" (write, fanout, event, conns)\n", s.c_str());
+  return 2;
+}
