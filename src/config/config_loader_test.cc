@@ -307,6 +307,56 @@ TEST(ConfigSections, HttpServerOptions) {
   EXPECT_EQ(options.connection_endpoints[0].max_message_size, 2048u);
 }
 
+// The PEM content is only checked when the transport starts (transport_test); the loader reads
+// files and requires key and cert.
+TEST(ConfigSections, SslTakesPemTextFileLoadAndFilePaths) {
+  const std::string key = "-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n";
+  const std::string cert = "-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----\n";
+  TempDir dir;
+  dir.Write("key.pem", key);
+  dir.Write("cert.pem", cert);
+  dir.Write("ca.pem", cert + cert);
+  ServerOptions options = MustParse(
+      "httpServer:\n  options:\n    ssl:\n      key: fileLoad(key.pem)\n"
+      "      cert: file(cert.pem)\n      ca: " + dir.path() + "/ca.pem\n",
+      dir.path());
+  ASSERT_TRUE(options.http_server.ssl.has_value());
+  EXPECT_EQ(options.http_server.ssl->key, key);
+  EXPECT_EQ(options.http_server.ssl->cert, cert);
+  EXPECT_EQ(options.http_server.ssl->ca, cert + cert);
+
+  options = MustParse("httpServer:\n  options:\n    ssl:\n      key: |\n"
+                      "        -----BEGIN PRIVATE KEY-----\n        k\n"
+                      "        -----END PRIVATE KEY-----\n"
+                      "      cert: \"-----BEGIN CERTIFICATE-----\"\n");
+  ASSERT_TRUE(options.http_server.ssl.has_value());
+  EXPECT_EQ(options.http_server.ssl->key, key);
+  EXPECT_EQ(options.http_server.ssl->cert, "-----BEGIN CERTIFICATE-----");
+  EXPECT_TRUE(options.http_server.ssl->ca.empty());
+  EXPECT_FALSE(MustParse("httpServer:\n  options:\n    ssl: null\n").http_server.ssl);
+  EXPECT_FALSE(MustParse("").http_server.ssl);
+}
+
+TEST(ConfigSections, SslErrorsNameTheKey) {
+  TempDir dir;
+  EXPECT_EQ(ErrorOf("httpServer:\n  options:\n    ssl: {key: file(missing.pem), cert: c}\n",
+                    dir.path()),
+            "httpServer.options.ssl.key: neither PEM text nor a readable file: '" + dir.path() +
+                "/missing.pem': No such file or directory");
+  EXPECT_EQ(ErrorOf("httpServer:\n  options:\n    ssl: {key: fileLoad(missing.pem)}\n",
+                    dir.path()).rfind("httpServer.options.ssl.key: cannot read", 0),
+            0u);
+  dir.Write("key.pem", "-----BEGIN PRIVATE KEY-----\n");
+  EXPECT_EQ(ErrorOf("httpServer:\n  options:\n    ssl: {key: file(key.pem)}\n", dir.path()),
+            "httpServer.options.ssl.cert: required to enable TLS");
+  EXPECT_EQ(ErrorOf("httpServer:\n  options:\n    ssl: {cert: file(key.pem)}\n", dir.path()),
+            "httpServer.options.ssl.key: required to enable TLS");
+  EXPECT_EQ(ErrorOf("httpServer:\n  options:\n    ssl: {}\n"),
+            "httpServer.options.ssl.key: required to enable TLS");
+  EXPECT_EQ(ErrorOf("httpServer:\n  options:\n    ssl: {key: k, passphrase: p}\n"),
+            "unknown key 'httpServer.options.ssl.passphrase'");
+}
+
 TEST(ConfigSections, TuningForLaterFeaturesIsAccepted) {
   MustParse(
       "subscriptions:\n  type: default\n  options: {subscriptionsSanityTimer: 10000}\n"
@@ -458,8 +508,6 @@ TEST(ConfigPermission, ConfigRulesAreReadHere) {
 
 TEST(ConfigNotSupported, OtherSections) {
   EXPECT_EQ(ErrorOf("httpServer:\n  type: uws\n"), "httpServer.type: 'uws' is not supported yet");
-  EXPECT_EQ(ErrorOf("httpServer:\n  options:\n    ssl: {key: k, cert: c}\n"),
-            "httpServer.options.ssl: TLS is not supported yet");
   EXPECT_EQ(ErrorOf("httpServer:\n  options:\n    ssl: {key: k, passphrase: p}\n"),
             "unknown key 'httpServer.options.ssl.passphrase'");
   EXPECT_EQ(ErrorOf("monitoring:\n  type: http\n  options: {url: /monitoring}\n"),

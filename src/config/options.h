@@ -56,10 +56,11 @@ struct ListenConfig {
   Millis match_cooldown{10000};
 };
 
+// `httpServer.options.ssl`, PEM text after loading (a file path in the YAML is read by the loader).
 struct SslConfig {
-  std::string key;   // PEM text or file() path, as deepstream
-  std::string cert;
-  std::string ca;
+  std::string key;   // private key, unencrypted
+  std::string cert;  // server certificate, optionally followed by intermediates
+  std::string ca;    // optional: more chain certificates sent to clients
 };
 
 struct HttpServerConfig {

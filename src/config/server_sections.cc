@@ -1,8 +1,12 @@
 // Parsers for the server's own sections: enabledFeatures, rpc, record, listen, httpServer and
 // connectionEndpoints.
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "config/config_sections.h"
 #include "config/yaml_scalar.h"
@@ -12,15 +16,38 @@ namespace {
 
 constexpr int64_t kMaxSize = INT64_MAX;
 
+// An `ssl` value is PEM text (deepstream's `fileLoad(key.pem)`) or, unlike deepstream, the path
+// of a PEM file (`file(key.pem)` resolves to one), read here so that a missing file is reported
+// with its YAML path. Whether the text is a usable key or certificate is checked at Listen.
+Status ReadPem(const FieldReader& ssl, std::string_view key, std::string* out) {
+  STRATA_RETURN_IF_ERROR(ssl.ReadString(key, out));
+  if (out->empty() || out->find("-----BEGIN") != std::string::npos) return Status::Ok();
+  std::ifstream in(*out, std::ios::binary);
+  if (!in) {
+    return Status::InvalidArgument(ssl.PathOf(key) + ": neither PEM text nor a readable file: '" +
+                                   *out + "': " + std::strerror(errno));
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  *out = content.str();
+  return Status::Ok();
+}
+
+// deepstream: an `ssl` mapping means https, and then key and cert are required.
 Status ParseSsl(const YAML::Node& node, const std::string& path, HttpServerConfig* out) {
   STRATA_ASSIGN_OR_RETURN(FieldReader ssl, FieldReader::Open(node, path, {"key", "cert", "ca"}));
   if (node.IsNull() || !node.IsDefined()) return Status::Ok();
   SslConfig config;
-  STRATA_RETURN_IF_ERROR(ssl.ReadString("key", &config.key));
-  STRATA_RETURN_IF_ERROR(ssl.ReadString("cert", &config.cert));
-  STRATA_RETURN_IF_ERROR(ssl.ReadString("ca", &config.ca));
-  out->ssl = config;
-  return NotSupportedYet(path, "TLS");
+  STRATA_RETURN_IF_ERROR(ReadPem(ssl, "key", &config.key));
+  STRATA_RETURN_IF_ERROR(ReadPem(ssl, "cert", &config.cert));
+  STRATA_RETURN_IF_ERROR(ReadPem(ssl, "ca", &config.ca));
+  for (auto [key, value] : {std::pair{"key", &config.key}, std::pair{"cert", &config.cert}}) {
+    if (value->empty()) {
+      return Status::InvalidArgument(ssl.PathOf(key) + ": required to enable TLS");
+    }
+  }
+  out->ssl = std::move(config);
+  return Status::Ok();
 }
 
 Status ParseHttpServerOptions(const YAML::Node& node, const std::string& path,

@@ -217,6 +217,9 @@ Status Server::Start() {
   transport.host = options_.http_server.host;
   transport.port = options_.http_server.port;
   transport.health_check_path = options_.http_server.health_check_path;
+  if (const auto& ssl = options_.http_server.ssl) {
+    transport.tls = TlsOptions{ssl->key, ssl->cert, ssl->ca};
+  }
   for (const EndpointConfig& e : options_.connection_endpoints) {
     if (e.type == "http") {
       StartApi(e);
@@ -248,11 +251,14 @@ Status Server::Start() {
   std::vector<EventLoop*> loops;
   for (auto& s : impl_->shards) loops.push_back(s->loop.get());
   impl_->transport = std::make_unique<Transport>(transport, loops);
-  STRATA_RETURN_IF_ERROR(impl_->transport->Listen());
+  if (Status listen = impl_->transport->Listen(); !listen.ok()) {
+    if (listen.code() != StatusCode::kInvalidArgument) return listen;
+    return Status::InvalidArgument("httpServer.options.ssl: " + std::string(listen.message()));
+  }
   for (const auto& b : transport.endpoints) {
-    spdlog::info("strata listening on ws://{}:{}{} ({} loops; cache {}, storage {})",
-                 transport.host, impl_->transport->port(), b.path, threads,
-                 impl_->connectors.cache->Name(), impl_->connectors.storage->Name());
+    spdlog::info("strata listening on {}://{}:{}{} ({} loops; cache {}, storage {})",
+                 transport.tls ? "wss" : "ws", transport.host, impl_->transport->port(), b.path,
+                 threads, impl_->connectors.cache->Name(), impl_->connectors.storage->Name());
   }
   return Status();
 }

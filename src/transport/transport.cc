@@ -1,5 +1,6 @@
-// The only file that includes Beast's HTTP and WebSocket code: the accept loop, HTTP requests
-// and the WebSocket handshake. After the handshake the socket leaves Beast for ws_connection.cc.
+// The only file that includes Beast's HTTP and WebSocket code: the accept loop, the TLS
+// handshake, HTTP requests and the WebSocket handshake. After the handshake the socket (or TLS
+// stream) leaves Beast for ws_connection.cc.
 
 #include "transport/transport.h"
 
@@ -7,17 +8,21 @@
 #include <functional>
 #include <future>
 #include <optional>
+#include <type_traits>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include "transport/event_loop.h"
 #include "transport/session_registry.h"
+#include "transport/tls_stream.h"
 #include "transport/ws_connection.h"
 
 namespace strata {
@@ -49,6 +54,7 @@ asio::io_context& IoContext(EventLoop* loop) {
 // finishes after the Transport object is gone still finds its options.
 struct TransportState {
   TransportOptions options;
+  std::unique_ptr<TlsContext> tls;  // set by Listen when options.tls is
   std::vector<std::shared_ptr<const EndpointBinding>> endpoints;
   SessionRegistry registry;
 
@@ -60,6 +66,14 @@ struct TransportState {
   }
 };
 
+// "ip:port" of the peer.
+std::string PeerAddress(const tcp::socket& socket) {
+  error_code ec;
+  tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  return peer.address().to_string() + ":" + std::to_string(peer.port());
+}
+
 // "ip:port" of the peer, or the first x-forwarded-for entry (deepstream does the same).
 std::string RemoteAddress(const tcp::socket& socket, const http::request<http::string_body>& req) {
   auto forwarded = req.find("X-Forwarded-For");
@@ -70,65 +84,114 @@ std::string RemoteAddress(const tcp::socket& socket, const http::request<http::s
     while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
     if (!value.empty()) return std::string(value);
   }
-  error_code ec;
-  tcp::endpoint peer = socket.remote_endpoint(ec);
-  if (ec) return "unknown";
-  return peer.address().to_string() + ":" + std::to_string(peer.port());
+  return PeerAddress(socket);
 }
 
 // One accepted TCP connection until it is either done with HTTP or handed over as a WebSocket.
-// Runs on its loop only; StopFromTransport posts there.
+// Stream is tcp::socket (plain) or TlsSocket (TLS handshake first). Runs on its loop only;
+// StopFromTransport posts there.
+template <typename Stream>
 class HttpSession final : public SessionRegistry::Session,
-                          public std::enable_shared_from_this<HttpSession> {
+                          public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(tcp::socket socket, EventLoop* loop, std::shared_ptr<TransportState> state)
-      : loop_(loop), state_(std::move(state)), stream_(std::move(socket)) {}
+  static constexpr bool kTls = std::is_same_v<Stream, TlsSocket>;
+
+  HttpSession(Stream stream, EventLoop* loop, std::shared_ptr<TransportState> state)
+      : loop_(loop),
+        state_(std::move(state)),
+        stream_(std::move(stream)),
+        deadline_(IoContext(loop)) {}
   ~HttpSession() { state_->registry.Remove(this); }
 
   void Start() {
-    if (!state_->registry.Add(this, weak_from_this())) return;  // stopping: socket just closes
-    ReadRequest();
+    if (!state_->registry.Add(this, this->weak_from_this())) return;  // stopping: just closes
+    if constexpr (kTls) {
+      Handshake();
+    } else {
+      ReadRequest();
+    }
   }
 
   void StopFromTransport() override {
-    asio::post(IoContext(loop_), [self = shared_from_this()] { self->CloseSocket(); });
+    asio::post(IoContext(loop_), [self = this->shared_from_this()] { self->CloseSocket(); });
   }
 
  private:
+  void Handshake();
+  void OnHandshake(const error_code& ec);
+  void ArmDeadline(std::chrono::steady_clock::duration timeout);
   void ReadRequest();
   void OnRequest(const error_code& ec);
+  void LogBadRequest(const error_code& ec);
   void Respond(http::status status, std::string_view content_type, std::string body,
                const std::vector<std::pair<std::string, std::string>>& headers = {});
   void Upgrade();
-  void OnHandshake(const error_code& ec, std::shared_ptr<const EndpointBinding> endpoint);
+  void OnUpgrade(const error_code& ec, std::shared_ptr<const EndpointBinding> endpoint);
+  WsConnectionSetup MakeSetup(std::shared_ptr<const EndpointBinding> endpoint);
+  void HandOver(WsConnectionSetup setup);
   void CloseSocket();
 
   EventLoop* const loop_;
   const std::shared_ptr<TransportState> state_;
-  beast::tcp_stream stream_;  // moved into ws_ on upgrade
+  Stream stream_;               // moved to the WebSocket connection after the upgrade
+  asio::steady_timer deadline_; // bounds the TLS handshake, each request and the upgrade
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::request<http::string_body> request_;
-  std::optional<websocket::stream<beast::tcp_stream>> ws_;
+  std::optional<websocket::stream<Stream&>> ws_;  // only for the 101 response
 };
 
-void HttpSession::ReadRequest() {
+// The timer does not own the session: a session with nothing in flight is gone anyway.
+template <typename Stream>
+void HttpSession<Stream>::ArmDeadline(std::chrono::steady_clock::duration timeout) {
+  deadline_.expires_after(timeout);
+  deadline_.async_wait([weak = this->weak_from_this()](const error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) {
+      spdlog::debug("http: {} timed out", PeerAddress(LowestSocket(self->stream_)));
+      self->CloseSocket();
+    }
+  });
+}
+
+template <typename Stream>
+void HttpSession<Stream>::Handshake() {
+  ArmDeadline(state_->options.tls_handshake_timeout);
+  stream_.async_handshake(asio::ssl::stream_base::server,
+                          [self = this->shared_from_this()](const error_code& ec) {
+                            self->OnHandshake(ec);
+                          });
+}
+
+template <typename Stream>
+void HttpSession<Stream>::OnHandshake(const error_code& ec) {
+  if (ec) {
+    // Typically a plain HTTP or ws:// client on the TLS port ("http request", "wrong version
+    // number"), an untrusting client ("alert certificate unknown") or the deadline.
+    spdlog::info("tls: handshake with {} failed: {}", PeerAddress(LowestSocket(stream_)),
+                 ec.message());
+    CloseSocket();
+    return;
+  }
+  ReadRequest();
+}
+
+template <typename Stream>
+void HttpSession<Stream>::ReadRequest() {
   parser_.emplace();
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(kBodyLimit);
-  stream_.expires_after(kRequestTimeout);
+  ArmDeadline(kRequestTimeout);
   http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](const error_code& ec, size_t) {
+                   [self = this->shared_from_this()](const error_code& ec, size_t) {
                      self->OnRequest(ec);
                    });
 }
 
-void HttpSession::OnRequest(const error_code& ec) {
+template <typename Stream>
+void HttpSession<Stream>::OnRequest(const error_code& ec) {
   if (ec) {
-    // end_of_stream is a keep-alive client leaving; anything else is logged for diagnosis.
-    if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted) {
-      spdlog::debug("http: bad or incomplete request: {}", ec.message());
-    }
+    LogBadRequest(ec);
     CloseSocket();
     return;
   }
@@ -142,14 +205,14 @@ void HttpSession::OnRequest(const error_code& ec) {
     Respond(http::status::ok, "application/json", "");
     return;
   }
-  // The HTTP handler (metrics now; the HTTP API later) may answer from another loop: the
-  // response is brought back to this session's loop.
+  // The HTTP handler (metrics, the HTTP API) may answer from another loop: the response is
+  // brought back to this session's loop.
   if (const HttpHandler& handler = state_->options.http_handler) {
     HttpRequest request{std::string(request_.method_string()), std::string(request_.target()),
                         request_.body(), std::string(request_[http::field::content_type]),
                         std::string(request_[http::field::origin]),
-                        RemoteAddress(stream_.socket(), request_)};
-    auto respond = [self = shared_from_this()](HttpResponse r) {
+                        RemoteAddress(LowestSocket(stream_), request_)};
+    auto respond = [self = this->shared_from_this()](HttpResponse r) {
       self->loop_->Post([self, r = std::move(r)]() mutable {
         self->Respond(static_cast<http::status>(r.status), r.content_type, std::move(r.body),
                       r.headers);
@@ -160,8 +223,26 @@ void HttpSession::OnRequest(const error_code& ec) {
   Respond(http::status::not_found, "text/plain", "Not found");
 }
 
-void HttpSession::Respond(http::status status, std::string_view content_type, std::string body,
-                          const std::vector<std::pair<std::string, std::string>>& headers) {
+// end_of_stream is a keep-alive client leaving; anything else is logged for diagnosis. A TLS
+// ClientHello (first byte 0x16) on the plain port is a configuration mismatch worth an info line.
+template <typename Stream>
+void HttpSession<Stream>::LogBadRequest(const error_code& ec) {
+  if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted) return;
+  auto data = buffer_.cdata();
+  const bool looks_like_tls =
+      !kTls && data.size() > 0 && static_cast<const unsigned char*>(data.data())[0] == 0x16;
+  if (looks_like_tls) {
+    spdlog::info("http: {} sent a TLS handshake to the plain port (httpServer.options.ssl unset)",
+                 PeerAddress(LowestSocket(stream_)));
+  } else {
+    spdlog::debug("http: bad or incomplete request: {}", ec.message());
+  }
+}
+
+template <typename Stream>
+void HttpSession<Stream>::Respond(http::status status, std::string_view content_type,
+                                  std::string body,
+                                  const std::vector<std::pair<std::string, std::string>>& headers) {
   auto response = std::make_shared<http::response<http::string_body>>(status, request_.version());
   response->set(http::field::content_type, content_type);
   for (const auto& [name, value] : headers) response->set(name, value);
@@ -169,7 +250,7 @@ void HttpSession::Respond(http::status status, std::string_view content_type, st
   response->body() = std::move(body);
   response->prepare_payload();
   http::async_write(stream_, *response,
-                    [self = shared_from_this(), response](const error_code& ec, size_t) {
+                    [self = this->shared_from_this(), response](const error_code& ec, size_t) {
                       if (ec || !response->keep_alive()) {
                         self->CloseSocket();
                       } else {
@@ -178,7 +259,8 @@ void HttpSession::Respond(http::status status, std::string_view content_type, st
                     });
 }
 
-void HttpSession::Upgrade() {
+template <typename Stream>
+void HttpSession<Stream>::Upgrade() {
   auto endpoint = state_->FindEndpoint(request_.target());
   if (!endpoint) {
     // deepstream destroys the socket without an HTTP response; so do we.
@@ -186,55 +268,68 @@ void HttpSession::Upgrade() {
     CloseSocket();
     return;
   }
-  stream_.expires_never();  // the websocket stream's own handshake timeout takes over
-  ws_.emplace(std::move(stream_));
+  ws_.emplace(stream_);  // the deadline of the request still bounds the 101 response
   websocket::permessage_deflate no_compression;  // deepstream does not compress either
   no_compression.server_enable = false;
   ws_->set_option(no_compression);
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = kRequestTimeout;
-  timeouts.idle_timeout = websocket::stream_base::none();
-  timeouts.keep_alive_pings = false;
-  ws_->set_option(timeouts);
-  ws_->async_accept(request_, [self = shared_from_this(), endpoint](const error_code& ec) {
-    self->OnHandshake(ec, endpoint);
+  ws_->set_option(websocket::stream_base::timeout{websocket::stream_base::none(),
+                                                  websocket::stream_base::none(), false});
+  ws_->async_accept(request_, [self = this->shared_from_this(), endpoint](const error_code& ec) {
+    self->OnUpgrade(ec, endpoint);
   });
 }
 
-// The 101 response is out: take the socket away from Beast and let ws_connection frame it.
-void HttpSession::OnHandshake(const error_code& ec,
-                              std::shared_ptr<const EndpointBinding> endpoint) {
+// The 101 response is out: take the stream away from Beast and let ws_connection frame it.
+template <typename Stream>
+void HttpSession<Stream>::OnUpgrade(const error_code& ec,
+                                    std::shared_ptr<const EndpointBinding> endpoint) {
+  deadline_.cancel();
   if (ec) {
     spdlog::debug("http: WebSocket handshake failed: {}", ec.message());
     CloseSocket();
     return;
   }
-  tcp::socket& socket = beast::get_lowest_layer(*ws_).socket();
+  HandOver(MakeSetup(std::move(endpoint)));
+}
+
+template <typename Stream>
+WsConnectionSetup HttpSession<Stream>::MakeSetup(std::shared_ptr<const EndpointBinding> endpoint) {
   WsConnectionSetup setup;
   setup.loop = loop_;
   setup.endpoint = std::move(endpoint);
-  setup.remote_address = RemoteAddress(socket, request_);
+  setup.remote_address = RemoteAddress(LowestSocket(stream_), request_);
   setup.initial_bytes = beast::buffers_to_string(buffer_.data());
   setup.registry = std::shared_ptr<SessionRegistry>(state_, &state_->registry);
-  error_code local_ec;
-  setup.ipv6 = socket.local_endpoint(local_ec).address().is_v6();
-  setup.native_socket = socket.release(local_ec);
-  if (local_ec) {
-    spdlog::warn("http: cannot take over the upgraded socket: {}", local_ec.message());
-    CloseSocket();
-    return;
-  }
-  StartWsConnection(std::move(setup));
+  return setup;
 }
 
-void HttpSession::CloseSocket() {
-  error_code ignored;
-  if (ws_) {
-    beast::get_lowest_layer(*ws_).socket().close(ignored);
+template <typename Stream>
+void HttpSession<Stream>::HandOver(WsConnectionSetup setup) {
+  ws_.reset();  // it refers to stream_, which leaves now
+  if constexpr (kTls) {
+    auto stream = std::make_unique<TlsStream>(TlsStream{std::move(stream_)});
+    StartTlsWsConnection(std::move(setup), std::move(stream));
   } else {
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    error_code ec;
+    setup.ipv6 = stream_.local_endpoint(ec).address().is_v6();
+    setup.native_socket = stream_.release(ec);
+    if (ec) {
+      spdlog::warn("http: cannot take over the upgraded socket: {}", ec.message());
+      CloseSocket();
+      return;
+    }
+    StartWsConnection(std::move(setup));
   }
+}
+
+// No TLS close_notify: like a plain socket close, the peer sees the connection end.
+template <typename Stream>
+void HttpSession<Stream>::CloseSocket() {
+  deadline_.cancel();
+  error_code ignored;
+  tcp::socket& socket = LowestSocket(stream_);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
 }
 
 // Owns the acceptor. Accept handlers hold it by shared_ptr, so Transport may go away first.
@@ -326,7 +421,13 @@ void Listener::OnAccept(const error_code& ec, tcp::socket socket, EventLoop* loo
   socket.set_option(tcp::no_delay(true), ignored);
   // The socket already belongs to `loop`; its session must run there too.
   asio::post(IoContext(loop), [loop, state = state_, socket = std::move(socket)]() mutable {
-    std::make_shared<HttpSession>(std::move(socket), loop, state)->Start();
+    if (state->tls) {
+      auto& context = *static_cast<asio::ssl::context*>(state->tls->native_handle());
+      TlsSocket stream(std::move(socket), context);
+      std::make_shared<HttpSession<TlsSocket>>(std::move(stream), loop, state)->Start();
+    } else {
+      std::make_shared<HttpSession<tcp::socket>>(std::move(socket), loop, state)->Start();
+    }
   });
   Accept();
 }
@@ -366,11 +467,15 @@ Status Transport::Listen() {
     return Status::FailedPrecondition("transport: Listen called twice or after Stop");
   }
   const TransportOptions& options = impl_->state->options;
+  if (options.tls) {
+    STRATA_ASSIGN_OR_RETURN(impl_->state->tls, TlsContext::Create(*options.tls));
+  }
   auto listener = std::make_shared<Listener>(impl_->loops, impl_->state);
   STRATA_RETURN_IF_ERROR(listener->Open(options.host, options.port));
   impl_->listener = listener;
   asio::post(IoContext(impl_->loops[0]), [listener] { listener->Accept(); });
-  spdlog::info("transport: listening on {}:{}", options.host, listener->port());
+  spdlog::info("transport: listening on {}:{}{}", options.host, listener->port(),
+               options.tls ? " (TLS)" : "");
   return Status::Ok();
 }
 

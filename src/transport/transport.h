@@ -1,8 +1,8 @@
 #pragma once
 // Transport: one TCP port serving WebSocket endpoints (routed by exact path) and HTTP
-// (`GET <health_check_path>` now; the HTTP API later). It accepts on the first loop and spreads
-// connections round-robin over all loops. Own WebSocket framing after a Beast handshake, so
-// several queued messages go out in one write (writev).
+// (`GET <health_check_path>`, then the HttpHandler), optionally all over TLS. It accepts on the
+// first loop and spreads connections round-robin over all loops. Own WebSocket framing after a
+// Beast handshake, so several queued messages go out in one write (writev; one TLS write).
 //
 // Threading: Listen/Stop from the owner thread (not a loop thread); handlers are called on the
 // connection's loop.
@@ -11,11 +11,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "strata/connection.h"
 #include "strata/status.h"
+#include "transport/tls_context.h"
 
 namespace strata {
 
@@ -60,6 +62,11 @@ struct TransportOptions {
   std::string health_check_path = "/health-check";
   std::vector<EndpointBinding> endpoints;
   HttpHandler http_handler;  // optional
+  // Set: every connection on the port speaks TLS first (wss://, https://); checked by Listen.
+  std::optional<TlsOptions> tls;
+  // A TLS client must finish its handshake within this (Node allows 120 s; a pending handshake
+  // holds a session, so strata is stricter).
+  std::chrono::milliseconds tls_handshake_timeout{10000};
 };
 
 class Transport {
@@ -70,7 +77,8 @@ class Transport {
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
-  // Binds and starts accepting. kUnavailable naming host:port when the bind fails.
+  // Binds and starts accepting. kUnavailable naming host:port when the bind fails;
+  // kInvalidArgument from TlsContext::Create when the TLS key or certificates are unusable.
   Status Listen();
   // The bound port (useful with port 0).
   uint16_t port() const;

@@ -6,14 +6,17 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "transport/tls_stream.h"
 #include "transport/ws_frame.h"
 
 namespace strata {
@@ -29,7 +32,10 @@ constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr int kMaxReadsPerWakeup = 4;
 // Outgoing payloads up to this size are copied into the batch buffer; bigger ones are sent from
 // the shared frame itself.
-constexpr size_t kCopyLimit = 4 * 1024;
+constexpr size_t kPlainCopyLimit = 4 * 1024;
+// TLS reads decrypt into a buffer of the connection (the read is in flight while other
+// connections of the loop run): one TLS record.
+constexpr size_t kTlsReadBufferSize = 16 * 1024;
 // The batch buffer is released after a write when it grew beyond this.
 constexpr size_t kStagingKeep = 256 * 1024;
 // Close(): time allowed to flush the queue and the close frame before the socket is dropped.
@@ -38,6 +44,8 @@ constexpr std::chrono::seconds kCloseFlushTimeout{5};
 constexpr std::chrono::seconds kCloseGrace{1};
 // Transport::Stop: the whole close, flush included, must not take longer than this.
 constexpr std::chrono::seconds kStopTimeout{1};
+// TLS: how long the close_notify exchange after the end of a connection may take.
+constexpr std::chrono::seconds kTlsShutdownTimeout{1};
 
 std::atomic<uint64_t> next_connection_id{1};
 
@@ -48,11 +56,20 @@ std::atomic<uint64_t> next_connection_id{1};
 //
 // Output: the first Send into an idle queue posts one Flush; Flush writes the whole queue at once;
 // while that write is in flight Sends only queue, and its completion flushes whatever gathered.
+//
+// Stream is tcp::socket or TlsSocket, chosen at compile time: the plain path has no TLS branch,
+// no virtual call and no extra copy.
+template <typename Stream>
 class WsConnection final : public Connection,
                            public SessionRegistry::Session,
-                           public std::enable_shared_from_this<WsConnection> {
+                           public std::enable_shared_from_this<WsConnection<Stream>> {
  public:
-  WsConnection(WsConnectionSetup setup, tcp::socket socket);
+  static constexpr bool kTls = std::is_same_v<Stream, TlsSocket>;
+  // TLS encrypts whole buffers anyway, and asio's ssl stream writes one buffer per TLS record:
+  // a TLS batch is copied into one buffer.
+  static constexpr size_t kCopyLimit = kTls ? SIZE_MAX : kPlainCopyLimit;
+
+  WsConnection(WsConnectionSetup setup, Stream stream);
   ~WsConnection() override { registry_->Remove(this); }
 
   // Runs on the loop right after construction.
@@ -91,6 +108,8 @@ class WsConnection final : public Connection,
   void BeginClose(std::optional<uint16_t> code, std::chrono::seconds flush_timeout);
   void WaitReadable();
   void OnReadable(const error_code& wait_ec);
+  void OnTlsRead(const error_code& ec, size_t bytes);
+  tcp::socket& socket() { return LowestSocket(stream_); }
   void HandleInput(std::string_view input);
   void HandleEvent(const WsEvent& event);
   void HandlePeerClose(const WsEvent& event);
@@ -103,6 +122,7 @@ class WsConnection final : public Connection,
   void OnIdleCheck();
   void ArmCloseTimer(Clock::duration delay);
   void Finish(std::string_view reason);
+  void CloseStream();
   template <typename Fn>
   void CallHandler(std::string_view what, Fn&& fn);
 
@@ -121,7 +141,8 @@ class WsConnection final : public Connection,
   std::atomic<bool> close_queued_{false};
 
   // Loop thread only.
-  tcp::socket socket_;
+  Stream stream_;
+  std::vector<char> tls_read_buffer_;  // TLS only
   asio::steady_timer idle_timer_;
   asio::steady_timer close_timer_;
   WsFrameParser parser_;
@@ -141,28 +162,30 @@ class WsConnection final : public Connection,
   bool stopping_ = false;      // Transport::Stop: do not wait for the client's close
 };
 
-WsConnection::WsConnection(WsConnectionSetup setup, tcp::socket socket)
+template <typename Stream>
+WsConnection<Stream>::WsConnection(WsConnectionSetup setup, Stream stream)
     : id_(next_connection_id.fetch_add(1)),
       loop_(setup.loop),
       endpoint_(std::move(setup.endpoint)),
       remote_address_(std::move(setup.remote_address)),
       registry_(std::move(setup.registry)),
-      socket_(std::move(socket)),
-      idle_timer_(socket_.get_executor()),
-      close_timer_(socket_.get_executor()),
+      stream_(std::move(stream)),
+      idle_timer_(stream_.get_executor()),
+      close_timer_(stream_.get_executor()),
       parser_(endpoint_->max_message_size) {}
 
-void WsConnection::Start(std::string initial_bytes) {
-  if (!registry_->Add(this, weak_from_this())) {
+template <typename Stream>
+void WsConnection<Stream>::Start(std::string initial_bytes) {
+  if (!registry_->Add(this, this->weak_from_this())) {
     error_code ec;
-    socket_.close(ec);  // the transport is stopping: never opened, so no OnClose either
+    socket().close(ec);  // the transport is stopping: never opened, so no OnClose either
     finished_ = true;
     return;
   }
   opened_ = true;
   last_receive_ = Clock::now();
   spdlog::debug("connection {} open from {} on {}", id_, remote_address_, endpoint_->path);
-  CallHandler("OnOpen", [&] { handler().OnOpen(shared_from_this()); });
+  CallHandler("OnOpen", [&] { handler().OnOpen(this->shared_from_this()); });
   if (finished_) return;
   HandleInput(initial_bytes);
   if (finished_) return;
@@ -170,7 +193,8 @@ void WsConnection::Start(std::string initial_bytes) {
   WaitReadable();
 }
 
-SendStatus WsConnection::Send(SharedFrame frame) {
+template <typename Stream>
+SendStatus WsConnection<Stream>::Send(SharedFrame frame) {
   if (!frame) return SendStatus::kDropped;
   const size_t cap = endpoint_->max_outgoing_queue_bytes;
   bool post_flush = false;
@@ -191,25 +215,27 @@ SendStatus WsConnection::Send(SharedFrame frame) {
   if (status == SendStatus::kDropped) {
     spdlog::warn("connection {} ({}): more than {} bytes of output queued, closing (slow consumer)",
                  id_, remote_address_, cap);
-    asio::post(socket_.get_executor(),
-               [self = shared_from_this()] { self->Finish("slow consumer"); });
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this()] { self->Finish("slow consumer"); });
   } else if (post_flush) {
     PostFlush();
   }
   return status;
 }
 
-void WsConnection::Close(std::optional<uint16_t> code) {
+template <typename Stream>
+void WsConnection<Stream>::Close(std::optional<uint16_t> code) {
   if (!QueueCloseFrame(code)) return;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
     self->closing_ = true;
     if (self->close_written_) return;  // already in the grace period
     self->ArmCloseTimer(self->stopping_ ? kStopTimeout : kCloseFlushTimeout);
   });
 }
 
-void WsConnection::StopFromTransport() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+template <typename Stream>
+void WsConnection<Stream>::StopFromTransport() {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
     if (self->finished_) return;
     self->stopping_ = true;
     if (self->close_written_) {
@@ -222,7 +248,8 @@ void WsConnection::StopFromTransport() {
 
 // Appends the close frame after everything queued and refuses later Sends. Returns false when a
 // close frame was already queued.
-bool WsConnection::QueueCloseFrame(std::optional<uint16_t> code) {
+template <typename Stream>
+bool WsConnection<Stream>::QueueCloseFrame(std::optional<uint16_t> code) {
   bool post_flush = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -236,7 +263,8 @@ bool WsConnection::QueueCloseFrame(std::optional<uint16_t> code) {
   return true;
 }
 
-void WsConnection::QueueControlFrame(std::string frame) {
+template <typename Stream>
+void WsConnection<Stream>::QueueControlFrame(std::string frame) {
   bool post_flush = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -247,27 +275,55 @@ void WsConnection::QueueControlFrame(std::string frame) {
   if (post_flush) PostFlush();
 }
 
-void WsConnection::PostFlush() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Flush(); });
+template <typename Stream>
+void WsConnection<Stream>::PostFlush() {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Flush(); });
 }
 
 // Loop-side close: queue the close frame and bound how long the close may take.
-void WsConnection::BeginClose(std::optional<uint16_t> code, std::chrono::seconds flush_timeout) {
+template <typename Stream>
+void WsConnection<Stream>::BeginClose(std::optional<uint16_t> code,
+                                      std::chrono::seconds flush_timeout) {
   closing_ = true;
   QueueCloseFrame(code);
   ArmCloseTimer(flush_timeout);
 }
 
-// Reads wait for readability and then read into the loop thread's shared buffer, so an idle
+// Plain reads wait for readability and then read into the loop thread's shared buffer, so an idle
 // connection holds no read buffer (uWebSockets does the same). Safe because the loop has one
-// thread and HandleInput copies what it keeps before returning.
-void WsConnection::WaitReadable() {
-  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) {
-    self->OnReadable(ec);
-  });
+// thread and HandleInput copies what it keeps before returning. TLS cannot do that (decrypted
+// bytes may wait inside the TLS stream without the socket being readable), so it reads.
+template <typename Stream>
+void WsConnection<Stream>::WaitReadable() {
+  if constexpr (kTls) {
+    if (tls_read_buffer_.empty()) tls_read_buffer_.resize(kTlsReadBufferSize);
+    stream_.async_read_some(asio::buffer(tls_read_buffer_),
+                            [self = this->shared_from_this()](const error_code& ec, size_t n) {
+                              self->OnTlsRead(ec, n);
+                            });
+  } else {
+    stream_.async_wait(tcp::socket::wait_read,
+                       [self = this->shared_from_this()](const error_code& ec) {
+                         self->OnReadable(ec);
+                       });
+  }
 }
 
-void WsConnection::OnReadable(const error_code& wait_ec) {
+template <typename Stream>
+void WsConnection<Stream>::OnTlsRead(const error_code& ec, size_t bytes) {
+  if (finished_) return;
+  if (ec) {
+    Finish(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ? "closed by peer"
+                                                                              : ec.message());
+    return;
+  }
+  last_receive_ = Clock::now();
+  HandleInput(std::string_view(tls_read_buffer_.data(), bytes));
+  if (!finished_) WaitReadable();
+}
+
+template <typename Stream>
+void WsConnection<Stream>::OnReadable(const error_code& wait_ec) {
   if (finished_) return;
   if (wait_ec) {
     Finish(wait_ec.message());
@@ -276,7 +332,7 @@ void WsConnection::OnReadable(const error_code& wait_ec) {
   thread_local std::vector<char> buffer(kReadBufferSize);
   for (int i = 0; i < kMaxReadsPerWakeup; ++i) {
     error_code ec;
-    size_t bytes = socket_.read_some(asio::buffer(buffer), ec);
+    size_t bytes = stream_.read_some(asio::buffer(buffer), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec) {
       Finish(ec == asio::error::eof ? "closed by peer" : ec.message());
@@ -290,7 +346,8 @@ void WsConnection::OnReadable(const error_code& wait_ec) {
   WaitReadable();
 }
 
-void WsConnection::HandleInput(std::string_view input) {
+template <typename Stream>
+void WsConnection<Stream>::HandleInput(std::string_view input) {
   while (!input.empty() && !input_stopped_ && !finished_) {
     size_t consumed = 0;
     WsEvent event;
@@ -304,13 +361,14 @@ void WsConnection::HandleInput(std::string_view input) {
   }
 }
 
-void WsConnection::HandleEvent(const WsEvent& event) {
+template <typename Stream>
+void WsConnection<Stream>::HandleEvent(const WsEvent& event) {
   switch (event.kind) {
     case WsEvent::Kind::kMessage:
       // Once a close is queued the server has nothing more to say; input is ignored (RFC 6455).
       if (close_queued_.load(std::memory_order_relaxed)) return;
       CallHandler("OnMessage", [&] {
-        handler().OnMessage(shared_from_this(), event.payload, event.binary);
+        handler().OnMessage(this->shared_from_this(), event.payload, event.binary);
       });
       return;
     case WsEvent::Kind::kPing:
@@ -324,7 +382,8 @@ void WsConnection::HandleEvent(const WsEvent& event) {
   }
 }
 
-void WsConnection::HandlePeerClose(const WsEvent& event) {
+template <typename Stream>
+void WsConnection<Stream>::HandlePeerClose(const WsEvent& event) {
   peer_closed_ = true;
   input_stopped_ = true;
   if (close_written_) {
@@ -334,7 +393,8 @@ void WsConnection::HandlePeerClose(const WsEvent& event) {
   }
 }
 
-void WsConnection::HandleParseError() {
+template <typename Stream>
+void WsConnection<Stream>::HandleParseError() {
   uint16_t code = parser_.error_close_code();
   spdlog::info("connection {} ({}): {}, closing with {}", id_, remote_address_,
                parser_.error_reason(), code);
@@ -347,7 +407,8 @@ void WsConnection::HandleParseError() {
 // Writes everything queued with one write. Small frames are copied into one staging buffer:
 // asio hands at most 16 iovecs to one sendmsg, so one iovec per small message would cap a batch
 // at 8 messages per syscall. Big payloads are not copied; they go out as their own iovec.
-void WsConnection::Flush() {
+template <typename Stream>
+void WsConnection<Stream>::Flush() {
   if (finished_) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -382,15 +443,16 @@ void WsConnection::Flush() {
     const char* data = segment.external ? segment.external : staging_.data() + segment.offset;
     buffers_.emplace_back(data, segment.size);
   }
-  asio::async_write(socket_, buffers_,
-                    [self = shared_from_this()](const error_code& ec, size_t) {
+  asio::async_write(stream_, buffers_,
+                    [self = this->shared_from_this()](const error_code& ec, size_t) {
                       self->OnWritten(ec);
                     });
 }
 
 // Appends to the staging buffer, extending the last segment when it is the staging one.
 // Segments hold offsets, not pointers: staging_ may reallocate while the batch is built.
-void WsConnection::Stage(const char* data, size_t size) {
+template <typename Stream>
+void WsConnection<Stream>::Stage(const char* data, size_t size) {
   if (segments_.empty() || segments_.back().external != nullptr) {
     segments_.push_back(Segment{nullptr, staging_.size(), 0});
   }
@@ -398,7 +460,8 @@ void WsConnection::Stage(const char* data, size_t size) {
   segments_.back().size += size;
 }
 
-void WsConnection::OnWritten(const error_code& ec) {
+template <typename Stream>
+void WsConnection<Stream>::OnWritten(const error_code& ec) {
   if (finished_) return;
   if (ec) {
     Finish("write failed: " + ec.message());
@@ -419,7 +482,8 @@ void WsConnection::OnWritten(const error_code& ec) {
   Flush();  // whatever was queued meanwhile, all in one write; or mark the queue idle
 }
 
-void WsConnection::OnCloseFrameWritten() {
+template <typename Stream>
+void WsConnection<Stream>::OnCloseFrameWritten() {
   close_written_ = true;
   if (peer_closed_ || stopping_) {
     Finish(peer_closed_ ? "close handshake complete" : "server stopping");
@@ -428,16 +492,18 @@ void WsConnection::OnCloseFrameWritten() {
   ArmCloseTimer(kCloseGrace);  // give the client time to answer with its close frame
 }
 
-void WsConnection::ArmIdleTimer() {
+template <typename Stream>
+void WsConnection<Stream>::ArmIdleTimer() {
   const auto timeout = endpoint_->idle_timeout;
   if (timeout.count() <= 0) return;
   idle_timer_.expires_after(std::max(timeout / 2, std::chrono::milliseconds(1)));
-  idle_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+  idle_timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
     if (!ec) self->OnIdleCheck();
   });
 }
 
-void WsConnection::OnIdleCheck() {
+template <typename Stream>
+void WsConnection<Stream>::OnIdleCheck() {
   if (finished_ || closing_) return;
   if (Clock::now() - last_receive_ >= endpoint_->idle_timeout) {
     spdlog::info("connection {} ({}): heartbeat missing, closing", id_, remote_address_);
@@ -447,16 +513,18 @@ void WsConnection::OnIdleCheck() {
   ArmIdleTimer();
 }
 
-void WsConnection::ArmCloseTimer(Clock::duration delay) {
+template <typename Stream>
+void WsConnection<Stream>::ArmCloseTimer(Clock::duration delay) {
   if (finished_) return;
   close_timer_.expires_after(delay);  // cancels an earlier wait
-  close_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+  close_timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
     if (!ec) self->Finish("close timed out");
   });
 }
 
 // The single exit: every way a connection ends comes here, once.
-void WsConnection::Finish(std::string_view reason) {
+template <typename Stream>
+void WsConnection<Stream>::Finish(std::string_view reason) {
   if (finished_) return;
   finished_ = true;
   {
@@ -465,20 +533,45 @@ void WsConnection::Finish(std::string_view reason) {
     pending_.clear();
     queued_bytes_ = 0;
   }
-  error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);  // aborts the read/write in flight; writing_ lives until they return
   idle_timer_.cancel();
   close_timer_.cancel();
+  CloseStream();
   spdlog::debug("connection {} ({}) closed: {}", id_, remote_address_, reason);
-  if (opened_) CallHandler("OnClose", [&] { handler().OnClose(shared_from_this()); });
+  if (opened_) CallHandler("OnClose", [&] { handler().OnClose(this->shared_from_this()); });
   registry_->Remove(this);
+}
+
+// Plain: closes the socket, which aborts the read/write in flight (writing_ lives until they
+// return). TLS with no write in flight: sends close_notify first, so that the client sees an
+// orderly end instead of a truncated stream, waiting at most kTlsShutdownTimeout for the client's.
+template <typename Stream>
+void WsConnection<Stream>::CloseStream() {
+  error_code ignored;
+  if constexpr (kTls) {
+    if (writing_.empty()) {
+      socket().cancel(ignored);  // the read in flight: the shutdown reads the client's reply
+      close_timer_.expires_after(kTlsShutdownTimeout);
+      close_timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
+        error_code ignored;
+        if (!ec) self->socket().close(ignored);
+      });
+      stream_.async_shutdown([self = this->shared_from_this()](const error_code&) {
+        error_code ignored;
+        self->close_timer_.cancel();
+        self->socket().close(ignored);
+      });
+      return;
+    }
+  }
+  socket().shutdown(tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
 }
 
 // The handler is server code: an exception from it is a bug, but it must cost this connection
 // only, not the loop.
+template <typename Stream>
 template <typename Fn>
-void WsConnection::CallHandler(std::string_view what, Fn&& fn) {
+void WsConnection<Stream>::CallHandler(std::string_view what, Fn&& fn) {
   try {
     fn();
   } catch (const std::exception& e) {
@@ -504,7 +597,15 @@ void StartWsConnection(WsConnectionSetup setup) {
     return;
   }
   std::string initial_bytes = std::move(setup.initial_bytes);
-  auto connection = std::make_shared<WsConnection>(std::move(setup), std::move(socket));
+  auto connection =
+      std::make_shared<WsConnection<tcp::socket>>(std::move(setup), std::move(socket));
+  connection->Start(std::move(initial_bytes));
+}
+
+void StartTlsWsConnection(WsConnectionSetup setup, std::unique_ptr<TlsStream> stream) {
+  std::string initial_bytes = std::move(setup.initial_bytes);
+  auto connection =
+      std::make_shared<WsConnection<TlsSocket>>(std::move(setup), std::move(stream->socket));
   connection->Start(std::move(initial_bytes));
 }
 

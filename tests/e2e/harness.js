@@ -75,6 +75,22 @@ async function httpGet (port, urlPath) {
   return { status: res.status, body }
 }
 
+/** An https request trusting `ca` (PEM); fetch cannot take a CA. Resolves {status, body, headers}. */
+function httpsRequest (port, urlPath, { ca, method = 'GET', body, headers = {} } = {}) {
+  const https = require('https')
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, path: urlPath, method, ca, headers, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => { text += d })
+      res.on('end', () => resolve({ status: res.statusCode, body: text, headers: res.headers }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
 /* ------------------------------------------------------------------ server processes */
 
 const servers = new Set()
@@ -87,9 +103,10 @@ function makeTmpDir (prefix = 'strata-e2e-') {
 }
 
 class ServerProcess {
-  constructor (dataDir, configPath) {
+  constructor (dataDir, configPath, tlsCa = null) {
     this.dataDir = dataDir
     this.configPath = configPath
+    this.tlsCa = tlsCa // PEM the client trusts when the server speaks TLS (httpServer.options.ssl)
     this.child = null
     this.port = null
     this.url = null
@@ -146,14 +163,14 @@ class ServerProcess {
     })
     servers.add(this)
     this.port = port
-    this.url = `ws://127.0.0.1:${port}/deepstream`
+    this.url = `${this.tlsCa ? 'wss' : 'ws'}://127.0.0.1:${port}/deepstream`
     const deadline = Date.now() + HEALTH_TIMEOUT_MS
     for (;;) {
       if (!this.running) {
         throw new Error(`${TARGET} exited before becoming healthy (code=${this.exitCode}, signal=${this.exitSignal})\n${this.out}`)
       }
       try {
-        const res = await withTimeout(httpGet(port, '/health-check'), 2000, 'health-check')
+        const res = await withTimeout(this.tlsCa ? httpsRequest(port, '/health-check', { ca: this.tlsCa }) : httpGet(port, '/health-check'), 2000, 'health-check')
         if (res.status === 200) break
       } catch (e) { /* not up yet */ }
       if (Date.now() > deadline) {
@@ -196,16 +213,17 @@ class ServerProcess {
 
 /**
  * Starts the server under test. `config` is a YAML string written to <dataDir>/config.yml (default: no settings);
- * `dataDir` defaults to a fresh temporary directory (it is also the server's cwd).
+ * `dataDir` defaults to a fresh temporary directory (it is also the server's cwd). `tlsCa`: the config enables TLS
+ * and the health check (and `url`, then wss://) trust this PEM certificate.
  */
-async function startServer ({ config, dataDir } = {}) {
+async function startServer ({ config, dataDir, tlsCa } = {}) {
   const dir = dataDir || makeTmpDir()
   fs.mkdirSync(dir, { recursive: true })
   const configPath = path.join(dir, 'config.yml')
   let text = config === undefined ? DEFAULT_CONFIG : config
   if (!/^(cache|storage):/m.test(text)) text += await backendsConfig()
   fs.writeFileSync(configPath, text)
-  const server = new ServerProcess(dir, configPath)
+  const server = new ServerProcess(dir, configPath, tlsCa)
   await server.start()
   return server
 }
@@ -547,6 +565,7 @@ module.exports = {
   withTimeout,
   freePort,
   httpGet,
+  httpsRequest,
   makeTmpDir,
   startServer,
   newClient,

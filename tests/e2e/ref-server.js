@@ -11,6 +11,7 @@
  *   - `storage` is dropped: deepstream keeps its default (no-op storage = memory only);
  *     strata's `sqlite` storage has no deepstream counterpart, tests that need it are strata-only.
  *   - `connectionEndpoints` is passed through; when absent, ws-binary on /deepstream + http.
+ *   - `httpServer` is replaced (127.0.0.1:<port>) except for `options.ssl`, passed through.
  *   - every other key is passed through unchanged (they are deepstream's own config keys).
  * SIGTERM/SIGINT stop the server and exit with code 0.
  */
@@ -43,6 +44,9 @@ const options = {
   ...parsed,
   httpServer: { type: 'default', options: { host: '127.0.0.1', port: Number(portArg) } }
 }
+// TLS (httpServer.options.ssl with PEM text) is the one httpServer option passed through.
+const ssl = parsed.httpServer && parsed.httpServer.options && parsed.httpServer.options.ssl
+if (ssl) options.httpServer.options.ssl = ssl
 
 const server = new Deepstream(options)
 let stopping = false
