@@ -496,6 +496,13 @@ TEST(ConfigNotSupported, SingleAuthMappingIsAccepted) {
   EXPECT_EQ(options.auth[0].type, "none");
 }
 
+TEST(ConfigHttpServer, MaxConnections) {
+  EXPECT_EQ(MustParse("").http_server.max_connections, 0u);
+  EXPECT_EQ(MustParse("httpServer:\n  options: {maxConnections: 5000}\n").http_server.max_connections, 5000u);
+  EXPECT_CONTAINS(ErrorOf("httpServer:\n  options: {maxConnections: -1}\n"),
+                  "httpServer.options.maxConnections");
+}
+
 TEST(ConfigPermission, ConfigRulesAreReadHere) {
   // The rules themselves are compiled when the server starts (permission/permission_checker.h).
   ServerOptions options = MustParse("permission:\n  type: config\n  options:\n"

@@ -74,6 +74,8 @@ struct HttpServerConfig {
   std::vector<std::string> headers;
   size_t max_message_size = 1048576;
   std::optional<SslConfig> ssl;
+  // strata: WebSocket connections open at once over all endpoints; 0 = no limit.
+  size_t max_connections = 0;
 };
 
 struct EndpointConfig {

@@ -55,7 +55,7 @@ Status ParseHttpServerOptions(const YAML::Node& node, const std::string& path,
   STRATA_ASSIGN_OR_RETURN(FieldReader options,
                           FieldReader::Open(node, path,
                                             {"host", "port", "healthCheckPath", "allowAllOrigins",
-                                             "origins", "headers", "maxMessageSize", "ssl"}));
+                                             "origins", "headers", "maxMessageSize", "ssl", "maxConnections"}));
   STRATA_RETURN_IF_ERROR(options.ReadString("host", &out->host));
   if (out->host.empty()) {
     return TypeError(options.PathOf("host"), "a host name or address", options.Get("host"));
@@ -66,6 +66,7 @@ Status ParseHttpServerOptions(const YAML::Node& node, const std::string& path,
   STRATA_RETURN_IF_ERROR(options.ReadStringList("origins", &out->origins));
   STRATA_RETURN_IF_ERROR(options.ReadStringList("headers", &out->headers));
   STRATA_RETURN_IF_ERROR(options.ReadInt("maxMessageSize", 1, kMaxSize, &out->max_message_size));
+  STRATA_RETURN_IF_ERROR(options.ReadInt("maxConnections", 0, 100000000, &out->max_connections));
   return ParseSsl(options.Get("ssl"), options.PathOf("ssl"), out);
 }
 

@@ -217,6 +217,7 @@ Status Server::Start() {
   transport.host = options_.http_server.host;
   transport.port = options_.http_server.port;
   transport.health_check_path = options_.http_server.health_check_path;
+  transport.max_connections = options_.http_server.max_connections;
   if (const auto& ssl = options_.http_server.ssl) {
     transport.tls = TlsOptions{ssl->key, ssl->cert, ssl->ca};
   }

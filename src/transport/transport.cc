@@ -57,6 +57,21 @@ struct TransportState {
   std::unique_ptr<TlsContext> tls;  // set by Listen when options.tls is
   std::vector<std::shared_ptr<const EndpointBinding>> endpoints;
   SessionRegistry registry;
+  std::atomic<size_t> websockets{0};  // open WebSocket connections, for max_connections
+
+  // A place for one more WebSocket connection (released when the last copy goes), or nullptr
+  // when max_connections are open.
+  std::shared_ptr<void> TakeSlot() {
+    const size_t now = websockets.fetch_add(1) + 1;
+    if (options.max_connections > 0 && now > options.max_connections) {
+      websockets.fetch_sub(1);
+      return nullptr;
+    }
+    // Points at the state (not owned) so that it tests true; the deleter only gives the place back.
+    return std::shared_ptr<void>(this, [](void* state) {
+      static_cast<TransportState*>(state)->websockets.fetch_sub(1);
+    });
+  }
 
   std::shared_ptr<const EndpointBinding> FindEndpoint(std::string_view target) const {
     for (const auto& endpoint : endpoints) {
@@ -139,6 +154,7 @@ class HttpSession final : public SessionRegistry::Session,
   std::optional<http::request_parser<http::string_body>> parser_;
   http::request<http::string_body> request_;
   std::optional<websocket::stream<Stream&>> ws_;  // only for the 101 response
+  std::shared_ptr<void> slot_;  // a place under maxConnections, handed to the WebSocket
 };
 
 // The timer does not own the session: a session with nothing in flight is gone anyway.
@@ -268,6 +284,12 @@ void HttpSession<Stream>::Upgrade() {
     CloseSocket();
     return;
   }
+  slot_ = state_->TakeSlot();
+  if (!slot_) {
+    spdlog::warn("http: {} WebSocket connections are open (maxConnections); refused {}",
+                 state_->options.max_connections, RemoteAddress(LowestSocket(stream_), request_));
+    return Respond(http::status::service_unavailable, "text/plain", "Too many connections");
+  }
   ws_.emplace(stream_);  // the deadline of the request still bounds the 101 response
   websocket::permessage_deflate no_compression;  // deepstream does not compress either
   no_compression.server_enable = false;
@@ -300,6 +322,7 @@ WsConnectionSetup HttpSession<Stream>::MakeSetup(std::shared_ptr<const EndpointB
   setup.remote_address = RemoteAddress(LowestSocket(stream_), request_);
   setup.initial_bytes = beast::buffers_to_string(buffer_.data());
   setup.registry = std::shared_ptr<SessionRegistry>(state_, &state_->registry);
+  setup.slot = std::move(slot_);
   return setup;
 }
 

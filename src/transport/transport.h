@@ -67,6 +67,8 @@ struct TransportOptions {
   // A TLS client must finish its handshake within this (Node allows 120 s; a pending handshake
   // holds a session, so strata is stricter).
   std::chrono::milliseconds tls_handshake_timeout{10000};
+  // WebSocket connections open at once; 0 = no limit. Upgrades beyond it get 503 (strata's own).
+  size_t max_connections = 0;
 };
 
 class Transport {

@@ -131,6 +131,7 @@ class WsConnection final : public Connection,
   const std::shared_ptr<const EndpointBinding> endpoint_;
   const std::string remote_address_;
   const std::shared_ptr<SessionRegistry> registry_;
+  const std::shared_ptr<void> slot_;  // counts this connection against maxConnections
 
   // Shared with Send/Close callers on other threads.
   std::mutex mutex_;
@@ -169,6 +170,7 @@ WsConnection<Stream>::WsConnection(WsConnectionSetup setup, Stream stream)
       endpoint_(std::move(setup.endpoint)),
       remote_address_(std::move(setup.remote_address)),
       registry_(std::move(setup.registry)),
+      slot_(std::move(setup.slot)),
       stream_(std::move(stream)),
       idle_timer_(stream_.get_executor()),
       close_timer_(stream_.get_executor()),

@@ -25,6 +25,8 @@ struct WsConnectionSetup {
   std::string remote_address;
   std::string initial_bytes;  // bytes read past the upgrade request (normally none)
   std::shared_ptr<SessionRegistry> registry;
+  // Held for the connection's lifetime; releasing it frees a place under maxConnections.
+  std::shared_ptr<void> slot;
 };
 
 // Adopts the socket, calls the endpoint handler's OnOpen and starts reading. When the transport
