@@ -69,6 +69,7 @@ Message VersionConflict(int32_t action, const Message& write, Version current,
                           ? record_action::kPatch
                           : record_action::kUpdate;
   m.version = current;
+  if (action == record_action::kInvalidVersion) m.is_error = true;
   if (current_data) {
     m.data = std::string(*current_data);
   } else {

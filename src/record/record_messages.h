@@ -22,7 +22,10 @@ Message Patch(std::string_view name, Version version, std::string_view path,
 Message Named(int32_t action, std::string_view name);  // DELETE_SUCCESS, DELETED, ...
 Message WriteAck(std::string_view name, std::string_view correlation_id);
 // VERSION_EXISTS / INVALID_VERSION: the server's current version (and data for VERSION_EXISTS),
-// carrying the write's ack fields so the client can fail its callback.
+// carrying the write's ack fields so the client can fail its callback. INVALID_VERSION is marked
+// isError (deepstream does not): the official client's write-ack service reports any non-error
+// message with isWriteAck as success, and a client whose write was refused (e.g. by a permission)
+// is a version ahead, so its next write would otherwise look acknowledged while nothing was written.
 Message VersionConflict(int32_t action, const Message& write, Version current,
                         std::optional<std::string_view> current_data);
 // INVALID_MESSAGE_DATA: the offending message echoed with originalAction.
