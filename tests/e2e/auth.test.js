@@ -149,7 +149,7 @@ h.test('http auth: the webhook decides, with id, clientData and retries', async 
 h.test('a failed login does not stop the unauthenticated-client timeout', {
   skip: h.strataOnly('deepstream 7.0.2 cancels the timeout on the first attempt, so a client can stay unauthenticated forever')
 }, async () => {
-  const server = await h.startServer({ config: fileAuth(USERS) + h.endpointConfig({ unauthenticatedClientTimeout: 600 }) })
+  const server = await h.startServer({ config: fileAuth(USERS) + h.endpointConfig({ unauthenticatedClientTimeout: 2000 }) })
   try {
     const raw = await h.rawSocket(server.url)
     raw.send({ topic: TOPIC.CONNECTION, action: h.C.CONNECTION_ACTION.CHALLENGE, url: server.url })

@@ -48,7 +48,14 @@ h.test('a socket client sees HTTP writes and events, and serves HTTP RPCs', asyn
   const sawWrite = new Promise((resolve) => rec.subscribe('n', (n) => { if (n === 7) resolve() }))
   const sawEvent = new Promise((resolve) => client.event.subscribe('http/ev', resolve))
   client.rpc.provide('http/add', (data, response) => response.send(data.a + data.b))
-  await h.sleep(200) // the client has no callback for the provide ack
+  // The client has no callback for the provide ack: ask until the provider is known.
+  await h.withTimeout((async () => {
+    for (;;) {
+      const probe = await api([{ topic: 'rpc', action: 'make', rpcName: 'http/add', data: { a: 0, b: 0 } }])
+      if (probe.json.result === 'SUCCESS') return
+      await h.sleep(50)
+    }
+  })(), 10000, 'the provider to be registered')
   const res = await api([
     { topic: 'record', action: 'write', recordName: 'http/shared', data: { n: 7 } },
     { topic: 'event', action: 'emit', eventName: 'http/ev', data: { hi: 1 } },
