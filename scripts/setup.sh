@@ -9,7 +9,7 @@ packages=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev rapidjson-dev
 # Tests also need the connectors' client libraries and the real servers they run against.
 if [ "${1:-}" != "--no-tests" ]; then
   packages+=(libhiredis-dev redis-server libmemcached-dev memcached librocksdb-dev libpq-dev
-    postgresql)
+    postgresql openssl)
 fi
 missing=()
 for p in "${packages[@]}"; do
