@@ -13,7 +13,13 @@ const results = process.argv.slice(2).map((file) => {
   return r
 })
 
-const refOf = (r) => results.find((x) => x.label === 'deepstream' && x.scenario === r.scenario && x.round === r.round && x.status === 'OK' && x.params)
+// The reference row: "deepstream", or for the storage scenarios "deepstream-redis-pg". In write-ack a reference
+// that FAILED validation still has its measurements (deepstream loses acks/versions under that load): they are
+// shown, with the losses in their own columns.
+const STORAGE = new Set(['write-ack', 'read-cold'])
+const measured = (r) => r.params && (r.status === 'OK' || (r.scenario === 'write-ack' && Number.isFinite(r.updatesPerS)))
+const refOf = (r) => results.find((x) => x.label === (STORAGE.has(r.scenario) ? 'deepstream-redis-pg' : 'deepstream') &&
+  x.scenario === r.scenario && x.round === r.round && measured(x))
 const server = (field) => (r) => r.server ? r.server[field] : NaN
 const relative = (get) => (r) => { const ref = refOf(r); return ref ? get(r) / get(ref) : NaN }
 
@@ -63,6 +69,40 @@ const SCENARIOS = {
     params: (p) => `${p.publishers} publishers x ${p.subscribers} subscribers (each subscribed to every publisher's event), N=${p.N} events/publisher (cap ${p.durationS}s), K=${p.K} in flight, ${p.payloadBytes}-byte data; p50/p99 = emit -> subscriber`,
     legend: 'x thrpt = deliveries/s relative to deepstream; x cpu = server (user+sys) CPU per delivery relative to deepstream (lower is better).'
   },
+  'write-ack': {
+    columns: [
+      ['updates/s', (r) => r.updatesPerS, 0],
+      ['notif/s', (r) => r.notificationsPerS, 0],
+      ['ack p50 ms', (r) => r.ackLatencyMs.p50, 1],
+      ['ack p99 ms', (r) => r.ackLatencyMs.p99, 1],
+      ['notif p99 ms', (r) => r.notifyLatencyMs.p99, 1],
+      ['lost acks', (r) => r.lostAcks, 0],
+      ['lost acks %', (r) => r.lostAcksPct, 2],
+      ['lost vers', (r) => r.lostVersions, 0],
+      ['lost vers %', (r) => r.lostVersionsPct, 2],
+      ['PG last ver', (r) => r.storageCheck ? r.storageCheck.ok : NaN, 0],
+      ['user us/upd', server('userUsPerUpdate'), 1],
+      ['sys us/upd', server('sysUsPerUpdate'), 1]
+    ],
+    rate: (r) => r.updatesPerS,
+    cpu: (r) => r.server ? r.server.userUsPerUpdate + r.server.sysUsPerUpdate : NaN,
+    params: (p) => `over Redis cache + PostgreSQL storage; W=${p.W} writers x S=${p.S} subscribers, N=${p.N} updates/writer (cap ${p.durationS}s), K=${p.K} acked writes in flight, ${p.payloadBytes}-byte data; PG last ver = records whose last version PostgreSQL holds after the server stopped (of W)`,
+    legend: 'x thrpt = acked updates/s relative to deepstream-redis-pg; x cpu = server CPU per update relative to it. Rows that FAILED only by losses still show their figures.'
+  },
+  'read-cold': {
+    columns: [
+      ['reads', (r) => r.reads, 0],
+      ['reads/s', (r) => r.readsPerS, 0],
+      ['read p50 ms', (r) => r.readLatencyMs.p50, 1],
+      ['read p99 ms', (r) => r.readLatencyMs.p99, 1],
+      ['user us/read', server('userUsPerRead'), 1],
+      ['sys us/read', server('sysUsPerRead'), 1]
+    ],
+    rate: (r) => r.readsPerS,
+    cpu: (r) => r.server ? r.server.userUsPerRead + r.server.sysUsPerRead : NaN,
+    params: (p) => `N=${p.N} records (${p.payloadBytes}-byte data) seeded over HTTP, server restarted, Redis flushed; read back by RECORD READ (snapshot) over C=${p.C} connections x K=${p.K} in flight (cap ${p.durationS}s)`,
+    legend: 'x thrpt = reads/s relative to deepstream-redis-pg; x cpu = server (user+sys) CPU per read relative to it (lower is better).'
+  },
   conns: {
     columns: [
       ['connections', (r) => r.connections, 0],
@@ -103,7 +143,7 @@ function table (scenario, spec, rows) {
     const group = rows.filter((r) => r.label === label)
     const ok = group.filter((r) => r.status === 'OK' && r.params)
     const status = ok.length === group.length ? 'OK' : 'FAILED'
-    const cells = columns.map(([, get, d]) => f(median(ok.map((r) => { try { return get(r) } catch (e) { return NaN } })), d))
+    const cells = columns.map(([, get, d]) => f(median(group.filter(measured).map((r) => { try { return get(r) } catch (e) { return NaN } })), d))
     body.push([label, status, ...(rounds > 1 ? [`${ok.length}/${group.length}`] : []), ...cells])
   }
   const widths = header.map((_, i) => Math.max(header[i].length, ...body.map((row) => String(row[i]).length)))

@@ -10,7 +10,11 @@
 #      BENCH_SCENARIOS (default "write event"; with cpp "write fanout event conns"), for "write": BENCH_W (10 writers), BENCH_S (10 subscribers per record), BENCH_N (2000 updates per writer),
 #      BENCH_K (8 writes in flight per writer), BENCH_DURATION (20 s time cap per server), BENCH_DRAIN (15 s),
 #      for "event": BENCH_E_PUBS (4 publishers), BENCH_E_SUBS (100 subscribers), BENCH_E_N (5000 events per publisher), BENCH_E_K (8 in flight per publisher),
-#      BENCH_TARGETS (default "strata-memory strata-sqlite deepstream"),
+#      BENCH_TARGETS (default "strata-memory strata-sqlite deepstream"; storage scenarios: "strata-redis-pg deepstream-redis-pg"),
+#      storage scenarios (cpp only; targets *-redis-pg, each with its own fresh redis-server + PostgreSQL 15 on 127.0.0.1):
+#        write-ack (BENCH_A_W/S/N/K, default BENCH_W/S/N/K; PostgreSQL checked for the last version of every record
+#        after the server stopped) and read-cold (BENCH_R_N 20000 records seeded over HTTP, server restarted with the
+#        cache flushed, read back by BENCH_R_C 8 connections x BENCH_R_K 64 in flight),
 #      BENCH_ROUNDS (1): repeat the whole sequence of targets (1..20); the table then shows per-server medians
 #      (each ratio = median of the per-round ratios, every round compared with its own deepstream row),
 #      STRATA_BIN (default build/strata), DSPROTO_V7 / DSPROTO_ROOT (reference install, see tests/e2e/ref-paths.js),
@@ -27,13 +31,16 @@ LOADGEN="${BENCH_LOADGEN:-node}"
 LOADGEN_BIN="${LOADGEN_BIN:-$ROOT/build/strata-loadgen}"
 case "$LOADGEN" in
   node) SCENARIOS="${BENCH_SCENARIOS:-write event}"; KNOWN="write event" ;;
-  cpp) SCENARIOS="${BENCH_SCENARIOS:-write fanout event conns}"; KNOWN="write fanout event conns"
+  cpp) SCENARIOS="${BENCH_SCENARIOS:-write fanout event conns}"; KNOWN="write fanout event conns write-ack read-cold"
        [ -x "$LOADGEN_BIN" ] || { echo "C++ load generator not found at $LOADGEN_BIN (ninja -C build strata-loadgen)" >&2; exit 2; } ;;
   *) echo "BENCH_LOADGEN must be node or cpp" >&2; exit 2 ;;
 esac
 for scenario in $SCENARIOS; do
   case " $KNOWN " in *" $scenario "*) ;; *) echo "unknown scenario $scenario for the $LOADGEN load generator ($KNOWN)" >&2; exit 2 ;; esac
 done
+# storage scenarios run only against the *-redis-pg targets, the others only against the rest
+storage_scenario () { case "$1" in write-ack|read-cold) return 0 ;; *) return 1 ;; esac; }
+redis_pg_target () { case "$1" in *-redis-pg) return 0 ;; *) return 1 ;; esac; }
 # the JSON "scenario" of each (report.js groups by it)
 result_name () { case "$1" in write|event) echo "$1-fanout" ;; *) echo "$1" ;; esac; }
 # conns holds many sockets in both processes: the server inherits this shell's limit
@@ -54,6 +61,9 @@ fi
 
 WORK="$(mktemp -d /tmp/strata-bench.XXXXXX)"
 SERVER_PID=""
+REDIS_PID=""; PG_PID=""; PG_DIR=""; REDIS_PORT=""; PG_PORT=""
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+REF_CONNECTORS="$HERE/.ref-connectors"
 
 stop_server () {
   [ -n "$SERVER_PID" ] || return 0
@@ -73,8 +83,52 @@ stop_server () {
   SERVER_PID=""
 }
 
+stop_pid () {  # stop_pid PID SIGNAL: one process this script started
+  local pid="$1"
+  [ -n "$pid" ] || return 0
+  kill "-$2" "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+# A fresh redis-server and PostgreSQL 15 cluster on free 127.0.0.1 ports (as tests/e2e/backends.js).
+start_backends () {
+  local dir="$1"
+  mkdir -p "$dir"
+  REDIS_PORT="$(free_port)"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" > "$dir/redis.log" 2>&1 &
+  REDIS_PID=$!
+  PG_PORT="$(free_port)"
+  PG_DIR="$(mktemp -d /tmp/strata-bench-pg.XXXXXX)"
+  local as=()
+  # PostgreSQL refuses root; setpriv execs the server itself, so $! is the postmaster
+  if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; chmod 755 "$PG_DIR"; as=(setpriv --reuid=postgres --regid=postgres --init-groups); fi
+  "${as[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres > "$dir/initdb.log" 2>&1 || { echo "   initdb failed (see $dir/initdb.log)" >&2; return 1; }
+  "${as[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -k "$PG_DIR" -p "$PG_PORT" -c listen_addresses=127.0.0.1 \
+    -c fsync=off > "$dir/postgres.log" 2>&1 &
+  PG_PID=$!
+  for _ in $(seq 1 300); do
+    if redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
+      echo "   backends: redis-server pid $REDIS_PID on :$REDIS_PORT, postgres pid $PG_PID on :$PG_PORT (fsync=off)"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "   redis-server / postgres did not come up (see $dir)" >&2
+  return 1
+}
+stop_backends () {
+  stop_pid "$REDIS_PID" TERM; REDIS_PID=""
+  stop_pid "$PG_PID" INT; PG_PID=""   # fast shutdown
+  [ -n "$PG_DIR" ] && rm -rf "$PG_DIR"; PG_DIR=""
+}
+psql_q () { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -At -c "$1" 2>/dev/null; }
+
 cleanup () {
   stop_server
+  stop_backends
   if [ "${BENCH_KEEP:-}" = "1" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -96,6 +150,21 @@ start_server () {
       # no settings: strata's default storage (embedded sqlite at ./data/strata.db, cwd = the temp dir)
       printf '# strata defaults: sqlite storage in ./data\n' > "$dir/config.yml"
       (cd "$dir" && exec "$STRATA_BIN" start -c "$dir/config.yml" --host 127.0.0.1 --port "$port") > "$dir/server.log" 2>&1 &
+      ;;
+    strata-redis-pg)
+      # strata's connector plugins (build/plugins/libstrata-{redis,postgres}.so)
+      # (+ the HTTP endpoint that read-cold seeds through)
+      printf 'connectionEndpoints:\n  - type: ws-binary\n  - type: http\ncache:\n  name: redis\n  options: {host: 127.0.0.1, port: %s}\nstorage:\n  name: postgres\n  options: {host: 127.0.0.1, port: %s, user: postgres, database: postgres, schema: ds}\n' \
+        "$REDIS_PORT" "$PG_PORT" > "$dir/config.yml"
+      (cd "$dir" && exec "$STRATA_BIN" start -c "$dir/config.yml" --host 127.0.0.1 --port "$port") > "$dir/server.log" 2>&1 &
+      ;;
+    deepstream-redis-pg)
+      # ref-server.js with deepstream's own connectors from npm (bench/.ref-connectors): @deepstream/cache-redis,
+      # @deepstream/storage-postgres with its defaults (writes buffered for writeInterval = 200 ms, pool max 10) except
+      # schema ds (it has no default) and no NOTIFY triggers (strata's connector has none either)
+      printf 'cache:\n  name: redis\n  options: {host: 127.0.0.1, port: %s}\nstorage:\n  name: postgres\n  options: {host: 127.0.0.1, port: %s, user: postgres, database: postgres, schema: ds, notifications: {CREATE_TABLE: false, DESTROY_TABLE: false, INSERT: false, UPDATE: false, DELETE: false}}\n' \
+        "$REDIS_PORT" "$PG_PORT" > "$dir/config.yml"
+      (cd "$dir" && REF_CONNECTORS_DIR="$REF_CONNECTORS" exec node "$REF_SERVER" "$dir/config.yml" "$port") > "$dir/server.log" 2>&1 &
       ;;
     deepstream)
       # ref-server.js: @deepstream/server 7.0.2, open auth, no permissions, default in-memory cache, no storage
@@ -120,6 +189,9 @@ echo "  write: W=${BENCH_W:-10} S=${BENCH_S:-10} N=${BENCH_N:-2000} K=${BENCH_K:
 if [ "$LOADGEN" = cpp ]; then
   echo "  fanout: writers=${BENCH_F_W:-1} subscribers=${BENCH_F_S:-1000} N=${BENCH_F_N:-1000} K=${BENCH_F_K:-8}; conns: ${BENCH_C_N:-10000} held ${BENCH_C_HOLD:-2}s; generator threads=${BENCH_THREADS:-1}; fd limit $(ulimit -n)"
 fi
+case " $SCENARIOS " in *" write-ack "*|*" read-cold "*)
+  echo "  write-ack: W=${BENCH_A_W:-${BENCH_W:-10}} S=${BENCH_A_S:-${BENCH_S:-10}} N=${BENCH_A_N:-${BENCH_N:-2000}} K=${BENCH_A_K:-${BENCH_K:-8}}; read-cold: N=${BENCH_R_N:-20000} C=${BENCH_R_C:-8} K=${BENCH_R_K:-64}" ;;
+esac
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); strata: $STRATA_BIN; node $(node --version)"
 RESULTS=()
 STATUS=0
@@ -136,7 +208,52 @@ for target in $TARGETS; do
   if [ "${target#strata}" != "$target" ] && [ ! -x "$STRATA_BIN" ]; then
     echo "   strata binary not found at $STRATA_BIN" >&2; STATUS=1; continue
   fi
+  # the scenarios of this target: storage ones (write-ack, read-cold) on *-redis-pg targets only
+  target_scenarios=""
   for scenario in $ORDERED; do
+    if storage_scenario "$scenario"; then redis_pg_target "$target" && target_scenarios="$target_scenarios $scenario"
+    else redis_pg_target "$target" || target_scenarios="$target_scenarios $scenario"; fi
+  done
+  [ -n "$target_scenarios" ] || { echo "-- $target: no scenario of \"$SCENARIOS\" applies (storage scenarios write-ack/read-cold need *-redis-pg targets)"; continue; }
+  if redis_pg_target "$target"; then
+    if [ "$target" = deepstream-redis-pg ] && [ ! -d "$REF_CONNECTORS/node_modules/@deepstream/storage-postgres" ]; then
+      echo "   installing deepstream's connectors (npm ci in $REF_CONNECTORS)"
+      (cd "$REF_CONNECTORS" && timeout 300 npm ci --no-audit --no-fund >/dev/null) || echo "   npm ci failed in $REF_CONNECTORS" >&2
+    fi
+    if ! start_backends "$dir/backends"; then
+      stop_backends; STATUS=1
+      for scenario in $target_scenarios; do
+        failed_result "$dir/$scenario.json" "$(result_name "$scenario")" "$target" "redis/postgres did not start"; RESULTS+=("$dir/$scenario.json")
+      done
+      continue
+    fi
+  fi
+  for scenario in $target_scenarios; do
+    sdir="$dir"
+    if [ "$scenario" = read-cold ]; then
+      # seed N records over HTTP on a running server, wait until PostgreSQL holds them all, stop the server,
+      # flush Redis, start the server again: the reads below find nothing in the cache
+      if [ -z "$SERVER_PID" ]; then
+        port="$(free_port)"
+        echo "-- $target (round $round/$ROUNDS) on 127.0.0.1:$port (read-cold: seeding)"
+        mkdir -p "$dir/seed-server"
+        start_server "$target" "$dir/seed-server" "$port" || { stop_server; STATUS=1; failed_result "$dir/$scenario.json" read-cold "$target" "server did not start"; RESULTS+=("$dir/$scenario.json"); continue; }
+      fi
+      rn="${BENCH_R_N:-20000}"
+      seeded=0
+      if timeout -k 5 300 node "$HERE/seed-records.js" --url "http://127.0.0.1:$port/api" --n "$rn" --payload "${BENCH_R_PAYLOAD:-200}"; then
+        for _ in $(seq 1 300); do
+          [ "$(psql_q "SELECT count(*) FROM \"ds\".\"bench\" WHERE id LIKE 'c%'")" = "$rn" ] && { seeded=1; break; }
+          sleep 0.1
+        done
+        [ $seeded = 1 ] || echo "   PostgreSQL holds $(psql_q "SELECT count(*) FROM \"ds\".\"bench\" WHERE id LIKE 'c%'") of $rn seeded records after 30 s" >&2
+      fi
+      stop_server
+      echo "   redis FLUSHALL: $(redis-cli -p "$REDIS_PORT" FLUSHALL 2>&1), keys left: $(redis-cli -p "$REDIS_PORT" DBSIZE 2>&1)"
+      if [ $seeded != 1 ]; then
+        STATUS=1; failed_result "$dir/$scenario.json" read-cold "$target" "seeding $rn records failed"; RESULTS+=("$dir/$scenario.json"); continue
+      fi
+    fi
     if [ -z "$SERVER_PID" ]; then
       port="$(free_port)"
       sdir="$dir"; [ "$scenario" = conns ] && { sdir="$dir/conns-server"; mkdir -p "$sdir"; }
@@ -160,6 +277,11 @@ for target in $TARGETS; do
     [ -f "$dir/$scenario.json" ] || failed_result "$dir/$scenario.json" "$(result_name "$scenario")" "$target" "load generator exit $rc"
     if [ $rc -ne 0 ]; then echo "   server log tail:"; tail -15 "$sdir/server.log" | sed 's/^/   | /'; fi
     RESULTS+=("$dir/$scenario.json")
+    if [ "$scenario" = write-ack ] && [ -n "$SERVER_PID" ]; then
+      # what PostgreSQL holds once the server has stopped (strata drains its storage queue on SIGTERM)
+      stop_server
+      node "$HERE/storage-check.js" "$dir/$scenario.json" "$PG_PORT" || STATUS=1
+    fi
     if [ "$scenario" = conns ]; then
       stop_server
       if [ "$SERVER_EXIT" != "0" ]; then echo "   $target exited with code $SERVER_EXIT after SIGTERM" >&2; fi
@@ -169,6 +291,7 @@ for target in $TARGETS; do
     stop_server
     if [ "$SERVER_EXIT" != "0" ]; then echo "   $target exited with code $SERVER_EXIT after SIGTERM" >&2; fi
   fi
+  redis_pg_target "$target" && stop_backends
   if [ "$target" = "strata-sqlite" ]; then
     echo "   sqlite files: $(cd "$dir" && find . -name '*.db*' -printf '%p %s bytes  ' 2>/dev/null)"
   fi

@@ -1,6 +1,6 @@
 // strata-loadgen: the C++ load generator of bench/ (see bench/README.md).
 //
-//   strata-loadgen write|fanout|event|conns --url ws://127.0.0.1:PORT/deepstream
+//   strata-loadgen write|write-ack|fanout|event|conns|read-cold --url ws://127.0.0.1:PORT/deepstream
 //                  [--pid SERVER_PID] [--label NAME] [--out result.json] [--threads N]
 //
 // Exit code 0 when the run passed validation, 1 when it failed, 2 on a bad command line.
@@ -17,10 +17,11 @@ int main(int argc, char** argv) {
   if (!ParseOptions(argc, argv, &ctx.opt)) return 2;
   RaiseFdLimit();
   const std::string& s = ctx.opt.scenario;
-  if (s == "write") return RunWrite(ctx, false);
+  if (s == "write" || s == "write-ack") return RunWrite(ctx, false);
+  if (s == "read-cold") return RunReadCold(ctx);
   if (s == "fanout") return RunWrite(ctx, true);
   if (s == "event") return RunEvent(ctx);
   if (s == "conns") return RunConns(ctx);
-  std::fprintf(stderr, "unknown scenario \"%s\" (write, fanout, event, conns)\n", s.c_str());
+  std::fprintf(stderr, "unknown scenario \"%s\" (write, write-ack, fanout, event, conns, read-cold)\n", s.c_str());
   return 2;
 }

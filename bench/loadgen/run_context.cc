@@ -26,7 +26,7 @@ bool ParseUrl(const std::string& url, Options* o) {
 void Usage() {
   std::fprintf(
       stderr,
-      "usage: strata-loadgen write|fanout|event|conns --url ws://127.0.0.1:PORT/deepstream\n"
+      "usage: strata-loadgen write|write-ack|fanout|event|conns|read-cold --url ws://127.0.0.1:PORT/deepstream\n"
       "       [--pid SERVER_PID] [--label NAME] [--out result.json] [--threads N]\n"
       "knobs via env (see bench/README.md): BENCH_W, BENCH_S, BENCH_N, BENCH_K, ...\n");
 }

@@ -12,10 +12,12 @@
 
 namespace strata::loadgen {
 
-// write (W writers x S subscribers, acked writes) and fanout (1 writer, many subscribers).
+// write and write-ack (W writers x S subscribers, acked writes) and fanout (1 writer, many subscribers).
 int RunWrite(RunContext& ctx, bool fanout);
 // P publishers, S subscribers on every publisher's event.
 int RunEvent(RunContext& ctx);
+// Snapshot reads of N records seeded beforehand (cold cache).
+int RunReadCold(RunContext& ctx);
 // N idle logged-in connections; server RSS per connection.
 int RunConns(RunContext& ctx);
 

@@ -20,7 +20,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- server log:"; tail -20 "$work/server.log"; exit 1; }
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'storage:\n  name: none\n' > "$work/config.yml"
+printf 'connectionEndpoints:\n  - type: ws-binary\n  - type: http\nstorage:\n  name: none\n' > "$work/config.yml"
 "$strata" start -c "$work/config.yml" --host 127.0.0.1 --port "$port" > "$work/server.log" 2>&1 &
 pid=$!
 i=0
@@ -39,13 +39,23 @@ export BENCH_E_PUBS=2 BENCH_E_SUBS=20 BENCH_E_N=30000 BENCH_E_K=4
 # 100 per source address: the conns run also uses 127.0.0.2 and 127.0.0.3
 export BENCH_C_N=300 BENCH_C_HOLD=0.5 BENCH_C_PER_SOURCE=100
 for threads in 1 2; do
-  for scenario in write fanout event conns; do
+  for scenario in write write-ack fanout event conns; do
     out="$work/$scenario-$threads.json"
     timeout -k 5 60 "$loadgen" "$scenario" --url "$url" --pid "$pid" --label smoke \
       --threads "$threads" --out "$out" || fail "$scenario with $threads loop(s) failed validation"
     grep -q '"status":"OK"' "$out" || fail "$scenario with $threads loop(s): no OK result in $out"
   done
 done
+# read-cold's reader (here from strata's memory, not cold): 500 records seeded over HTTP first.
+if command -v node > /dev/null 2>&1; then
+  timeout -k 5 60 node "$(dirname "$0")/../seed-records.js" --url "http://127.0.0.1:$port/api" --n 500 ||
+    fail "seeding read-cold records failed"
+  for threads in 1 2; do
+    BENCH_R_N=500 BENCH_R_C=3 BENCH_R_K=16 timeout -k 5 60 "$loadgen" read-cold --url "$url" --pid "$pid" \
+      --label smoke --threads "$threads" --out "$work/read-cold-$threads.json" ||
+      fail "read-cold with $threads loop(s) failed validation"
+  done
+fi
 # A second write run on the same server starts from the versions the first runs left behind.
 BENCH_N=300 timeout -k 5 60 "$loadgen" write --url "$url" --label smoke-again --out "$work/again.json" ||
   fail "write on existing records failed validation"

@@ -1,4 +1,5 @@
-// Scenarios "write" and "fanout": W writers, each owning record bench/w<i> (fanout: bench/f<i>),
+// Scenarios "write", "write-ack" and "fanout": W writers, each owning record bench/w<i> (write-ack:
+// bench/a<i>, fanout: bench/f<i>),
 // S subscribers per record on their own connections. Every connection does
 // SUBSCRIBECREATEANDREAD and waits for the READ_RESPONSE; each writer then sends UPDATEs with
 // explicit versions base+1.. and isWriteAck, keeping at most K writes in flight (a write is
@@ -128,9 +129,15 @@ class WriteScenario final : public ConnHandler {
     int i = expected;
     int v = m.version;
     if (!m.has_version || v != base_[w] + 1 + i) {
-      return c.Problem("got version " + std::to_string(v) + ", expected " +
-                       std::to_string(base_[w] + 1 + i) +
-                       (v <= base_[w] + i ? " (duplicate/out of order)" : " (gap)"));
+      bool gap = m.has_version && v > base_[w] + 1 + i && v - base_[w] - 1 < sent_[w].load();
+      c.Problem("got version " + std::to_string(v) + ", expected " +
+                std::to_string(base_[w] + 1 + i) +
+                (v <= base_[w] + i ? " (duplicate/out of order)" : " (gap)"));
+      if (!gap) return;
+      // Count the skipped versions as lost and resynchronise on this one, so that one lost
+      // broadcast is counted once rather than failing every later version.
+      lost_versions_.fetch_add(v - (base_[w] + 1 + i), std::memory_order_relaxed);
+      i = v - base_[w] - 1;
     }
     if (i >= sent_[w].load(std::memory_order_acquire)) {
       return c.Problem("version " + std::to_string(v) + " that was never sent");
@@ -162,7 +169,7 @@ class WriteScenario final : public ConnHandler {
   std::vector<int> ack_count_;                         // writer's loop only
   std::vector<int> next_expected_;                     // [w * S + s], subscriber's loop only
   std::vector<std::vector<float>> ack_lat_, sub_lat_;  // per loop, microseconds
-  std::atomic<int64_t> total_sent_{0}, total_acked_{0}, total_delivered_{0};
+  std::atomic<int64_t> total_sent_{0}, total_acked_{0}, total_delivered_{0}, lost_versions_{0};
   std::atomic<int64_t> last_rx_ns_{0};
   std::atomic<bool> stop_{false};
 };
@@ -213,7 +220,9 @@ void WriteScenario::ReportMissing() {
 }
 
 int WriteScenario::Run() {
-  const char* name = ctx_.opt.scenario == "fanout" ? "fanout" : "write-fanout";
+  const char* name = ctx_.opt.scenario == "fanout"      ? "fanout"
+                     : ctx_.opt.scenario == "write-ack" ? "write-ack"
+                                                        : "write-fanout";
   Json j;
   BeginResult(ctx_, j, name);
   int64_t t00 = NowNs();
@@ -274,7 +283,8 @@ int WriteScenario::Run() {
   hooks.all_sent = [&] { return total_sent_.load() == total; };
   hooks.complete = [&] {
     int64_t sent = total_sent_.load();
-    return total_acked_.load() == sent && total_delivered_.load() == sent * p_.s;
+    return total_acked_.load() == sent &&
+           total_delivered_.load() + lost_versions_.load() == sent * p_.s;
   };
   hooks.progress = [&] { return total_acked_.load() + total_delivered_.load(); };
   hooks.stop_sending = &stop_;
@@ -292,6 +302,14 @@ int WriteScenario::Run() {
   }
   EndRun(ctx_, group);  // loops stopped: their state may be read now
   if (r.how != "complete") ReportMissing();
+  // Losses as numbers: writes never acked, and versions a subscriber never received (skipped
+  // ones counted at the gap, missing ones at the end).
+  int64_t lost_acks = 0, lost_versions = lost_versions_.load();
+  for (int w = 0; w < p_.w; ++w) {
+    int sent_w = sent_[w].load();
+    lost_acks += sent_w - ack_count_[w];
+    for (int s = 0; s < p_.s; ++s) lost_versions += sent_w - next_expected_[w * p_.s + s];
+  }
 
   std::vector<float> ack_all, sub_all;
   for (auto& v : ack_lat_) ack_all.insert(ack_all.end(), v.begin(), v.end());
@@ -316,12 +334,20 @@ int WriteScenario::Run() {
       .Num("updates", double(acked))
       .Num("notifications", double(delivered))
       .Num("updatesPerS", double(acked) / el_s)
-      .Num("notificationsPerS", double(delivered) / el_s);
+      .Num("notificationsPerS", double(delivered) / el_s)
+      .Num("lostAcks", double(lost_acks))
+      .Num("lostAcksPct", sent ? 100.0 * double(lost_acks) / double(sent) : 0)
+      .Num("lostVersions", double(lost_versions))
+      .Num("lostVersionsPct", sent ? 100.0 * double(lost_versions) / double(sent * p_.s) : 0);
+  // The last version sent per record (storage checks after the run: bench/storage-check.js).
+  j.Begin("lastVersions");
+  for (int w = 0; w < p_.w; ++w) j.Num(Record(w).c_str(), base_[w] + sent_[w].load());
+  j.End();
   AddLatencyJson(j, "ackLatencyMs", al);
   AddLatencyJson(j, "notifyLatencyMs", sl);
   AddCpuJson(j, ctx_.opt, r.cpu0, r.cpu1, r.rss_kb, r.elapsed_ms(),
              {{"Update", double(acked)}, {"Notification", double(delivered)}}, r.self0, r.self1);
-  char buf[1024];
+  char buf[1536];
   double tck = double(ClockTicks());
   double su = double(r.cpu1.utime - r.cpu0.utime) * 1e6 / tck,
          ss = double(r.cpu1.stime - r.cpu0.stime) * 1e6 / tck;
@@ -333,7 +359,8 @@ int WriteScenario::Run() {
       "   write->ack ms p50 %.2f p99 %.2f; write->subscriber ms p50 %.2f p99 %.2f\n"
       "   server: per update user %.1f us sys %.1f us; per notification user %.2f us sys %.2f us; "
       "RSS %.1f MB\n"
-      "   generator cpu: %.0f%% of one core (user %.2f + sys %.2f us per received message)\n",
+      "   generator cpu: %.0f%% of one core (user %.2f + sys %.2f us per received message)\n"
+      "   lost: %lld acks (%.2f%%), %lld versions at subscribers (%.2f%%)\n",
       p_.w, p_.s, p_.n, p_.k, payloads_[0][0].size(), setup_ms,
       r.how != "complete" ? r.how.c_str()
       : sent == total     ? "count"
@@ -344,7 +371,9 @@ int WriteScenario::Run() {
       delivered ? ss / double(delivered) : 0, r.rss_kb / 1024,
       100 * (cu + cs) / 1000 / r.elapsed_ms(),
       (acked + delivered) ? cu / double(acked + delivered) : 0,
-      (acked + delivered) ? cs / double(acked + delivered) : 0);
+      (acked + delivered) ? cs / double(acked + delivered) : 0, (long long)lost_acks,
+      sent ? 100.0 * double(lost_acks) / double(sent) : 0, (long long)lost_versions,
+      sent ? 100.0 * double(lost_versions) / double(sent * p_.s) : 0);
   std::string summary = buf;
   if (ctx_.opt.pid == 0)
     summary.erase(summary.find("   server:"),
@@ -356,7 +385,14 @@ int WriteScenario::Run() {
 
 int RunWrite(RunContext& ctx, bool fanout) {
   Params p;
-  if (fanout) {
+  if (ctx.opt.scenario == "write-ack") {
+    // "write" over Redis + PostgreSQL: the same load, its own records and knobs.
+    p.w = int(EnvNumber("BENCH_A_W", EnvNumber("BENCH_W", 10)));
+    p.s = int(EnvNumber("BENCH_A_S", EnvNumber("BENCH_S", 10)));
+    p.n = int(EnvNumber("BENCH_A_N", EnvNumber("BENCH_N", 2000)));
+    p.k = int(EnvNumber("BENCH_A_K", EnvNumber("BENCH_K", 8)));
+    p.prefix = "bench/a";
+  } else if (fanout) {
     p.w = int(EnvNumber("BENCH_F_W", 1));
     p.s = int(EnvNumber("BENCH_F_S", 1000));
     p.n = int(EnvNumber("BENCH_F_N", 1000));

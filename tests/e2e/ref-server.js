@@ -10,6 +10,10 @@
  * deepstream's programmatic options:
  *   - `storage` is dropped: deepstream keeps its default (no-op storage = memory only);
  *     strata's `sqlite` storage has no deepstream counterpart, tests that need it are strata-only.
+ *     Exception (bench/run.sh, targets *-redis-pg): with REF_CONNECTORS_DIR set to a folder whose
+ *     node_modules hold deepstream's own connectors (bench/.ref-connectors), `cache: {name: redis}`
+ *     and `storage: {name: postgres}` load @deepstream/cache-redis and @deepstream/storage-postgres
+ *     from there, with their `options` passed through.
  *   - `connectionEndpoints` is passed through; when absent, ws-binary on /deepstream + http.
  *   - `httpServer` is replaced (127.0.0.1:<port>) except for `options.ssl`, passed through.
  *   - every other key is passed through unchanged (they are deepstream's own config keys).
@@ -29,7 +33,16 @@ const { Deepstream } = load('@deepstream/server')
 const yaml = load('js-yaml')
 
 const parsed = yaml.load(fs.readFileSync(configPath, 'utf8')) || {}
-delete parsed.storage
+const connectors = process.env.REF_CONNECTORS_DIR
+const connectorPath = (pkg) => require('path').join(connectors, 'node_modules', '@deepstream', pkg)
+if (connectors && parsed.cache && parsed.cache.name === 'redis') {
+  parsed.cache = { path: connectorPath('cache-redis'), options: parsed.cache.options || {} }
+}
+if (connectors && parsed.storage && parsed.storage.name === 'postgres') {
+  parsed.storage = { path: connectorPath('storage-postgres'), options: parsed.storage.options || {} }
+} else {
+  delete parsed.storage
+}
 
 const options = {
   serverName: 'e2e-reference',
