@@ -249,13 +249,17 @@ void ApiEndpoint::Finish(const std::shared_ptr<Batch>& batch, size_t index, JifE
 
 void ApiEndpoint::Respond(const std::shared_ptr<Batch>& batch) {
   std::vector<JifElement> elements;
+  std::function<void(HttpResponse)> respond;
   {
     std::lock_guard lock(batch->mu);
     if (batch->responded) return;
     batch->responded = true;
     for (auto& result : batch->results) elements.push_back(result.value_or(JifTimeout()));
+    // The batch outlives the response (its timeout timer holds it); the HTTP connection behind
+    // `respond` must not: it is released here.
+    respond = std::move(batch->respond);
   }
-  batch->respond(Json(JifResponse(elements), batch->request));
+  respond(Json(JifResponse(elements), batch->request));
 }
 
 std::vector<std::pair<std::string, std::string>> ApiEndpoint::CorsHeaders(const HttpRequest& request) const {

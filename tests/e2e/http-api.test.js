@@ -108,3 +108,15 @@ h.test('messages on one record run in batch order', { skip: h.strataOnly('deepst
   assert.equal(res.json.body[4].errorEvent, h.C.RECORD_ACTION.VERSION_EXISTS)
   assert.equal(res.json.body[4].currentVersion, 2)
 })
+
+h.test('answered requests do not keep their connection from closing at stop', { skip: h.strataOnly('strata\'s stop log') }, async () => {
+  const server = await h.startServer({ config: 'storage:\n  name: none\nconnectionEndpoints:\n  - type: ws-binary\n  - type: http\n' })
+  const url = server.url.replace('ws://', 'http://').replace('/deepstream', '/api')
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: [{ topic: 'record', action: 'head', recordName: 'x' }] }) })
+    assert.equal(res.status, 200)
+    await res.text()
+  }
+  assert.equal(await server.stop(), 0)
+  assert.doesNotMatch(server.out, /still open after stopping/)
+})
