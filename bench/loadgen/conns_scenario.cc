@@ -39,15 +39,11 @@ class ConnsScenario final : public ConnHandler {
       conns_.push_back(std::make_unique<Conn>(&ctx_, this, "c" + std::to_string(i), 0, i, 0));
       group.Add(conns_.back().get(), 1 + i / per_source_);
     }
-    group.Start();
-    std::string err = group.WaitReady(o.setup_ms);
-    double setup_ms = double(NowNs() - t0) / 1e6;
-    if (!err.empty()) {
-      ctx_.phase.store(Phase::kShutdown);
-      group.StopAll();
-      j.Str("error", err + " (fd limit " + std::to_string(fd_limit) + ")");
-      return Finish(ctx_, j, "   " + err + "\n");
+    if (std::optional<int> failed =
+            StartAndWaitReady(ctx_, group, j, " (fd limit " + std::to_string(fd_limit) + ")")) {
+      return *failed;
     }
+    double setup_ms = double(NowNs() - t0) / 1e6;
     ProcCpu c1 = o.pid ? ReadProcCpu(o.pid) : ProcCpu{};
     SelfCpu s1 = ReadSelfCpu();
     ctx_.phase.store(Phase::kMeasuring);

@@ -150,14 +150,7 @@ int EventScenario::Run() {
         std::make_unique<Conn>(&ctx_, this, "s" + std::to_string(s), kSubscriber, s, 0));
   }
   for (auto& c : conns_) group.Add(c.get());
-  group.Start();
-  std::string err = group.WaitReady(ctx_.opt.setup_ms);
-  if (!err.empty()) {
-    ctx_.phase.store(Phase::kShutdown);
-    group.StopAll();
-    j.Str("error", err);
-    return Finish(ctx_, j, "   " + err + "\n");
-  }
+  if (std::optional<int> failed = StartAndWaitReady(ctx_, group, j)) return *failed;
   double setup_ms = double(NowNs() - t00) / 1e6;
   for (int i = 0; i < n_; ++i)
     payloads_.push_back(Padded("{\"seq\":" + std::to_string(i) + ",\"fill\":\"", size_t(payload_)));

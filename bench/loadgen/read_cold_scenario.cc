@@ -116,14 +116,7 @@ int ReadColdScenario::Run() {
   inflight_.assign(size_t(n_), 0);
   sent_.assign(size_t(c_), 0);
   done_.assign(size_t(c_), 0);
-  group.Start();
-  std::string err = group.WaitReady(ctx_.opt.setup_ms);
-  if (!err.empty()) {
-    ctx_.phase.store(Phase::kShutdown);
-    group.StopAll();
-    j.Str("error", err);
-    return Finish(ctx_, j, "   " + err + "\n");
-  }
+  if (std::optional<int> failed = StartAndWaitReady(ctx_, group, j)) return *failed;
   double setup_ms = double(NowNs() - t00) / 1e6;
   lat_.resize(group.size());
   PhaseHooks hooks;

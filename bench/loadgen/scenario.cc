@@ -71,6 +71,17 @@ void EndRun(RunContext& ctx, LoopGroup& group) {
   group.StopAll();
 }
 
+std::optional<int> StartAndWaitReady(RunContext& ctx, LoopGroup& group, Json& j,
+                                     const std::string& detail) {
+  group.Start();
+  std::string err = group.WaitReady(ctx.opt.setup_ms);
+  if (err.empty()) return std::nullopt;
+  ctx.phase.store(Phase::kShutdown);
+  group.StopAll();
+  j.Str("error", err + detail);
+  return Finish(ctx, j, "   " + err + "\n");
+}
+
 void BeginResult(RunContext& ctx, Json& j, const char* scenario) {
   j.Begin().Str("scenario", scenario).Str("label", ctx.opt.label).Str("generator", "cpp");
   j.Num("threads", ctx.opt.threads);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "loop.h"
@@ -51,6 +52,10 @@ void EndRun(RunContext& ctx, LoopGroup& group);
 
 // Fills the fields every result has, prints `summary`, writes --out; returns the exit code.
 int Finish(RunContext& ctx, Json& j, const std::string& summary);
+// Starts the loops and waits until every connection is logged in and set up. On failure stops
+// them, finishes the result with the error (plus `detail`) and returns the exit code.
+std::optional<int> StartAndWaitReady(RunContext& ctx, LoopGroup& group, Json& j,
+                                     const std::string& detail = "");
 void BeginResult(RunContext& ctx, Json& j, const char* scenario);
 
 }  // namespace strata::loadgen

@@ -239,14 +239,7 @@ int WriteScenario::Run() {
   for (auto& c : conns_) group.Add(c.get());
   setup_acked_.assign(conns_.size(), 0);
   base_of_.assign(conns_.size(), 0);
-  group.Start();
-  std::string err = group.WaitReady(ctx_.opt.setup_ms);
-  if (!err.empty()) {
-    ctx_.phase.store(Phase::kShutdown);
-    group.StopAll();
-    j.Str("error", err);
-    return Finish(ctx_, j, "   " + err + "\n");
-  }
+  if (std::optional<int> failed = StartAndWaitReady(ctx_, group, j)) return *failed;
   double setup_ms = double(NowNs() - t00) / 1e6;
   base_.assign(p_.w, 0);
   for (int w = 0; w < p_.w; ++w) {
