@@ -10,6 +10,8 @@ packages=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev rapidjson-dev
 if [ "${1:-}" != "--no-tests" ]; then
   packages+=(libhiredis-dev redis-server libmemcached-dev memcached librocksdb-dev libpq-dev
     postgresql openssl)
+  # The end-to-end tests and the benchmark smoke test run on Node.js (the machine's own when it has one).
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -9,12 +9,6 @@ echo "== unit tests (ctest)"
 ctest --test-dir build --output-on-failure -j2
 
 echo "== end-to-end tests (node --test, @deepstream/client 7.0.5)"
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq nodejs npm >/dev/null
-fi
 cd tests/e2e
 npm ci --no-audit --no-fund >/dev/null
 export STRATA_BIN="$PWD/../../build/strata"

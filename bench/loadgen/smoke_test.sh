@@ -47,15 +47,14 @@ for threads in 1 2; do
   done
 done
 # read-cold's reader (here from strata's memory, not cold): 500 records seeded over HTTP first.
-if command -v node > /dev/null 2>&1; then
-  timeout -k 5 60 node "$(dirname "$0")/../seed-records.js" --url "http://127.0.0.1:$port/api" --n 500 ||
-    fail "seeding read-cold records failed"
-  for threads in 1 2; do
-    BENCH_R_N=500 BENCH_R_C=3 BENCH_R_K=16 timeout -k 5 60 "$loadgen" read-cold --url "$url" --pid "$pid" \
-      --label smoke --threads "$threads" --out "$work/read-cold-$threads.json" ||
-      fail "read-cold with $threads loop(s) failed validation"
-  done
-fi
+command -v node > /dev/null 2>&1 || fail "node not found (scripts/setup.sh installs it)"
+timeout -k 5 60 node "$(dirname "$0")/../seed-records.js" --url "http://127.0.0.1:$port/api" --n 500 ||
+  fail "seeding read-cold records failed"
+for threads in 1 2; do
+  BENCH_R_N=500 BENCH_R_C=3 BENCH_R_K=16 timeout -k 5 60 "$loadgen" read-cold --url "$url" --pid "$pid" \
+    --label smoke --threads "$threads" --out "$work/read-cold-$threads.json" ||
+    fail "read-cold with $threads loop(s) failed validation"
+done
 # A second write run on the same server starts from the versions the first runs left behind.
 BENCH_N=300 timeout -k 5 60 "$loadgen" write --url "$url" --label smoke-again --out "$work/again.json" ||
   fail "write on existing records failed validation"
