@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "connectors/common/json_options.h"
+
 namespace strata {
 namespace {
 
@@ -104,26 +106,15 @@ Status ApplyClientOptions(const rapidjson::Value& value, MemcachedOptions& optio
 
 Result<MemcachedOptions> ParseMemcachedOptions(std::string_view options_json) {
   MemcachedOptions options;
-  if (options_json.empty()) return options;
-  rapidjson::Document doc;
-  doc.Parse(options_json.data(), options_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    return Status::InvalidArgument("cache.options: expected a JSON object");
-  }
-  for (const auto& member : doc.GetObject()) {
-    std::string_view key(member.name.GetString(), member.name.GetStringLength());
-    if (key == "serverLocation") {
-      STRATA_RETURN_IF_ERROR(ApplyServerLocation(member.value, options));
-    } else if (key == "lifetime") {
-      STRATA_RETURN_IF_ERROR(ApplyLifetime(member.value, options));
-    } else if (key == "memcachedOptions") {
-      STRATA_RETURN_IF_ERROR(ApplyClientOptions(member.value, options));
-    } else {
-      return Status::InvalidArgument(
-          "cache.options." + std::string(key) +
-          ": unknown option; known: serverLocation, lifetime, memcachedOptions");
-    }
-  }
+  STRATA_RETURN_IF_ERROR(ForEachJsonOption(
+      options_json, "cache", [&](std::string_view key, const rapidjson::Value& value) -> Status {
+        if (key == "serverLocation") return ApplyServerLocation(value, options);
+        if (key == "lifetime") return ApplyLifetime(value, options);
+        if (key == "memcachedOptions") return ApplyClientOptions(value, options);
+        return Status::InvalidArgument(
+            "cache.options." + std::string(key) +
+            ": unknown option; known: serverLocation, lifetime, memcachedOptions");
+      }));
   return options;
 }
 

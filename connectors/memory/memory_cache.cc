@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/common/json_options.h"
+
 namespace strata {
 namespace {
 
@@ -51,16 +53,10 @@ size_t ShareOf(size_t limit, size_t stripes) {
 
 Result<MemoryCacheOptions> ParseMemoryCacheOptions(std::string_view options_json) {
   MemoryCacheOptions options;
-  if (options_json.empty()) return options;
-  rapidjson::Document doc;
-  doc.Parse(options_json.data(), options_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    return Status::InvalidArgument("cache.options: expected a JSON object");
-  }
-  for (const auto& member : doc.GetObject()) {
-    std::string_view key(member.name.GetString(), member.name.GetStringLength());
-    STRATA_RETURN_IF_ERROR(ApplyOption(key, member.value, options));
-  }
+  STRATA_RETURN_IF_ERROR(ForEachJsonOption(
+      options_json, "cache", [&](std::string_view key, const rapidjson::Value& value) -> Status {
+        return ApplyOption(key, value, options);
+      }));
   return options;
 }
 

@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "connectors/common/json_options.h"
+
 namespace strata {
 namespace {
 
@@ -118,16 +120,10 @@ Status Apply(std::string_view key, const rapidjson::Value& v, PostgresOptions& o
 
 Result<PostgresOptions> ParsePostgresOptions(std::string_view options_json) {
   PostgresOptions options;
-  if (options_json.empty()) return options;
-  rapidjson::Document doc;
-  doc.Parse(options_json.data(), options_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    return Status::InvalidArgument("storage.options: expected a JSON object");
-  }
-  for (const auto& member : doc.GetObject()) {
-    std::string_view key(member.name.GetString(), member.name.GetStringLength());
-    STRATA_RETURN_IF_ERROR(Apply(key, member.value, options));
-  }
+  STRATA_RETURN_IF_ERROR(ForEachJsonOption(
+      options_json, "storage", [&](std::string_view key, const rapidjson::Value& value) -> Status {
+        return Apply(key, value, options);
+      }));
   return options;
 }
 

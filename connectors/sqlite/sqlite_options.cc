@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "connectors/common/json_options.h"
+
 namespace strata {
 namespace {
 
@@ -44,25 +46,14 @@ Status ApplyBusyTimeout(const rapidjson::Value& value, SqliteOptions& options) {
 
 Result<SqliteOptions> ParseSqliteOptions(std::string_view options_json) {
   SqliteOptions options;
-  if (options_json.empty()) return options;
-  rapidjson::Document doc;
-  doc.Parse(options_json.data(), options_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    return Status::InvalidArgument("storage.options: expected a JSON object");
-  }
-  for (const auto& member : doc.GetObject()) {
-    std::string_view key(member.name.GetString(), member.name.GetStringLength());
-    if (key == "path") {
-      STRATA_RETURN_IF_ERROR(ApplyPath(member.value, options));
-    } else if (key == "synchronous") {
-      STRATA_RETURN_IF_ERROR(ApplySynchronous(member.value, options));
-    } else if (key == "busyTimeout") {
-      STRATA_RETURN_IF_ERROR(ApplyBusyTimeout(member.value, options));
-    } else {
-      return Status::InvalidArgument("storage.options." + std::string(key) +
-                                     ": unknown option; known: path, synchronous, busyTimeout");
-    }
-  }
+  STRATA_RETURN_IF_ERROR(ForEachJsonOption(
+      options_json, "storage", [&](std::string_view key, const rapidjson::Value& value) -> Status {
+        if (key == "path") return ApplyPath(value, options);
+        if (key == "synchronous") return ApplySynchronous(value, options);
+        if (key == "busyTimeout") return ApplyBusyTimeout(value, options);
+        return Status::InvalidArgument("storage.options." + std::string(key) +
+                                       ": unknown option; known: path, synchronous, busyTimeout");
+      }));
   return options;
 }
 
