@@ -92,6 +92,12 @@ Status StorageConnectorSuite::DeleteBulk(const std::vector<std::string>& names) 
                    extra_completions_);
 }
 
+Result<GetBulkResult> StorageConnectorSuite::GetBulk(const std::vector<std::string>& names) {
+  return Await<GetBulkResult>(
+      [&](Callback<GetBulkResult> cb) { connector_->GetBulk(names, std::move(cb)); },
+      extra_completions_);
+}
+
 void CacheConnectorSuite::SetUp() {
   ASSERT_TRUE(traits().is_cache) << traits().name << " is not marked as a cache";
   StorageConnectorSuite::SetUp();
@@ -242,6 +248,38 @@ TEST_P(StorageConnectorSuite, SetBulkThenGetEachThenDeleteBulk) {
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     ASSERT_FALSE(got->has_value()) << nv.name;
   }
+}
+
+TEST_P(StorageConnectorSuite, GetBulkAnswersInOrderWithMissingOnes) {
+  Records records = MakeRecords(600, "getbulk/");
+  records.push_back({"getbulk/odd name ü/\\'\"%_", RecordValue{7, R"({"odd":"ü"})"}});
+  ASSERT_TRUE(SetBulk(records).ok());
+  // Present and absent names interleaved, in an order unlike the write order.
+  std::vector<std::string> names;
+  std::vector<std::optional<RecordValue>> expected;
+  for (size_t i = records.size(); i-- > 0;) {
+    names.push_back(records[i].name);
+    expected.push_back(Expected(traits().durable, records[i].value));
+    if (i % 3 == 0) {
+      names.push_back("getbulk/missing-" + std::to_string(i));
+      expected.push_back(std::nullopt);
+    }
+  }
+  Result<GetBulkResult> got = GetBulk(names);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) EXPECT_EQ((*got)[i], expected[i]) << names[i];
+}
+
+TEST_P(StorageConnectorSuite, GetBulkOfOneAndOfNothing) {
+  ASSERT_TRUE(Set("getbulk/one", RecordValue{3, "[1,2]"}).ok());
+  Result<GetBulkResult> one = GetBulk({"getbulk/one"});
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0], Expected(traits().durable, RecordValue{3, "[1,2]"}));
+  Result<GetBulkResult> none = GetBulk({});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
 }
 
 TEST_P(StorageConnectorSuite, BulkWithRepeatedNameKeepsTheLast) {

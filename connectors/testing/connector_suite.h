@@ -128,6 +128,7 @@ class StorageConnectorSuite : public ::testing::TestWithParam<ConnectorTraits> {
   Status Delete(const std::string& name);
   Status SetBulk(const std::vector<NamedValue>& batch);
   Status DeleteBulk(const std::vector<std::string>& names);
+  Result<GetBulkResult> GetBulk(const std::vector<std::string>& names);
 
   std::string scratch_dir_;
   std::unique_ptr<StorageConnector> connector_;

@@ -57,7 +57,8 @@ enum { STRATA_ROLE_CACHE = 1u, STRATA_ROLE_STORAGE = 2u };
 enum {
   STRATA_CAP_SET_BULK = 1u << 0,     /* set_bulk is implemented natively */
   STRATA_CAP_DELETE_BULK = 1u << 1,  /* delete_bulk is implemented natively */
-  STRATA_CAP_HEAD = 1u << 2          /* head is cheaper than get (caches) */
+  STRATA_CAP_HEAD = 1u << 2,         /* head is cheaper than get (caches) */
+  STRATA_CAP_GET_BULK = 1u << 3      /* get_bulk is implemented natively */
   /* Reserved for clusters (SEMANTICS A.9): conditional writes by sequence number, tombstones. */
 };
 
@@ -82,6 +83,15 @@ typedef struct strata_record {
 typedef void (*strata_done_fn)(void* ctx, int32_t code, strata_str message);
 typedef void (*strata_get_fn)(void* ctx, int32_t code, strata_str message, int32_t found,
                               int32_t version, strata_str json);
+/* One answer of get_bulk: found = 0 means no such record (version and json unused). */
+typedef struct strata_found {
+  int32_t found;
+  int32_t version;
+  strata_str json;
+} strata_found;
+/* results[i] answers names[i]; count is the number of names asked. On error results is NULL. */
+typedef void (*strata_get_bulk_fn)(void* ctx, int32_t code, strata_str message,
+                                   const strata_found* results, size_t count);
 typedef void (*strata_head_fn)(void* ctx, int32_t code, strata_str message, int32_t found,
                                int32_t version);
 
@@ -95,7 +105,8 @@ typedef struct strata_host {
 
 /* The operations of one instance. `self` is the instance create() returned. Functions a role
  * does not need may be NULL: cache role needs get/set/del (head optional), storage role needs
- * get/set/del; set_bulk/delete_bulk are optional (strata loops over set/del without them). */
+ * get/set/del; get_bulk/set_bulk/delete_bulk are optional (strata loops over get/set/del without
+ * them). */
 typedef struct strata_connector_vtable {
   uint32_t struct_size;
   uint64_t capabilities;
@@ -110,6 +121,10 @@ typedef struct strata_connector_vtable {
   void (*delete_bulk)(void* self, const strata_str* names, size_t count, strata_done_fn done,
                       void* ctx);
   void (*head)(void* self, strata_str name, strata_head_fn done, void* ctx);
+  /* Appended later in version 1 (read it only when struct_size covers it): reads many records in
+   * one go. Optional; without it strata calls get once per name. Names in one call are distinct. */
+  void (*get_bulk)(void* self, const strata_str* names, size_t count, strata_get_bulk_fn done,
+                   void* ctx);
 } strata_connector_vtable;
 
 /* Static facts about the library, returned by strata_connector_info(). */

@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "strata/callback.h"
 #include "strata/record_value.h"
@@ -29,6 +30,9 @@ namespace strata {
 enum class ConnectorEvent { kConnectionLost, kConnectionRestored, kError };
 using ConnectorEventListener =
     std::function<void(ConnectorEvent event, std::string_view connector, const Status& detail)>;
+
+// GetBulk's answer: one entry per requested name, in the order asked (nullopt = no such record).
+using GetBulkResult = std::vector<std::optional<RecordValue>>;
 
 class StorageConnector {
  public:
@@ -49,8 +53,10 @@ class StorageConnector {
   // Deleting a missing record is OK.
   virtual void Delete(std::string_view name, DoneCallback cb) = 0;
 
-  // Batched forms: one completion for the whole batch. The defaults loop over Set/Delete;
-  // override to do better (one transaction, a pipeline).
+  // Batched forms: one completion for the whole batch. The defaults loop over Get/Set/Delete;
+  // override to do better (one query, one transaction, a pipeline). GetBulk fails as a whole:
+  // an error for any name is the batch's error. Names in one GetBulk are distinct.
+  virtual void GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb);
   virtual void SetBulk(std::span<const NamedValue> batch, DoneCallback cb);
   virtual void DeleteBulk(std::span<const std::string> names, DoneCallback cb);
 };

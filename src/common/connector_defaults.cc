@@ -35,6 +35,38 @@ class Join {
 
 }  // namespace
 
+void StorageConnector::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
+  struct State {
+    std::mutex mu;
+    GetBulkResult result;
+    Status error;
+    size_t remaining;
+    Callback<GetBulkResult> cb;
+  };
+  if (names.empty()) return cb(GetBulkResult{});
+  auto state = std::make_shared<State>();
+  state->result.resize(names.size());
+  state->remaining = names.size();
+  state->cb = std::move(cb);
+  for (size_t i = 0; i < names.size(); ++i) {
+    Get(names[i], [state, i](Result<std::optional<RecordValue>> r) {
+      std::unique_lock lock(state->mu);
+      if (!r.ok()) {
+        if (state->error.ok()) state->error = r.status();
+      } else {
+        state->result[i] = std::move(*r);
+      }
+      if (--state->remaining > 0) return;
+      lock.unlock();
+      if (state->error.ok()) {
+        state->cb(std::move(state->result));
+      } else {
+        state->cb(state->error);
+      }
+    });
+  }
+}
+
 void StorageConnector::SetBulk(std::span<const NamedValue> batch, DoneCallback cb) {
   if (batch.empty()) return cb(Status());
   auto join = std::make_shared<Join>(batch.size(), std::move(cb));

@@ -28,6 +28,10 @@ struct GetContext {
 struct HeadContext {
   Callback<std::optional<Version>> cb;
 };
+struct GetBulkContext {
+  size_t count;  // names asked: the answer must match
+  Callback<GetBulkResult> cb;
+};
 
 void OnDone(void* ctx, int32_t code, strata_str message) {
   std::unique_ptr<DoneContext> c(static_cast<DoneContext*>(ctx));
@@ -41,6 +45,23 @@ void OnGet(void* ctx, int32_t code, strata_str message, int32_t found, int32_t v
   if (!found) return c->cb(std::optional<RecordValue>());
   // `json` is only valid until this function returns: copy it.
   c->cb(std::optional<RecordValue>(RecordValue{version, std::string(View(json))}));
+}
+
+void OnGetBulk(void* ctx, int32_t code, strata_str message, const strata_found* results,
+               size_t count) {
+  std::unique_ptr<GetBulkContext> c(static_cast<GetBulkContext*>(ctx));
+  if (code != STRATA_OK) return c->cb(StatusFromAbi(code, message));
+  if (count != c->count || (count > 0 && results == nullptr)) {
+    return c->cb(Status::Internal("get_bulk answered " + std::to_string(count) + " results for " +
+                                  std::to_string(c->count) + " names"));
+  }
+  GetBulkResult values(count);
+  for (size_t i = 0; i < count; ++i) {
+    // The json views are only valid until this function returns: copy them.
+    if (!results[i].found) continue;
+    values[i] = RecordValue{results[i].version, std::string(View(results[i].json))};
+  }
+  c->cb(std::move(values));
 }
 
 void OnHead(void* ctx, int32_t code, strata_str message, int32_t found, int32_t version) {
@@ -211,6 +232,16 @@ void AbiConnector::Set(std::string_view name, const RecordValue& value, DoneCall
 
 void AbiConnector::Delete(std::string_view name, DoneCallback cb) {
   vtable_.del(self_, Str(name), OnDone, NewDone(std::move(cb)));
+}
+
+void AbiConnector::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
+  if (vtable_.get_bulk == nullptr) return StorageConnector::GetBulk(names, std::move(cb));
+  if (names.empty()) return cb(GetBulkResult{});
+  std::vector<strata_str> views;
+  views.reserve(names.size());
+  for (const std::string& name : names) views.push_back(Str(name));
+  vtable_.get_bulk(self_, views.data(), views.size(), OnGetBulk,
+                   new GetBulkContext{names.size(), std::move(cb)});
 }
 
 void AbiConnector::SetBulk(std::span<const NamedValue> batch, DoneCallback cb) {

@@ -5,8 +5,8 @@
 // (exactly once, on whatever thread the library calls it from) to run the C++ callback.
 //
 // For the storage role the instance is still a CacheConnector; Head then falls back to Get, as
-// it does whenever the library leaves `head` NULL. Missing set_bulk/delete_bulk fall back to the
-// contract's loops over set/del.
+// it does whenever the library leaves `head` NULL. Missing get_bulk/set_bulk/delete_bulk fall back
+// to the contract's loops over get/set/del.
 //
 // Thread-safety: as the contract: every method may be called from any thread. The event
 // listener is set before Start() and called from whatever thread the library reports on.
@@ -47,6 +47,7 @@ class AbiConnector final : public CacheConnector {
   void Get(std::string_view name, Callback<std::optional<RecordValue>> cb) override;
   void Set(std::string_view name, const RecordValue& value, DoneCallback cb) override;
   void Delete(std::string_view name, DoneCallback cb) override;
+  void GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) override;
   void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override;
   void DeleteBulk(std::span<const std::string> names, DoneCallback cb) override;
   void Head(std::string_view name, Callback<std::optional<Version>> cb) override;

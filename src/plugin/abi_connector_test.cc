@@ -88,6 +88,13 @@ TEST_F(AbiConnectorTest, OperationsCrossTheAbi) {
   EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { c->SetBulk(batch, std::move(cb)); }).ok());
   EXPECT_EQ(*Get(*c, "b/2"), std::optional<RecordValue>(RecordValue{2, "[]"}));
   std::vector<std::string> names = {"b/1", "b/2", "user/1"};
+  // get_bulk answers in the order asked, a missing name included.
+  std::vector<std::string> asked = {"user/1", "b/none", "b/1"};
+  Result<GetBulkResult> bulk = Wait<Result<GetBulkResult>>(
+      [&](Callback<GetBulkResult> cb) { c->GetBulk(asked, std::move(cb)); });
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  EXPECT_EQ(*bulk, (GetBulkResult{RecordValue{3, R"({"a":1})"}, std::nullopt,
+                                  RecordValue{1, "{}"}}));
   EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { c->DeleteBulk(names, std::move(cb)); }).ok());
   EXPECT_FALSE(Get(*c, "user/1")->has_value());
   EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { c->Close(std::move(cb)); }).ok());

@@ -76,6 +76,26 @@ void DeleteBulk(void* self, const strata_str* names, size_t count, strata_done_f
   Self(self)->connector->DeleteBulk(list, [done, ctx](Status s) { CallDone(done, ctx, s); });
 }
 
+void GetBulk(void* self, const strata_str* names, size_t count, strata_get_bulk_fn done,
+             void* ctx) {
+  std::vector<std::string> list;
+  list.reserve(count);
+  for (size_t i = 0; i < count; ++i) list.emplace_back(View(names[i]));
+  Self(self)->connector->GetBulk(list, [done, ctx](Result<GetBulkResult> r) {
+    if (!r.ok()) {
+      Status s = r.status();
+      return done(ctx, static_cast<int32_t>(s.code()), View(s.message()), nullptr, 0);
+    }
+    std::vector<strata_found> results;
+    results.reserve(r->size());
+    for (const std::optional<RecordValue>& value : *r) {
+      results.push_back(value ? strata_found{1, value->version, View(value->json)}
+                              : strata_found{0, -1, strata_str{}});
+    }
+    done(ctx, STRATA_OK, strata_str{}, results.data(), results.size());
+  });
+}
+
 void Head(void* self, strata_str name, strata_head_fn done, void* ctx) {
   Self(self)->cache->Head(View(name), [done, ctx](Result<std::optional<Version>> r) {
     if (!r.ok()) {
@@ -87,12 +107,13 @@ void Head(void* self, strata_str name, strata_head_fn done, void* ctx) {
 }
 
 const strata_connector_vtable kStorageVtable = {
-    sizeof(strata_connector_vtable), STRATA_CAP_SET_BULK | STRATA_CAP_DELETE_BULK,
-    Destroy, Start, Close, Get, Set, Del, SetBulk, DeleteBulk, nullptr};
+    sizeof(strata_connector_vtable),
+    STRATA_CAP_SET_BULK | STRATA_CAP_DELETE_BULK | STRATA_CAP_GET_BULK,
+    Destroy, Start, Close, Get, Set, Del, SetBulk, DeleteBulk, nullptr, GetBulk};
 const strata_connector_vtable kCacheVtable = {
     sizeof(strata_connector_vtable),
-    STRATA_CAP_SET_BULK | STRATA_CAP_DELETE_BULK | STRATA_CAP_HEAD,
-    Destroy, Start, Close, Get, Set, Del, SetBulk, DeleteBulk, Head};
+    STRATA_CAP_SET_BULK | STRATA_CAP_DELETE_BULK | STRATA_CAP_HEAD | STRATA_CAP_GET_BULK,
+    Destroy, Start, Close, Get, Set, Del, SetBulk, DeleteBulk, Head, GetBulk};
 
 int32_t Fail(char* error, size_t capacity, const Status& s) {
   if (error && capacity > 0) std::snprintf(error, capacity, "%s", std::string(s.message()).c_str());

@@ -1,5 +1,7 @@
 #include "record/record_store.h"
 
+#include <algorithm>
+#include <iterator>
 #include <memory>
 #include <utility>
 
@@ -21,6 +23,14 @@ DoneCallback JoinTwo(DoneCallback done) {
     if (!s.ok() && state->first_error.ok()) state->first_error = s;
     if (--state->remaining == 0) state->done(state->first_error);
   };
+}
+
+// "cache read of 'a'", or for a batch "cache read of 3 records ('a', ...)". Deadline messages
+// start with the backend: record_messages.cc picks the client's error by it.
+std::string Describe(std::string_view what, const std::vector<std::string>& names) {
+  std::string text(what);
+  if (names.size() == 1) return text + " of '" + names.front() + "'";
+  return text + " of " + std::to_string(names.size()) + " records ('" + names.front() + "', ...)";
 }
 
 }  // namespace
@@ -78,61 +88,97 @@ void RecordStore::Get(std::string_view name, Callback<std::optional<RecordValue>
     ++stats_.reads_coalesced;
     return;
   }
-  StartLookup(it->first);
+  lookups_.push_back(it->first);
+  if (lookups_.size() == 1) loop_.Post([this] { StartLookups(); });
 }
 
-void RecordStore::StartLookup(const std::string& name) {
-  using R = Result<std::optional<RecordValue>>;
+// Every lookup that started during one turn of the loop goes to the cache together, in batches
+// of at most kMaxReadBatch names: a burst of reads costs one round trip, not one per record.
+void RecordStore::StartLookups() {
+  std::vector<std::string> names = std::exchange(lookups_, {});
+  for (size_t first = 0; first < names.size(); first += kMaxReadBatch) {
+    const size_t last = std::min(names.size(), first + kMaxReadBatch);
+    ReadCache(std::make_shared<const std::vector<std::string>>(
+        std::make_move_iterator(names.begin() + first),
+        std::make_move_iterator(names.begin() + last)));
+  }
+}
+
+void RecordStore::ReadCache(Names names) {
+  using R = Result<GetBulkResult>;
   WithDeadline<R>(
-      loop_, options_.cache_timeout, "cache read of '" + name + "'",
-      [&](Callback<std::optional<RecordValue>> done) { cache_.Get(name, std::move(done)); },
-      [this, name](R result) {
+      loop_, options_.cache_timeout, Describe("cache read", *names),
+      [&](Callback<GetBulkResult> done) { cache_.GetBulk(*names, std::move(done)); },
+      [this, names](R result) {
         if (!result.ok()) {
           ++stats_.cache_errors;
-          return FinishRead(name, result);
+          for (const std::string& name : *names) FinishRead(name, result.status());
+          return;
         }
-        if (result->has_value()) {
-          ++stats_.cache_hits;
-          return FinishRead(name, result);
+        std::vector<std::string> to_storage;
+        for (size_t i = 0; i < names->size(); ++i) {
+          const std::string& name = (*names)[i];
+          std::optional<RecordValue>& value = (*result)[i];
+          if (value.has_value()) {
+            ++stats_.cache_hits;
+          } else if (ExcludedFromStorage(name)) {
+            ++stats_.misses;
+          } else {
+            to_storage.push_back(name);
+            continue;
+          }
+          FinishRead(name, std::move(value));
         }
-        if (ExcludedFromStorage(name)) {
-          ++stats_.misses;
-          return FinishRead(name, result);
+        if (!to_storage.empty()) {
+          ReadStorage(std::make_shared<const std::vector<std::string>>(std::move(to_storage)));
         }
-        ReadStorage(name);
       });
 }
 
-void RecordStore::ReadStorage(const std::string& name) {
-  using R = Result<std::optional<RecordValue>>;
+void RecordStore::ReadStorage(Names names) {
+  using R = Result<GetBulkResult>;
+  ++stats_.storage_read_batches;
   WithDeadline<R>(
-      loop_, options_.storage_timeout, "storage read of '" + name + "'",
-      [&](Callback<std::optional<RecordValue>> done) { storage_.Get(name, std::move(done)); },
-      [this, name](R result) {
+      loop_, options_.storage_timeout, Describe("storage read", *names),
+      [&](Callback<GetBulkResult> done) { storage_.GetBulk(*names, std::move(done)); },
+      [this, names](R result) {
         if (!result.ok()) {
           ++stats_.storage_read_errors;
-        } else if (result->has_value()) {
-          ++stats_.storage_hits;
-          Promote(name, **result);
-        } else {
-          ++stats_.misses;
+          for (const std::string& name : *names) FinishRead(name, result.status());
+          return;
         }
-        FinishRead(name, result);
+        std::vector<NamedValue> found;
+        for (size_t i = 0; i < names->size(); ++i) {
+          std::optional<RecordValue>& value = (*result)[i];
+          if (!value.has_value()) {
+            ++stats_.misses;
+            continue;
+          }
+          ++stats_.storage_hits;
+          // A write that started during the lookup is newer than what storage returned.
+          auto it = reads_.find((*names)[i]);
+          if (it != reads_.end() && !it->second.superseded) {
+            found.push_back(NamedValue{(*names)[i], *value});
+          }
+        }
+        Promote(found);
+        for (size_t i = 0; i < names->size(); ++i) {
+          FinishRead((*names)[i], std::move((*result)[i]));
+        }
       });
 }
 
-void RecordStore::Promote(const std::string& name, const RecordValue& value) {
-  auto it = reads_.find(name);
-  // A write that started during the lookup is newer than what storage returned.
-  if (it == reads_.end() || it->second.superseded) return;
-  cache_.Set(name, value, [this, name](Status s) {
-    if (!s.ok()) {
-      loop_.Post([this, name, s] {
-        ++stats_.cache_errors;
-        spdlog::warn("cache {}: loading '{}' from storage into the cache failed: {}",
-                     cache_.Name(), name, s.ToString());
-      });
-    }
+// Loads storage hits into the cache, one bulk write per batch. Not awaited by the readers: a
+// failed fill only costs a later storage read, and is counted and logged.
+void RecordStore::Promote(const std::vector<NamedValue>& found) {
+  if (found.empty()) return;
+  cache_.SetBulk(found, [this, count = found.size(), first = found.front().name](Status s) {
+    if (s.ok()) return;
+    loop_.Post([this, count, first, s] {
+      ++stats_.cache_errors;
+      spdlog::warn("cache {}: loading {} record(s) ('{}'{}) from storage into the cache failed: {}",
+                   cache_.Name(), count, first, count > 1 ? ", ..." : "", s.ToString());
+    });
   });
 }
 

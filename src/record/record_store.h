@@ -4,7 +4,9 @@
 //
 // Read:  waiting storage writes (newest first), then the cache, then storage unless the name is
 //        excluded; each backend step bounded by its own timeout (kDeadlineExceeded). A storage
-//        hit is loaded into the cache. Concurrent reads of one record share one lookup.
+//        hit is loaded into the cache. Concurrent reads of one record share one lookup, and the
+//        lookups started in one turn of the loop go to each backend as one GetBulk (and their
+//        cache fills as one SetBulk).
 // Write: the cache write is awaited (`cached`); the storage write is queued in the
 //        WriteBehindQueue (`durable` runs once storage holds it). Excluded names skip storage.
 // Because every record with a waiting storage write is answered from the queue, a cache may
@@ -15,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +47,7 @@ struct RecordStoreStats {
   uint64_t misses = 0;
   uint64_t cache_errors = 0;     // failed or timed out cache operations
   uint64_t storage_read_errors = 0;
+  uint64_t storage_read_batches = 0;  // GetBulk requests to storage (each of 1 or more names)
   WriteBehindStats storage_writes;
 };
 
@@ -76,10 +80,16 @@ class RecordStore {
     bool superseded = false;  // a write or delete happened meanwhile: do not promote to cache
   };
 
-  void StartLookup(const std::string& name);
-  void ReadStorage(const std::string& name);
+  // Names of one batched lookup, shared by the request and its completion.
+  using Names = std::shared_ptr<const std::vector<std::string>>;
+  // At most this many names per GetBulk.
+  static constexpr size_t kMaxReadBatch = 256;
+
+  void StartLookups();
+  void ReadCache(Names names);
+  void ReadStorage(Names names);
   void FinishRead(const std::string& name, const Result<std::optional<RecordValue>>& result);
-  void Promote(const std::string& name, const RecordValue& value);
+  void Promote(const std::vector<NamedValue>& found);
   void MarkWritten(std::string_view name);
 
   RecordStoreOptions options_;
@@ -88,6 +98,7 @@ class RecordStore {
   Executor& loop_;
   WriteBehindQueue queue_;
   std::unordered_map<std::string, PendingRead> reads_;
+  std::vector<std::string> lookups_;  // reads started this turn, not yet asked of the cache
   RecordStoreStats stats_;
 };
 

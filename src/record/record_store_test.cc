@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "record/record_messages.h"
 #include "record/test_fakes.h"
 
@@ -91,6 +93,77 @@ TEST_F(RecordStoreTest, ConcurrentReadsShareOneLookup) {
   loop_.RunUntilIdle();
   EXPECT_EQ(answered, 3);
   EXPECT_EQ(store_->stats().reads_coalesced, 2u);
+}
+
+TEST_F(RecordStoreTest, ReadsOfOneTurnGoToEachBackendAsOneBatch) {
+  for (int i = 0; i < 5; ++i) storage_.data["s" + std::to_string(i)] = {i + 1, "{}"};
+  cache_.data["c"] = {9, "[]"};
+  std::map<std::string, ReadResult> answers;
+  // Cache hit, storage hits, a miss in both, and a second read of one name.
+  for (std::string name : {"c", "s0", "s1", "s2", "s3", "s4", "none", "s1"}) {
+    store_->Get(name, [&answers, name](ReadResult r) { answers.insert_or_assign(name, r); });
+  }
+  loop_.RunUntilIdle();
+  EXPECT_EQ(cache_.get_bulk_sizes, (std::vector<size_t>{7}));    // distinct names
+  EXPECT_EQ(storage_.get_bulk_sizes, (std::vector<size_t>{6}));  // all but the cache hit
+  EXPECT_EQ(cache_.set_bulk_sizes, (std::vector<size_t>{5}));    // one fill for the hits
+  ASSERT_EQ(answers.size(), 7u);
+  EXPECT_EQ(answers.at("c")->value().version, 9);
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = "s" + std::to_string(i);
+    ASSERT_TRUE(answers.at(name).ok());
+    EXPECT_EQ(answers.at(name)->value().version, i + 1);
+    EXPECT_EQ(cache_.data.at(name).version, i + 1);
+  }
+  EXPECT_FALSE(answers.at("none")->has_value());
+  RecordStoreStats stats = store_->stats();
+  EXPECT_EQ(stats.cache_hits, 1u);
+  EXPECT_EQ(stats.storage_hits, 5u);
+  EXPECT_EQ(stats.misses, 1u);
+  EXPECT_EQ(stats.storage_read_batches, 1u);
+}
+
+TEST_F(RecordStoreTest, ABurstOfReadsIsSplitIntoBoundedBatches) {
+  const int kReads = 600;
+  int answered = 0;
+  for (int i = 0; i < kReads; ++i) {
+    store_->Get("r" + std::to_string(i), [&](ReadResult r) {
+      EXPECT_TRUE(r.ok());
+      ++answered;
+    });
+  }
+  loop_.RunUntilIdle();
+  EXPECT_EQ(answered, kReads);
+  EXPECT_EQ(storage_.get_bulk_sizes, (std::vector<size_t>{256, 256, 88}));
+}
+
+TEST_F(RecordStoreTest, ACacheErrorFailsEveryReadOfTheBatch) {
+  cache_.fail_with = Status::Unavailable("down");
+  cache_.fail_count = 1;  // the default GetBulk asks per name: only the first fails...
+  std::vector<ReadResult> answers;
+  for (std::string name : {"a", "b", "c"}) {
+    store_->Get(name, [&answers](ReadResult r) { answers.push_back(r); });
+  }
+  loop_.RunUntilIdle();
+  // ...but a batch fails as a whole, and every reader hears it.
+  ASSERT_EQ(answers.size(), 3u);
+  for (const ReadResult& r : answers) EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(storage_.get_bulk_sizes.empty());
+}
+
+TEST_F(RecordStoreTest, StorageTimeoutOfABatchNamesHowManyRecords) {
+  storage_.hold = true;
+  std::vector<ReadResult> answers;
+  for (std::string name : {"a", "b"}) {
+    store_->Get(name, [&answers](ReadResult r) { answers.push_back(r); });
+  }
+  loop_.Advance(options_.storage_timeout);
+  ASSERT_EQ(answers.size(), 2u);
+  for (const ReadResult& r : answers) {
+    EXPECT_EQ(record_messages::ReadErrorAction(r.status()),
+              record_action::kStorageRetrievalTimeout);
+    EXPECT_EQ(r.status().message(), "storage read of 2 records ('a', ...) timed out");
+  }
 }
 
 TEST_F(RecordStoreTest, CallbackNeverRunsBeforeTheCallReturns) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,15 @@ class FakeConnector : public CacheConnector {
       cb(failure);
     });
   }
+  // The contract's defaults (one Get/Set per name), counted so tests can see the batching.
+  void GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) override {
+    get_bulk_sizes.push_back(names.size());
+    StorageConnector::GetBulk(names, std::move(cb));
+  }
+  void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override {
+    set_bulk_sizes.push_back(batch.size());
+    StorageConnector::SetBulk(batch, std::move(cb));
+  }
   void Head(std::string_view name, Callback<std::optional<Version>> cb) override {
     auto it = data.find(std::string(name));
     cb(it == data.end() ? std::nullopt : std::optional<Version>(it->second.version));
@@ -108,6 +118,8 @@ class FakeConnector : public CacheConnector {
   std::map<std::string, RecordValue> data;
   std::vector<std::string> log;  // successful writes, in the order the backend applied them
   int gets = 0;
+  std::vector<size_t> get_bulk_sizes;  // names per GetBulk call, in order
+  std::vector<size_t> set_bulk_sizes;  // records per SetBulk call, in order
   bool hold = false;
   Status fail_with;
   int fail_count = 0;

@@ -42,6 +42,9 @@ std::string RenderMetrics(const ServerMetrics& m) {
        store([](const RecordStoreStats& s) { return s.cache_errors; }));
   Line(out, "strata_storage_read_errors_total", "counter", "Failed or timed-out storage reads.",
        store([](const RecordStoreStats& s) { return s.storage_read_errors; }));
+  Line(out, "strata_storage_read_batches_total", "counter",
+       "Storage reads sent (one GetBulk of one or more records each).",
+       store([](const RecordStoreStats& s) { return s.storage_read_batches; }));
   Line(out, "strata_storage_queue_records", "gauge", "Records waiting for a storage write.",
        store([](const RecordStoreStats& s) { return s.storage_writes.waiting; }));
   Line(out, "strata_storage_writes_total", "counter", "Records written to storage.",
