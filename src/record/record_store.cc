@@ -1,6 +1,7 @@
 #include "record/record_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <iterator>
 #include <memory>
 #include <utility>
@@ -52,27 +53,32 @@ bool RecordStore::ExcludedFromStorage(std::string_view name) const {
 
 // `start` is called right away with the completion to hand to the connector. The connector may
 // complete on any thread, or before returning: the result is posted home, and whichever of
-// result and deadline comes first wins.
-template <typename Arg, typename Start>
-void WithDeadline(Executor& loop, std::chrono::milliseconds timeout, std::string what,
+// result and deadline comes first wins. A connector that answered before `start` returned (the
+// memory cache always does) needs no deadline, so no timer is armed for it; `describe` names the
+// operation for the timeout message and is only called when a timer is armed.
+template <typename Arg, typename Start, typename Describe>
+void WithDeadline(Executor& loop, std::chrono::milliseconds timeout, Describe&& describe,
                   Start&& start, std::function<void(Arg)> cb) {
   struct State {
-    bool done = false;
+    std::atomic<bool> answered{false};  // set by the connector's completion, on any thread
+    bool done = false;                  // loop only: the callback ran
     std::function<void(Arg)> cb;
   };
   auto state = std::make_shared<State>();
   state->cb = std::move(cb);
-  loop.PostAfter(timeout, [state, what = std::move(what)] {
-    if (state->done) return;
-    state->done = true;
-    state->cb(Arg(Status::DeadlineExceeded(what + " timed out")));
-  });
   start([&loop, state](Arg result) {
+    state->answered.store(true, std::memory_order_release);
     loop.Post([state, result = std::move(result)]() mutable {
       if (state->done) return;
       state->done = true;
       state->cb(std::move(result));
     });
+  });
+  if (state->answered.load(std::memory_order_acquire)) return;
+  loop.PostAfter(timeout, [state, what = std::string(describe())] {
+    if (state->done) return;
+    state->done = true;
+    state->cb(Arg(Status::DeadlineExceeded(what + " timed out")));
   });
 }
 
@@ -107,7 +113,7 @@ void RecordStore::StartLookups() {
 void RecordStore::ReadCache(Names names) {
   using R = Result<GetBulkResult>;
   WithDeadline<R>(
-      loop_, options_.cache_timeout, Describe("cache read", *names),
+      loop_, options_.cache_timeout, [&] { return Describe("cache read", *names); },
       [&](Callback<GetBulkResult> done) { cache_.GetBulk(*names, std::move(done)); },
       [this, names](R result) {
         if (!result.ok()) {
@@ -139,7 +145,7 @@ void RecordStore::ReadStorage(Names names) {
   using R = Result<GetBulkResult>;
   ++stats_.storage_read_batches;
   WithDeadline<R>(
-      loop_, options_.storage_timeout, Describe("storage read", *names),
+      loop_, options_.storage_timeout, [&] { return Describe("storage read", *names); },
       [&](Callback<GetBulkResult> done) { storage_.GetBulk(*names, std::move(done)); },
       [this, names](R result) {
         if (!result.ok()) {
@@ -213,7 +219,7 @@ void RecordStore::Set(std::string_view name, RecordValue value, DoneCallback cac
   // evaluated before WithDeadline starts the write.
   auto shared = std::make_shared<RecordValue>(std::move(value));
   WithDeadline<Status>(
-      loop_, options_.cache_timeout, "cache write of '" + key + "'",
+      loop_, options_.cache_timeout, [&] { return "cache write of '" + key + "'"; },
       [&](DoneCallback done) { cache_.Set(key, *shared, std::move(done)); },
       [this, key, shared, cached = std::move(cached), durable = std::move(durable),
        excluded](Status s) mutable {
@@ -238,7 +244,7 @@ void RecordStore::Delete(std::string_view name, DoneCallback done) {
     queue_.EnqueueDelete(key, both);
   }
   WithDeadline<Status>(
-      loop_, options_.cache_timeout, "cache delete of '" + key + "'",
+      loop_, options_.cache_timeout, [&] { return "cache delete of '" + key + "'"; },
       [&](DoneCallback d) { cache_.Delete(key, std::move(d)); },
       [this, both](Status s) {
         if (!s.ok()) ++stats_.cache_errors;
@@ -250,7 +256,7 @@ void RecordStore::Evict(std::string_view name, DoneCallback done) {
   MarkWritten(name);
   std::string key(name);
   WithDeadline<Status>(
-      loop_, options_.cache_timeout, "cache delete of '" + key + "'",
+      loop_, options_.cache_timeout, [&] { return "cache delete of '" + key + "'"; },
       [&](DoneCallback d) { cache_.Delete(key, std::move(d)); }, std::move(done));
 }
 

@@ -201,6 +201,19 @@ TEST_F(RecordStoreTest, StorageTimeoutReportsStorageRetrievalTimeout) {
             record_action::kStorageRetrievalTimeout);
 }
 
+TEST_F(RecordStoreTest, ConnectorsThatAnswerAtOnceNeedNoDeadlineTimer) {
+  storage_.data["a"] = {1, "{}"};
+  Read("a");
+  Write("b", 1, "{}");
+  EXPECT_EQ(loop_.pending_timers(), 0u);
+  cache_.hold = true;  // an answer that is still out is bounded by a timer
+  store_->Get("c", [](ReadResult) {});
+  loop_.RunUntilIdle();
+  EXPECT_EQ(loop_.pending_timers(), 1u);
+  cache_.Release();
+  loop_.RunUntilIdle();
+}
+
 TEST_F(RecordStoreTest, CacheErrorIsReportedAsLoadError) {
   cache_.fail_with = Status::Unavailable("down");
   cache_.fail_count = 1;

@@ -47,6 +47,7 @@ class ManualLoop : public Executor {
     }
     now_ = until;
   }
+  size_t pending_timers() const { return timers_.size(); }
 
  private:
   std::chrono::milliseconds now_{0};
