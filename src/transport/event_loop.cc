@@ -4,11 +4,14 @@
 #include <mutex>
 #include <optional>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
+
+#include "transport/exact_allocator.h"
 
 namespace strata {
 
@@ -50,9 +53,11 @@ void EventLoop::Post(std::function<void()> fn) { asio::post(impl_->io_context, s
 void EventLoop::PostAfter(std::chrono::milliseconds delay, std::function<void()> fn) {
   // The timer owns itself through the handler; io_context destruction frees it if never run.
   auto timer = std::make_shared<asio::steady_timer>(impl_->io_context, delay);
-  timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
-    if (!ec) fn();
-  });
+  // Timers may wait for minutes (the unauthenticated-client timeout): exact-size handler memory.
+  timer->async_wait(asio::bind_allocator(
+      ExactAllocator<void>(), [timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+        if (!ec) fn();
+      }));
 }
 
 bool EventLoop::RunningInThisThread() const {

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -16,6 +17,7 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "transport/exact_allocator.h"
 #include "transport/tls_stream.h"
 #include "transport/ws_frame.h"
 
@@ -304,10 +306,12 @@ void WsConnection<Stream>::WaitReadable() {
                               self->OnTlsRead(ec, n);
                             });
   } else {
+    // Pending for as long as the client is quiet: exact-size handler memory.
     stream_.async_wait(tcp::socket::wait_read,
-                       [self = this->shared_from_this()](const error_code& ec) {
-                         self->OnReadable(ec);
-                       });
+                       asio::bind_allocator(ExactAllocator<void>(),
+                                            [self = this->shared_from_this()](const error_code& ec) {
+                                              self->OnReadable(ec);
+                                            }));
   }
 }
 
@@ -499,9 +503,10 @@ void WsConnection<Stream>::ArmIdleTimer() {
   const auto timeout = endpoint_->idle_timeout;
   if (timeout.count() <= 0) return;
   idle_timer_.expires_after(std::max(timeout / 2, std::chrono::milliseconds(1)));
-  idle_timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
-    if (!ec) self->OnIdleCheck();
-  });
+  idle_timer_.async_wait(asio::bind_allocator(
+      ExactAllocator<void>(), [self = this->shared_from_this()](const error_code& ec) {
+        if (!ec) self->OnIdleCheck();
+      }));
 }
 
 template <typename Stream>
