@@ -1,17 +1,31 @@
 'use strict'
 // Prints one comparison table per scenario for result files: node report.js <target>-r<round>/<scenario>.json ...
-// Ratios are strata/deepstream, each row against the "deepstream" row of the same scenario and SAME round
+// Ratios are strata/deepstream, each row against the "deepstream" row of the same table and SAME round
 // (run.sh names the result directories <target>-r<round>). With several rounds every cell is the median.
+// A table holds one JSON "scenario"; fanout results are split by subscriber count and paced (open-loop, params.rate)
+// results get tables of their own.
 const fs = require('fs')
 
 const results = process.argv.slice(2).map((file) => {
   let r
   try { r = JSON.parse(fs.readFileSync(file, 'utf8')) } catch (e) { r = { label: file, status: 'FAILED', error: `unreadable result: ${e.message}` } }
-  const m = /-r(\d+)\/[^/]+\.json$/.exec(file)
+  const m = /-r(\d+)\/([^/]+)\.json$/.exec(file)
   r.round = m ? Number(m[1]) : 1
+  r.file = m ? m[2] : file
   r.scenario = r.scenario || 'write-fanout'
   return r
 })
+
+// The table of a result. One without params (it failed before measuring) joins the table of the results from
+// files of the same name (run.sh: the same scenario of another target or round).
+const paced = (r) => Boolean(r.params && r.params.rate > 0)
+for (const r of results) {
+  if (!r.params) continue
+  r.table = r.scenario + (paced(r) ? ' paced' : '') + (r.scenario === 'fanout' ? `, S=${r.params.S}` : '')
+}
+for (const r of results) {
+  if (!r.table) r.table = (results.find((x) => x.params && x.file === r.file) || { table: r.scenario }).table
+}
 
 // The reference row: "deepstream", or for the storage scenarios "deepstream-redis-pg". In write-ack a reference
 // that FAILED validation still has its measurements (deepstream loses acks/versions under that load): they are
@@ -19,9 +33,11 @@ const results = process.argv.slice(2).map((file) => {
 const STORAGE = new Set(['write-ack', 'read-cold'])
 const measured = (r) => r.params && (r.status === 'OK' || (r.scenario === 'write-ack' && Number.isFinite(r.updatesPerS)))
 const refOf = (r) => results.find((x) => x.label === (STORAGE.has(r.scenario) ? 'deepstream-redis-pg' : 'deepstream') &&
-  x.scenario === r.scenario && x.round === r.round && measured(x))
+  x.table === r.table && x.round === r.round && measured(x))
 const server = (field) => (r) => r.server ? r.server[field] : NaN
 const relative = (get) => (r) => { const ref = refOf(r); return ref ? get(r) / get(ref) : NaN }
+
+const load = (p) => p.rate > 0 ? `paced (open loop, rate per row), at most ${p.maxInFlight} unacked writes per writer` : `K=${p.K} in flight`
 
 // Per scenario: [header, getter, decimals]; the unit of work, its rate and its CPU cost.
 const SCENARIOS = {
@@ -38,7 +54,7 @@ const SCENARIOS = {
     ],
     rate: (r) => r.updatesPerS,
     cpu: (r) => r.server ? r.server.userUsPerUpdate + r.server.sysUsPerUpdate : NaN,
-    params: (p) => `W=${p.W} writers x S=${p.S} subscribers, N=${p.N} updates/writer (cap ${p.durationS}s), K=${p.K} in flight, ${p.payloadBytes}-byte data`,
+    params: (p) => `W=${p.W} writers x S=${p.S} subscribers, N=${p.N} updates/writer (cap ${p.durationS}s), ${load(p)}, ${p.payloadBytes}-byte data`,
     legend: 'x thrpt = acked updates/s relative to deepstream; x cpu = server (user+sys) CPU per update relative to deepstream (lower is better).'
   },
   fanout: {
@@ -52,7 +68,7 @@ const SCENARIOS = {
     ],
     rate: (r) => r.notificationsPerS,
     cpu: (r) => r.server ? r.server.userUsPerNotification + r.server.sysUsPerNotification : NaN,
-    params: (p) => `W=${p.W} writer(s) x S=${p.S} subscribers on one record each, N=${p.N} updates/writer (cap ${p.durationS}s), K=${p.K} in flight, ${p.payloadBytes}-byte data`,
+    params: (p) => `W=${p.W} writer(s) x S=${p.S} subscribers on one record each, N=${p.N} updates/writer (cap ${p.durationS}s), ${load(p)}, ${p.payloadBytes}-byte data`,
     legend: 'x thrpt = delivered notifications/s relative to deepstream; x cpu = server (user+sys) CPU per notification relative to deepstream (lower is better).'
   },
   'event-fanout': {
@@ -119,6 +135,30 @@ const SCENARIOS = {
   }
 }
 
+// The paced variant of a write/fanout table: the schedule first, latencies with sub-millisecond precision, and no
+// throughput ratio (the rate is set, not measured).
+function pacedSpec (spec) {
+  const sched = (r) => r.schedule || {}
+  const fromSchedule = ['sched p99 ms', (r) => r.notifyLatencyFromScheduleMs.p99, 2]
+  const columns = spec.columns.flatMap((c) => / ms$/.test(c[0])
+    ? [[c[0], c[1], 2], ...(c[0] === 'notif p99 ms' ? [fromSchedule] : [])]
+    : [c])
+  return {
+    ...spec,
+    columns: [
+      ['rate/s', (r) => r.params.rate, 0],
+      ['sent/s', (r) => sched(r).sentPerS, 0],
+      ['behind max', (r) => sched(r).behindMax, 0],
+      ['lag p99 ms', (r) => sched(r).sendLagMs.p99, 2],
+      ...columns
+    ],
+    noRateRatio: true,
+    legend: spec.legend.replace(/^x thrpt = [^;]*; /, '') + ' Paced: rate/s = target updates/s over all writers, sent/s = achieved; ' +
+      'behind max = due writes held back by the in-flight bound (0 = the target rate was offered); lag p99 = schedule -> ' +
+      'actual send (the generator\'s own delay); latencies from the actual send; sched p99 = schedule -> subscriber.'
+  }
+}
+
 function median (xs) {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b)
   if (v.length === 0) return NaN
@@ -132,7 +172,7 @@ function table (scenario, spec, rows) {
     ['RSS MB', server('rssMB'), 1],
     ['srv core%', server('pctOfOneCore'), 0],
     ['client core%', (r) => r.clientCpu.pctOfOneCore, 0],
-    ['x thrpt', relative(spec.rate), 2],
+    ...(spec.noRateRatio ? [] : [['x thrpt', relative(spec.rate), 2]]),
     ['x cpu', relative(spec.cpu), 2]
   ]
   const labels = [...new Set(rows.map((r) => r.label))]
@@ -149,7 +189,8 @@ function table (scenario, spec, rows) {
   const widths = header.map((_, i) => Math.max(header[i].length, ...body.map((row) => String(row[i]).length)))
   const isText = (i) => i < 2
   const line = (row) => '| ' + row.map((c, i) => isText(i) ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])).join(' | ') + ' |'
-  const generators = [...new Set(rows.map((r) => r.generator === 'cpp' ? 'C++ (strata-loadgen)' : 'Node'))].join(' + ')
+  // (a result run.sh wrote for a run that never started names no generator)
+  const generators = [...new Set(rows.filter((r) => r.params).map((r) => r.generator === 'cpp' ? 'C++ (strata-loadgen)' : 'Node'))].join(' + ')
   const out = [`### ${scenario} (load generator: ${generators})`, line(header), '|' + widths.map((w, i) => isText(i) ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':').join('|') + '|']
   for (const row of body) out.push(line(row))
   const p = rows.find((r) => r.params)
@@ -164,15 +205,38 @@ function table (scenario, spec, rows) {
   return out
 }
 
+// CPU per notification of each server across the fanout sizes of this run (closed-loop fanout tables).
+function fanoutSizes () {
+  const tables = [...new Set(results.filter((r) => r.scenario === 'fanout' && r.params && !paced(r)).map((r) => r.table))]
+  if (tables.length < 2) return []
+  const sizeOf = (t) => Number(/S=(\d+)/.exec(t)[1])
+  tables.sort((a, b) => sizeOf(a) - sizeOf(b))
+  const out = ['fanout: server CPU (user+sys) per notification by subscriber count, medians:']
+  for (const label of [...new Set(results.filter((r) => tables.includes(r.table)).map((r) => r.label))]) {
+    const cpu = tables.map((t) => median(results.filter((r) => r.table === t && r.label === label && measured(r))
+      .map(SCENARIOS.fanout.cpu)))
+    const cells = tables.map((t, i) => `S=${sizeOf(t)} ${f(cpu[i], 2)} us`)
+    out.push(`  ${label}: ${cells.join(', ')} (x${f(cpu[cpu.length - 1] / cpu[0], 2)} from the smallest to the largest)`)
+  }
+  return [...out, '']
+}
+
 const out = []
 for (const [scenario, spec] of Object.entries(SCENARIOS)) {
-  const rows = results.filter((r) => r.scenario === scenario)
-  if (rows.length) out.push(...table(scenario, spec, rows), '')
+  // closed loop before paced, small fanout before large
+  const order = (t) => [t.includes(' paced') ? 1 : 0, Number((/S=(\d+)/.exec(t) || [0, 0])[1])]
+  const tables = [...new Set(results.filter((r) => r.scenario === scenario).map((r) => r.table))].sort((a, b) =>
+    order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1])
+  for (const t of tables) {
+    const rows = results.filter((r) => r.table === t)
+    out.push(...table(t, paced(rows.find((r) => r.params) || {}) ? pacedSpec(spec) : spec, rows), '')
+  }
 }
+out.push(...fanoutSizes())
 out.push('srv/client core% = CPU time / wall time of the measured phase (100 = one full core). Shared, noisy 2-core machine: compare ratios, not absolutes.')
 for (const r of results) {
   if (r.status !== 'OK') {
-    out.push(`FAILED ${r.scenario} ${r.label} (round ${r.round}): ${r.error || ''}`)
+    out.push(`FAILED ${r.table} ${r.label} (round ${r.round}): ${r.error || ''}`)
     for (const q of r.problems || []) out.push(`   ${q}`)
     if (r.problemCount > (r.problems || []).length) out.push(`   ... ${r.problemCount - r.problems.length} more`)
   }

@@ -10,7 +10,11 @@
 #      BENCH_SCENARIOS (default "write event"; with cpp "write fanout event conns"), for "write": BENCH_W (10 writers), BENCH_S (10 subscribers per record), BENCH_N (2000 updates per writer),
 #      BENCH_K (8 writes in flight per writer), BENCH_DURATION (20 s time cap per server), BENCH_DRAIN (15 s),
 #      for "event": BENCH_E_PUBS (4 publishers), BENCH_E_SUBS (100 subscribers), BENCH_E_N (5000 events per publisher), BENCH_E_K (8 in flight per publisher),
-#      BENCH_TARGETS (default "strata-memory strata-sqlite deepstream"; storage scenarios: "strata-redis-pg deepstream-redis-pg"),
+#      BENCH_TARGETS (default "strata-memory strata-sqlite deepstream"; also strata-memory-1t: in-memory with
+#      "threads: 1", one event loop; storage scenarios: "strata-redis-pg deepstream-redis-pg"),
+#      more cpp scenarios: fanout10k (fanout with BENCH_F10K_S = 10000 subscribers, its own table),
+#      write-paced / fanout-paced (open loop: write / fanout at BENCH_RATE updates/s, or BENCH_RATE=P% of the same
+#      target's closed-loop result of this round, default 50%; time cap BENCH_PACED_DURATION, 10 s),
 #      storage scenarios (cpp only; targets *-redis-pg, each with its own fresh redis-server + PostgreSQL 15 on 127.0.0.1):
 #        write-ack (BENCH_A_W/S/N/K, default BENCH_W/S/N/K; PostgreSQL checked for the last version of every record
 #        after the server stopped) and read-cold (BENCH_R_N 20000 records seeded over HTTP, server restarted with the
@@ -31,28 +35,48 @@ LOADGEN="${BENCH_LOADGEN:-node}"
 LOADGEN_BIN="${LOADGEN_BIN:-$ROOT/build/strata-loadgen}"
 case "$LOADGEN" in
   node) SCENARIOS="${BENCH_SCENARIOS:-write event}"; KNOWN="write event" ;;
-  cpp) SCENARIOS="${BENCH_SCENARIOS:-write fanout event conns}"; KNOWN="write fanout event conns write-ack read-cold"
+  cpp) SCENARIOS="${BENCH_SCENARIOS:-write fanout event conns}"
+       KNOWN="write fanout event conns write-ack read-cold fanout10k write-paced fanout-paced"
        [ -x "$LOADGEN_BIN" ] || { echo "C++ load generator not found at $LOADGEN_BIN (ninja -C build strata-loadgen)" >&2; exit 2; } ;;
   *) echo "BENCH_LOADGEN must be node or cpp" >&2; exit 2 ;;
 esac
 for scenario in $SCENARIOS; do
   case " $KNOWN " in *" $scenario "*) ;; *) echo "unknown scenario $scenario for the $LOADGEN load generator ($KNOWN)" >&2; exit 2 ;; esac
 done
+# Paced runs (write-paced, fanout-paced): BENCH_RATE updates/s, or P% of the same target's closed-loop result
+# of the same round, whose scenario is then added to the list if missing.
+PACED_RATE="${BENCH_RATE:-50%}"
+PACED_DURATION="${BENCH_PACED_DURATION:-10}"
+F10K_S="${BENCH_F10K_S:-10000}"
+[[ "$PACED_RATE" =~ ^[0-9]+(\.[0-9]+)?%?$ ]] || { echo "BENCH_RATE must be updates/s or a percentage (50%)" >&2; exit 2; }
+for scenario in $SCENARIOS; do
+  base="${scenario%-paced}"
+  if [ "$base" != "$scenario" ] && [ "${PACED_RATE%\%}" != "$PACED_RATE" ] && [[ " $SCENARIOS " != *" $base "* ]]; then
+    echo "$scenario at BENCH_RATE=$PACED_RATE of the closed-loop $base result: adding scenario $base"
+    SCENARIOS="$SCENARIOS $base"
+  fi
+done
 # storage scenarios run only against the *-redis-pg targets, the others only against the rest
 storage_scenario () { case "$1" in write-ack|read-cold) return 0 ;; *) return 1 ;; esac; }
 redis_pg_target () { case "$1" in *-redis-pg) return 0 ;; *) return 1 ;; esac; }
-# the JSON "scenario" of each (report.js groups by it)
-result_name () { case "$1" in write|event) echo "$1-fanout" ;; *) echo "$1" ;; esac; }
-# conns holds many sockets in both processes: the server inherits this shell's limit
-case " $SCENARIOS " in *" conns "*) ulimit -n "$(ulimit -Hn)" 2>/dev/null || true ;; esac
+# the JSON "scenario" of each (report.js groups by it, and by the fanout size and paced mode)
+result_name () { case "$1" in write|event|write-paced) echo "${1%-paced}-fanout" ;; fanout*) echo fanout ;; *) echo "$1" ;; esac; }
+# conns and fanout10k hold many sockets in both processes: the server inherits this shell's limit
+case " $SCENARIOS " in *" conns "*|*" fanout10k "*) ulimit -n "$(ulimit -Hn)" 2>/dev/null || true ;; esac
 ROUNDS="${BENCH_ROUNDS:-1}"
 case "$ROUNDS" in ''|*[!0-9]*) echo "BENCH_ROUNDS must be a positive integer" >&2; exit 2 ;; esac
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "BENCH_ROUNDS must be 1..20" >&2; exit 2; }
 HEALTH_TIMEOUT_S=20
 STOP_GRACE_S=10
 # a scenario's own hard bound: setup + time cap + drain + slack
-CLIENT_TIMEOUT_S=$(( ${BENCH_SETUP_TIMEOUT:-30} + ${BENCH_DURATION:-20} + ${BENCH_DRAIN:-15} + 30 ))
-CLIENT_TIMEOUT_S=${CLIENT_TIMEOUT_S%.*}
+duration_s="${BENCH_DURATION:-20}"; duration_s="${duration_s%.*}"
+paced_s="${PACED_DURATION%.*}"; [ "${paced_s:-0}" -gt "${duration_s:-0}" ] && duration_s="$paced_s"
+# 10,000 logins and subscriptions: deepstream needs a while
+F10K_SETUP_TIMEOUT="${BENCH_SETUP_TIMEOUT:-60}"
+setup_s="${BENCH_SETUP_TIMEOUT:-30}"
+case " $SCENARIOS " in *" fanout10k "*) setup_s="$F10K_SETUP_TIMEOUT" ;; esac
+drain_s="${BENCH_DRAIN:-15}"
+CLIENT_TIMEOUT_S=$(( ${setup_s%.*} + ${duration_s:-0} + ${drain_s%.*} + 30 ))
 
 if [ "$LOADGEN" = node ] && { [ ! -d "$HERE/node_modules/ws" ] || [ ! -d "$HERE/node_modules/@deepstream/protobuf" ]; }; then
   echo "installing bench dependencies (npm ci in $HERE)"
@@ -146,6 +170,12 @@ start_server () {
       printf 'storage:\n  name: none\n' > "$dir/config.yml"
       (cd "$dir" && exec "$STRATA_BIN" start -c "$dir/config.yml" --host 127.0.0.1 --port "$port") > "$dir/server.log" 2>&1 &
       ;;
+    strata-memory-1t)
+      # strata-memory with one event loop: compared with strata-memory (one loop per core) it shows what a
+      # second core adds
+      printf 'storage:\n  name: none\nthreads: 1\n' > "$dir/config.yml"
+      (cd "$dir" && exec "$STRATA_BIN" start -c "$dir/config.yml" --host 127.0.0.1 --port "$port") > "$dir/server.log" 2>&1 &
+      ;;
     strata-sqlite)
       # no settings: strata's default storage (embedded sqlite at ./data/strata.db, cwd = the temp dir)
       printf '# strata defaults: sqlite storage in ./data\n' > "$dir/config.yml"
@@ -188,6 +218,8 @@ echo "scenarios: $SCENARIOS; targets: $TARGETS; rounds: $ROUNDS; load generator:
 echo "  write: W=${BENCH_W:-10} S=${BENCH_S:-10} N=${BENCH_N:-2000} K=${BENCH_K:-8}; event: publishers=${BENCH_E_PUBS:-4} subscribers=${BENCH_E_SUBS:-100} N=${BENCH_E_N:-5000} K=${BENCH_E_K:-8}; cap=${BENCH_DURATION:-20}s"
 if [ "$LOADGEN" = cpp ]; then
   echo "  fanout: writers=${BENCH_F_W:-1} subscribers=${BENCH_F_S:-1000} N=${BENCH_F_N:-1000} K=${BENCH_F_K:-8}; conns: ${BENCH_C_N:-10000} held ${BENCH_C_HOLD:-2}s; generator threads=${BENCH_THREADS:-1}; fd limit $(ulimit -n)"
+  case " $SCENARIOS " in *" fanout10k "*) echo "  fanout10k: fanout with $F10K_S subscribers (setup timeout ${F10K_SETUP_TIMEOUT}s)" ;; esac
+  case " $SCENARIOS " in *-paced*) echo "  paced: BENCH_RATE=$PACED_RATE updates/s, time cap ${PACED_DURATION}s" ;; esac
 fi
 case " $SCENARIOS " in *" write-ack "*|*" read-cold "*)
   echo "  write-ack: W=${BENCH_A_W:-${BENCH_W:-10}} S=${BENCH_A_S:-${BENCH_S:-10}} N=${BENCH_A_N:-${BENCH_N:-2000}} K=${BENCH_A_K:-${BENCH_K:-8}}; read-cold: N=${BENCH_R_N:-20000} C=${BENCH_R_C:-8} K=${BENCH_R_K:-64}" ;;
@@ -200,7 +232,22 @@ failed_result () {  # failed_result FILE SCENARIO TARGET ERROR
 }
 # conns measures RSS growth per idle connection: it runs first, on a server of its own (the server
 # is restarted after it), so that neither earlier load nor its 10,000 sockets distort anything else.
-ORDERED="$(for s in $SCENARIOS; do [ "$s" = conns ] && echo conns; done) $(for s in $SCENARIOS; do [ "$s" != conns ] && echo "$s"; done)"
+# Paced runs come after the closed-loop ones whose throughput a percentage rate is taken from.
+ORDERED="$(for s in $SCENARIOS; do [ "$s" = conns ] && echo conns; done) $(for s in $SCENARIOS; do
+  case "$s" in conns|*-paced) ;; *) echo "$s" ;; esac; done) $(for s in $SCENARIOS; do
+  case "$s" in *-paced) echo "$s" ;; esac; done)"
+# paced_rate DIR BASE: the updates/s of a paced run: BENCH_RATE, or its percentage of DIR/BASE.json's updatesPerS
+paced_rate () {
+  case "$PACED_RATE" in
+    *%) node -e '
+      const [file, pct] = process.argv.slice(1)
+      let r = {}
+      try { r = JSON.parse(require("fs").readFileSync(file, "utf8")) } catch (e) {}
+      if (r.status !== "OK" || !(r.updatesPerS > 0)) process.exit(1)
+      console.log(Math.max(1, Math.round(r.updatesPerS * Number(pct) / 100)))' "$1/$2.json" "${PACED_RATE%\%}" ;;
+    *) echo "$PACED_RATE" ;;
+  esac
+}
 for round in $(seq 1 "$ROUNDS"); do
 for target in $TARGETS; do
   dir="$WORK/$target-r$round"
@@ -266,8 +313,25 @@ for target in $TARGETS; do
       fi
     fi
     if [ "$LOADGEN" = cpp ]; then
-      timeout -k 5 "$CLIENT_TIMEOUT_S" "$LOADGEN_BIN" "$scenario" --url "ws://127.0.0.1:$port/deepstream" \
-        --pid "$SERVER_PID" --label "$target" --out "$dir/$scenario.json" --threads "${BENCH_THREADS:-1}"
+      # run.sh's variants of the generator's scenarios; BENCH_RATE reaches the generator only as --rate
+      lg_scenario="$scenario"; lg_env=(); lg_args=()
+      case "$scenario" in
+        fanout10k) lg_scenario=fanout; lg_env=(BENCH_F_S="$F10K_S" BENCH_SETUP_TIMEOUT="$F10K_SETUP_TIMEOUT") ;;
+        *-paced)
+          lg_scenario="${scenario%-paced}"
+          if ! rate="$(paced_rate "$dir" "$lg_scenario")"; then
+            echo "   $scenario: no passing $lg_scenario result of $target in this round to take $PACED_RATE of" >&2
+            STATUS=1
+            failed_result "$dir/$scenario.json" "$(result_name "$scenario")" "$target" "no $lg_scenario result to take $PACED_RATE of"
+            RESULTS+=("$dir/$scenario.json")
+            continue
+          fi
+          echo "   $scenario: $rate updates/s ($PACED_RATE)"
+          lg_env=(BENCH_DURATION="$PACED_DURATION"); lg_args=(--rate "$rate") ;;
+      esac
+      timeout -k 5 "$CLIENT_TIMEOUT_S" env -u BENCH_RATE "${lg_env[@]}" "$LOADGEN_BIN" "$lg_scenario" \
+        --url "ws://127.0.0.1:$port/deepstream" --pid "$SERVER_PID" --label "$target" --out "$dir/$scenario.json" \
+        --threads "${BENCH_THREADS:-1}" "${lg_args[@]}"
     else
       timeout -k 5 "$CLIENT_TIMEOUT_S" node "$HERE/$scenario-fanout.js" --url "ws://127.0.0.1:$port/deepstream" \
         --pid "$SERVER_PID" --label "$target" --out "$dir/$scenario.json"

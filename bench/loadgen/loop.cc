@@ -1,6 +1,8 @@
 #include "loop.h"
 
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <latch>
@@ -25,6 +27,7 @@ Loop::~Loop() {
   if (thread_.joinable()) StopAndJoin();
   ::close(epfd_);
   ::close(wakefd_);
+  if (timerfd_ >= 0) ::close(timerfd_);
 }
 
 void Loop::Add(Conn* c, int source_ip_last_octet) {
@@ -80,6 +83,30 @@ void Loop::OnSetupFailed(Conn* c) {
   failed_->fetch_add(1);
 }
 
+void Loop::SetTicker(std::function<int64_t()> ticker) {
+  if (timerfd_ < 0) {
+    timerfd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &timerfd_;
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, timerfd_, &ev);
+    // The default 50 us of timer slack would delay every paced send by up to that much.
+    ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  }
+  ticker_ = std::move(ticker);
+  Tick();
+}
+
+void Loop::Tick() {
+  int64_t next = ticker_();
+  if (next == armed_ns_) return;
+  armed_ns_ = next;
+  itimerspec when{};  // all zero disarms
+  when.it_value.tv_sec = next / 1000000000;
+  when.it_value.tv_nsec = next % 1000000000;
+  ::timerfd_settime(timerfd_, TFD_TIMER_ABSTIME, &when, nullptr);
+}
+
 void Loop::StartConnects() {
   while (handshaking_ < kMaxHandshakes && next_connect_ < conns_.size() &&
          ctx_->phase.load() == Phase::kSetup) {
@@ -122,10 +149,16 @@ void Loop::Run() {
   epoll_event events[256];
   auto next_ping = std::chrono::steady_clock::now() + kPingEvery;
   while (running_) {
-    int n = ::epoll_wait(epfd_, events, 256, 1000);
+    // With a ticker, shorter batches: the ticker runs between batches, and a batch of 256
+    // receives can take long enough to delay the paced sends by a millisecond.
+    int n = ::epoll_wait(epfd_, events, ticker_ ? 32 : 256, 1000);
     for (int i = 0; i < n; ++i) {
       if (events[i].data.ptr == nullptr) {
         RunTasks();
+      } else if (events[i].data.ptr == &timerfd_) {
+        uint64_t expirations;
+        [[maybe_unused]] ssize_t r = ::read(timerfd_, &expirations, sizeof expirations);
+        armed_ns_ = 0;
       } else {
         static_cast<Conn*>(events[i].data.ptr)->OnEvent(events[i].events);
       }
@@ -134,6 +167,7 @@ void Loop::Run() {
       PingAll();
       next_ping += kPingEvery;
     }
+    if (ticker_) Tick();
     FlushDirty();
   }
 }

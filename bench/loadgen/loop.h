@@ -3,7 +3,8 @@
 // group that starts them, runs code on them and stops them. A loop opens its connections at most
 // kMaxHandshakes at a time, PINGs every ready connection every 15 s (inside the servers'
 // heartbeat window), and flushes every connection with queued output once per iteration, so
-// several frames queued for one socket go out in one syscall.
+// several frames queued for one socket go out in one syscall. A loop can also run a ticker (the
+// paced mode's sender) once per iteration, woken by a timer at the time the ticker asks for.
 
 #include <sys/epoll.h>
 
@@ -42,6 +43,11 @@ class Loop {
   void MarkDirty(Conn* c);
   void OnReady(Conn* c);
   void OnSetupFailed(Conn* c);
+  // The ticker runs after every batch of events, before the flush, and returns when it wants to
+  // run next (CLOCK_MONOTONIC ns; 0 = no timer: only events wake the loop). Its sends leave in
+  // the same iteration's flush.
+  // REQUIRES: on the loop thread.
+  void SetTicker(std::function<int64_t()> ticker);
   char* scratch() { return scratch_.data(); }
   size_t scratch_size() const { return scratch_.size(); }
   bool on_loop_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
@@ -54,10 +60,14 @@ class Loop {
   void StartConnects();
   void FlushDirty();
   void PingAll();
+  void Tick();
 
   RunContext* ctx_;
   int epfd_ = -1;
   int wakefd_ = -1;
+  int timerfd_ = -1;  // created by SetTicker
+  int64_t armed_ns_ = 0;
+  std::function<int64_t()> ticker_;
   std::thread thread_;
   std::vector<Conn*> conns_;
   std::vector<int> source_octet_;

@@ -2,6 +2,7 @@
 //
 //   strata-loadgen write|write-ack|fanout|event|conns|read-cold --url ws://127.0.0.1:PORT/deepstream
 //                  [--pid SERVER_PID] [--label NAME] [--out result.json] [--threads N]
+//                  [--rate UPDATES_PER_S]
 //
 // Exit code 0 when the run passed validation, 1 when it failed, 2 on a bad command line.
 #include <csignal>
@@ -17,6 +18,10 @@ int main(int argc, char** argv) {
   if (!ParseOptions(argc, argv, &ctx.opt)) return 2;
   RaiseFdLimit();
   const std::string& s = ctx.opt.scenario;
+  if (ctx.opt.rate > 0 && s != "write" && s != "write-ack" && s != "fanout") {
+    std::fprintf(stderr, "--rate / BENCH_RATE applies to write, write-ack and fanout only\n");
+    return 2;
+  }
   if (s == "write" || s == "write-ack") return RunWrite(ctx, false);
   if (s == "read-cold") return RunReadCold(ctx);
   if (s == "fanout") return RunWrite(ctx, true);

@@ -23,11 +23,19 @@ bool ParseUrl(const std::string& url, Options* o) {
   return o->port > 0 && o->port < 65536;
 }
 
+// A positive rate of at most 1e8/s; NaN when malformed.
+double ParseRate(const std::string& v) {
+  char* end = nullptr;
+  double r = std::strtod(v.c_str(), &end);
+  return end != v.c_str() && *end == '\0' && r > 0 && r <= 1e8 ? r : NAN;
+}
+
 void Usage() {
   std::fprintf(
       stderr,
       "usage: strata-loadgen write|write-ack|fanout|event|conns|read-cold --url ws://127.0.0.1:PORT/deepstream\n"
       "       [--pid SERVER_PID] [--label NAME] [--out result.json] [--threads N]\n"
+      "       [--rate UPDATES_PER_S]  (write, write-ack, fanout: paced instead of K in flight)\n"
       "knobs via env (see bench/README.md): BENCH_W, BENCH_S, BENCH_N, BENCH_K, ...\n");
 }
 
@@ -68,15 +76,19 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       o->out = v;
     else if (a == "--threads")
       o->threads = std::atoi(v.c_str());
+    else if (a == "--rate")
+      o->rate = ParseRate(v);
     else {
       Usage();
       return false;
     }
   }
-  if (o->url.empty() || !ParseUrl(o->url, o) || o->threads < 1 || o->threads > 64) {
+  if (o->url.empty() || !ParseUrl(o->url, o) || o->threads < 1 || o->threads > 64 ||
+      std::isnan(o->rate)) {
     Usage();
     return false;
   }
+  if (o->rate == 0) o->rate = EnvNumber("BENCH_RATE", 0, 0);
   o->setup_ms = EnvNumber("BENCH_SETUP_TIMEOUT", 30, 1) * 1000;
   o->duration_ms = EnvNumber("BENCH_DURATION", 20, 0.1) * 1000;
   o->drain_ms = EnvNumber("BENCH_DRAIN", 15, 0.1) * 1000;

@@ -25,6 +25,7 @@ struct Options {
   double duration_ms = 20000;  // BENCH_DURATION: time cap of the sending phase
   double drain_ms = 15000;     // BENCH_DRAIN: wait for outstanding messages after the cap
   double stall_ms = 5000;      // BENCH_STALL: give up when nothing arrives for this long
+  double rate = 0;  // --rate / BENCH_RATE: paced (open-loop) writes per second; 0 = closed loop
 };
 
 // Parses argv (scenario name first) and the common env knobs; prints usage and returns false on

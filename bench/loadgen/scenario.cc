@@ -22,6 +22,7 @@ PhaseResult RunMeasuredPhase(RunContext& ctx, LoopGroup& group, const PhaseHooks
   r.self0 = ReadSelfCpu();
   r.t0_ns = NowNs();
   hooks.last_rx_ns->store(r.t0_ns);
+  if (hooks.at_t0) hooks.at_t0(r.t0_ns);
   ctx.phase.store(Phase::kMeasuring);
   group.RunOnAll(hooks.start);
   int64_t last_progress = hooks.progress();
@@ -32,6 +33,7 @@ PhaseResult RunMeasuredPhase(RunContext& ctx, LoopGroup& group, const PhaseHooks
     int64_t now = NowNs();
     if (!r.capped && now - r.t0_ns >= cap_ns) {
       hooks.stop_sending->store(true);
+      r.stop_ns = now;
       group.RunOnAll([](int) {});  // afterwards no loop is in the middle of sending
       r.capped = true;
     }
@@ -53,6 +55,7 @@ PhaseResult RunMeasuredPhase(RunContext& ctx, LoopGroup& group, const PhaseHooks
     }
   }
   hooks.stop_sending->store(true);
+  if (!r.capped) r.stop_ns = NowNs();
   // complete or stalled: the phase ended with the last counted message (a stall waited
   // BENCH_STALL for messages that never came: lost ones do not make the server look slower).
   r.t1_ns = r.how != "drain-timeout" ? std::max(hooks.last_rx_ns->load(), r.t0_ns + 1) : NowNs();

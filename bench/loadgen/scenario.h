@@ -29,10 +29,11 @@ std::string Padded(const std::string& head, size_t bytes);
 // new operation), and ends when everything sent has arrived, when nothing arrives for
 // BENCH_STALL, or BENCH_DRAIN after the cap. Samples server and own CPU around it.
 struct PhaseHooks {
-  std::function<void(int loop)> start;  // run on every loop: send the first operations
-  std::function<bool()> all_sent;       // no sender can send more
-  std::function<bool()> complete;       // everything sent so far has fully arrived
-  std::function<int64_t()> progress;    // count of received messages (stall detection)
+  std::function<void(int64_t t0_ns)> at_t0;  // optional; on the caller's thread before `start`
+  std::function<void(int loop)> start;       // run on every loop: send the first operations
+  std::function<bool()> all_sent;            // no sender can send more
+  std::function<bool()> complete;            // everything sent so far has fully arrived
+  std::function<int64_t()> progress;         // count of received messages (stall detection)
   std::atomic<bool>* stop_sending;
   std::atomic<int64_t>* last_rx_ns;  // time of the last counted message
 };
@@ -40,6 +41,7 @@ struct PhaseResult {
   std::string how;  // complete | stalled | drain-timeout
   bool capped = false;
   int64_t t0_ns = 0, t1_ns = 0;
+  int64_t stop_ns = 0;  // when the senders were stopped (time cap or end of the phase)
   ProcCpu cpu0, cpu1;
   SelfCpu self0, self1;
   double rss_kb = 0;

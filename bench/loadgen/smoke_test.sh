@@ -1,6 +1,7 @@
 #!/bin/sh
 # Correctness smoke of the C++ load generator: starts strata (in-memory) on 127.0.0.1 and runs
-# every scenario for about a second, with 1 and 2 event loops. Validation only: the generator
+# every scenario (and the paced mode of write and fanout) for about a second, with 1 and 2 event
+# loops. Validation only: the generator
 # exits non-zero on any lost, duplicated, reordered or unexpected message. No timing assertions.
 #   smoke_test.sh <strata> <strata-loadgen>
 set -eu
@@ -46,6 +47,19 @@ for threads in 1 2; do
     grep -q '"status":"OK"' "$out" || fail "$scenario with $threads loop(s): no OK result in $out"
   done
 done
+# The paced mode (open loop): on schedule, and with writes held back at the in-flight bound.
+for threads in 1 2; do
+  timeout -k 5 60 "$loadgen" write --rate 3000 --url "$url" --pid "$pid" --label smoke-paced \
+    --threads "$threads" --out "$work/write-paced-$threads.json" ||
+    fail "paced write with $threads loop(s) failed validation"
+  grep -q '"rate":3000' "$work/write-paced-$threads.json" || fail "paced write: no params.rate"
+  BENCH_RATE=500 timeout -k 5 60 "$loadgen" fanout --url "$url" --pid "$pid" --label smoke-paced \
+    --threads "$threads" --out "$work/fanout-paced-$threads.json" ||
+    fail "paced fanout with $threads loop(s) failed validation"
+done
+BENCH_N=2000 BENCH_RATE_MAX_INFLIGHT=2 timeout -k 5 60 "$loadgen" write --rate 1000000 --url "$url" \
+  --label smoke-behind --out "$work/behind.json" || fail "paced write held back failed validation"
+grep -q '"behindMax":[1-9]' "$work/behind.json" || fail "paced write at 1e6/s: not reported behind"
 # read-cold's reader (here from strata's memory, not cold): 500 records seeded over HTTP first.
 command -v node > /dev/null 2>&1 || fail "node not found (scripts/setup.sh installs it)"
 timeout -k 5 60 node "$(dirname "$0")/../seed-records.js" --url "http://127.0.0.1:$port/api" --n 500 ||
@@ -62,5 +76,7 @@ BENCH_N=300 timeout -k 5 60 "$loadgen" write --url "$url" --label smoke-again --
 set +e
 "$loadgen" nosuch --url "$url" > /dev/null 2>&1; [ $? -eq 2 ] || fail "unknown scenario not refused"
 "$loadgen" write > /dev/null 2>&1; [ $? -eq 2 ] || fail "missing --url not refused"
+"$loadgen" event --rate 100 --url "$url" > /dev/null 2>&1; [ $? -eq 2 ] || fail "event --rate not refused"
+"$loadgen" write --rate abc --url "$url" > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad --rate not refused"
 set -e
 echo "loadgen smoke: all scenarios OK"
