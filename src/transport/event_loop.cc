@@ -3,6 +3,8 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -19,19 +21,11 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Runs the loop until io_context::stop(). A handler that throws is a bug, but one bad callback
-// must not take every connection of the loop down with it: log and keep running.
-void RunUntilStopped(asio::io_context& io_context) {
-  while (!io_context.stopped()) {
-    try {
-      io_context.run();
-    } catch (const std::exception& e) {
-      spdlog::error("event loop: handler threw: {}", e.what());
-    } catch (...) {
-      spdlog::error("event loop: handler threw a non-standard exception");
-    }
-  }
-}
+using Tasks = std::vector<std::function<void()>>;
+
+// The loop whose thread this is (null on other threads): where cross-loop end-of-turn work
+// gathers before it is handed over.
+thread_local EventLoop::Impl* current_loop = nullptr;
 
 }  // namespace
 
@@ -42,7 +36,70 @@ struct EventLoop::Impl {
   std::atomic<std::thread::id> thread_id{};
   std::mutex start_stop_mutex;  // serialises Start/Stop from owner threads
   bool stopped = false;
+
+  // Loop thread only.
+  Tasks end_of_turn;
+  // End-of-turn work for other loops, sent at the end of this turn: one post per loop.
+  std::vector<std::pair<Impl*, Tasks>> outbox;
+
+  void Run();
+  void RunTurn();
+  void EndTurn();
+  void SendOutbox();
+  void Queue(Impl* target, std::function<void()> fn);
 };
+
+// Runs the loop until io_context::stop(). A handler that throws is a bug, but one bad callback
+// must not take every connection of the loop down with it: log and keep running.
+void EventLoop::Impl::Run() {
+  current_loop = this;
+  while (!io_context.stopped()) {
+    try {
+      RunTurn();
+    } catch (const std::exception& e) {
+      spdlog::error("event loop: handler threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("event loop: handler threw a non-standard exception");
+    }
+  }
+  current_loop = nullptr;
+}
+
+void EventLoop::Impl::RunTurn() {
+  if (io_context.run_one() == 0) return;  // stopped
+  for (int n = 1; n < kHandlersPerTurn && io_context.poll_one() > 0; ++n) {
+  }
+  EndTurn();
+}
+
+// End-of-turn work may queue more (a flush that completes and finds new output); it runs in the
+// same turn, up to a bound, and whatever is left waits for the next turn.
+void EventLoop::Impl::EndTurn() {
+  for (int round = 0; round < 4 && !end_of_turn.empty(); ++round) {
+    Tasks tasks = std::move(end_of_turn);
+    end_of_turn.clear();
+    for (auto& task : tasks) task();
+  }
+  if (!end_of_turn.empty()) asio::post(io_context, [] {});  // make sure a next turn comes
+  SendOutbox();
+}
+
+void EventLoop::Impl::SendOutbox() {
+  for (auto& [target, tasks] : outbox) {
+    if (tasks.empty()) continue;
+    asio::post(target->io_context, [target, tasks = std::move(tasks)]() mutable {
+      for (auto& task : tasks) target->end_of_turn.push_back(std::move(task));
+    });
+    tasks.clear();
+  }
+}
+
+void EventLoop::Impl::Queue(Impl* target, std::function<void()> fn) {
+  for (auto& [loop, tasks] : outbox) {
+    if (loop == target) return tasks.push_back(std::move(fn));
+  }
+  outbox.emplace_back(target, Tasks{}).second.push_back(std::move(fn));
+}
 
 EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {}
 
@@ -60,6 +117,18 @@ void EventLoop::PostAfter(std::chrono::milliseconds delay, std::function<void()>
       }));
 }
 
+void EventLoop::AtEndOfTurn(std::function<void()> fn) {
+  impl_->end_of_turn.push_back(std::move(fn));
+}
+
+void EventLoop::PostToEndOfTurn(std::function<void()> fn) {
+  if (current_loop == impl_.get()) return AtEndOfTurn(std::move(fn));
+  if (current_loop != nullptr) return current_loop->Queue(impl_.get(), std::move(fn));
+  asio::post(impl_->io_context, [impl = impl_.get(), fn = std::move(fn)]() mutable {
+    impl->end_of_turn.push_back(std::move(fn));
+  });
+}
+
 bool EventLoop::RunningInThisThread() const {
   return impl_->thread_id.load(std::memory_order_acquire) == std::this_thread::get_id();
 }
@@ -70,7 +139,7 @@ void EventLoop::Start() {
   impl_->work_guard.emplace(impl_->io_context.get_executor());
   impl_->thread = std::thread([impl = impl_.get()] {
     impl->thread_id.store(std::this_thread::get_id(), std::memory_order_release);
-    RunUntilStopped(impl->io_context);
+    impl->Run();
   });
 }
 

@@ -56,8 +56,9 @@ std::atomic<uint64_t> next_connection_id{1};
 // the loop. Lifetime: every pending async operation holds a shared_ptr to the connection; Finish
 // (the single exit) closes the socket so that they all complete and let go.
 //
-// Output: the first Send into an idle queue posts one Flush; Flush writes the whole queue at once;
-// while that write is in flight Sends only queue, and its completion flushes whatever gathered.
+// Output: the first Send into an idle queue schedules one Flush at the end of the loop's turn;
+// Flush writes the whole queue at once; while that write is in flight Sends only queue, and its
+// completion flushes whatever gathered.
 //
 // Stream is tcp::socket or TlsSocket, chosen at compile time: the plain path has no TLS branch,
 // no virtual call and no extra copy.
@@ -279,9 +280,11 @@ void WsConnection<Stream>::QueueControlFrame(std::string frame) {
   if (post_flush) PostFlush();
 }
 
+// The flush waits for the end of the loop's turn (EventLoop::AtEndOfTurn): everything the turn
+// sends to this connection leaves in one write.
 template <typename Stream>
 void WsConnection<Stream>::PostFlush() {
-  asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Flush(); });
+  loop_->PostToEndOfTurn([self = this->shared_from_this()] { self->Flush(); });
 }
 
 // Loop-side close: queue the close frame and bound how long the close may take.
