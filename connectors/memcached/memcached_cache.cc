@@ -94,6 +94,50 @@ Result<HeadBulkResult> HeadPart(MemcachedClient& client, const std::vector<std::
   return part;
 }
 
+// Merges the parts of a GetBulk (any threads); each part answers the batch positions it was
+// given, in that order.
+struct GetBulkJoin {
+  std::mutex mu;
+  size_t remaining;  // guarded by mu
+  GetBulkResult result;
+  Status error;
+  Callback<GetBulkResult> done;
+
+  void Complete(const std::vector<size_t>& positions, Result<GetBulkResult> part) {
+    std::unique_lock lock(mu);
+    if (!part.ok()) {
+      if (error.ok()) error = part.status();
+    } else {
+      for (size_t k = 0; k < positions.size(); ++k) result[positions[k]] = std::move((*part)[k]);
+    }
+    if (--remaining > 0) return;
+    lock.unlock();
+    if (error.ok()) return done(std::move(result));
+    done(error);
+  }
+};
+
+// One worker's share of a GetBulk: a multi-get of `keys`, answered in their order.
+Result<GetBulkResult> GetPart(MemcachedClient& client, const std::vector<std::string>& keys) {
+  std::unordered_map<std::string, Result<RecordValue>> found;  // libmemcached reuses buffers
+  Status fetched = client.MultiGet(keys, [&](std::string_view key, std::string_view value) {
+    found.emplace(std::string(key), DecodeValue(value));
+  });
+  if (!fetched.ok()) return fetched;
+  GetBulkResult part;
+  part.reserve(keys.size());
+  for (const std::string& key : keys) {
+    auto hit = found.find(key);
+    if (hit == found.end()) {
+      part.emplace_back();
+      continue;
+    }
+    if (!hit->second.ok()) return hit->second.status();
+    part.emplace_back(std::move(hit->second).value());
+  }
+  return part;
+}
+
 }  // namespace
 
 MemcachedCache::MemcachedCache(MemcachedOptions options) : options_(std::move(options)) {}
@@ -300,6 +344,29 @@ void MemcachedCache::DeleteBulk(std::span<const std::string> names, DoneCallback
           for (const std::string& key : part) STRATA_RETURN_IF_ERROR(client.Delete(key));
           return Status();
         });
+  }
+}
+
+void MemcachedCache::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
+  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("get"));
+  if (names.empty()) return cb(GetBulkResult{});
+  std::vector<std::string> keys = KeysOf(names);
+  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
+  auto join = std::make_shared<GetBulkJoin>();
+  join->done = std::move(cb);
+  join->result.resize(names.size());
+  join->remaining = 0;
+  for (const auto& group : groups) join->remaining += group.empty() ? 0 : 1;
+  for (size_t w = 0; w < groups.size(); ++w) {
+    if (groups[w].empty()) continue;
+    std::vector<std::string> part_keys;
+    for (size_t i : groups[w]) part_keys.push_back(std::move(keys[i]));
+    Dispatch(
+        w, "get",
+        [join, positions = std::move(groups[w])](Result<GetBulkResult> r) {
+          join->Complete(positions, std::move(r));
+        },
+        [keys = std::move(part_keys)](MemcachedClient& client) { return GetPart(client, keys); });
   }
 }
 

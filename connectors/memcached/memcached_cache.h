@@ -8,7 +8,8 @@
 // `memcachedOptions.poolSize` WorkerThreads, each with its own libmemcached handle. Operations
 // are routed to a worker by a hash of their key, so the operations on one record run in the
 // order they were called; a bulk operation is split by worker and completes once every part
-// has. Head is a get (memcached has nothing cheaper); HeadBulk is one multi-get per worker.
+// has. Head is a get (memcached has nothing cheaper); GetBulk and HeadBulk are one multi-get
+// (memcached_mget) per worker.
 //
 // Connection state: Start asks every server for its version and fails kUnavailable if one does
 // not answer (strata then does not start; nothing is retried). Once running, an operation that
@@ -58,6 +59,7 @@ class MemcachedCache final : public CacheConnector {
   void SetEventListener(ConnectorEventListener listener) override;
 
   void Get(std::string_view name, Callback<std::optional<RecordValue>> cb) override;
+  void GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) override;
   void Set(std::string_view name, const RecordValue& value, DoneCallback cb) override;
   void Delete(std::string_view name, DoneCallback cb) override;
   void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override;

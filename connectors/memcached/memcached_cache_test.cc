@@ -24,6 +24,7 @@ using testing::AwaitDone;
 using testing::ConnectorTraits;
 using testing::ExternalServer;
 using testing::FreePort;
+using testing::GetBulkNow;
 
 std::string LogFile() {
   return (std::filesystem::temp_directory_path() / "strata-memcached-test.log").string();
@@ -284,6 +285,18 @@ TEST_F(MemcachedCacheTest, LongAndOddNamesAreDistinctRecords) {
     ASSERT_TRUE(head.ok()) << head.status().ToString();
     EXPECT_EQ(*head, std::optional<Version>(static_cast<Version>(i)));
   }
+  // One GetBulk finds them all (both key forms, spread over the workers), in the order asked.
+  std::vector<std::string> asked(names.rbegin(), names.rend());
+  asked.insert(asked.begin() + 2, "never set");
+  Result<GetBulkResult> bulk = GetBulkNow(*cache_, asked);
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  ASSERT_EQ(bulk->size(), asked.size());
+  for (size_t i = 0; i < asked.size(); ++i) {
+    Result<std::optional<RecordValue>> single = Get(asked[i]);
+    ASSERT_TRUE(single.ok()) << single.status().ToString();
+    EXPECT_EQ((*bulk)[i], *single) << i;
+  }
+  EXPECT_FALSE((*bulk)[2].has_value());
   // The plain name is stored under itself, as other memcached clients would look for it.
   memcached::MemcachedClient raw = RawClient();
   Result<std::optional<std::string>> stored = raw.Get("with_space");
@@ -301,6 +314,9 @@ TEST_F(MemcachedCacheTest, ItemsInAnotherLayoutAreDataLoss) {
   Result<std::optional<Version>> head = Head("foreign");
   ASSERT_FALSE(head.ok());
   EXPECT_EQ(head.status().code(), StatusCode::kDataLoss);
+  ASSERT_TRUE(Set("ours", {1, "{}"}).ok());
+  Result<GetBulkResult> bulk = GetBulkNow(*cache_, {"ours", "foreign", "missing"});
+  EXPECT_EQ(bulk.status().code(), StatusCode::kDataLoss) << bulk.status().ToString();
 }
 
 TEST_F(MemcachedCacheTest, ValueOverTheItemSizeLimitIsRefused) {
@@ -368,6 +384,27 @@ TEST_F(MemcachedCacheTest, HungServerTimesOutWithDeadlineExceeded) {
   EXPECT_EQ(got.status().code(), StatusCode::kDeadlineExceeded) << got.status().ToString();
   ASSERT_TRUE(events_.WaitFor(ConnectorEvent::kConnectionLost));
   ASSERT_TRUE(events_.WaitFor(ConnectorEvent::kConnectionRestored));
+}
+
+TEST_F(MemcachedCacheTest, GetBulkOfAHungServerTimesOutAsAWhole) {
+  ASSERT_TRUE(Open(/*timeout_ms=*/300).ok());
+  std::vector<std::string> names;
+  for (int i = 0; i < 20; ++i) names.push_back("hung/" + std::to_string(i));  // both workers
+  for (const std::string& name : names) ASSERT_TRUE(Set(name, {1, "{}"}).ok());
+  ASSERT_TRUE(server_.Freeze());
+  Result<GetBulkResult> late = GetBulkNow(*cache_, names);
+  server_.Thaw();
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().code(), StatusCode::kDeadlineExceeded) << late.status().ToString();
+  ASSERT_TRUE(events_.WaitFor(ConnectorEvent::kConnectionRestored));
+  // libmemcached may still skip the server until its retry time passes: retry until it works.
+  Result<GetBulkResult> again = Status::Unavailable("not tried");
+  for (int attempt = 0; attempt < 1000 && !again.ok(); ++attempt) {
+    again = GetBulkNow(*cache_, names);
+    if (!again.ok()) usleep(20 * 1000);
+  }
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, GetBulkResult(names.size(), RecordValue{1, "{}"}));
 }
 
 TEST_F(MemcachedCacheTest, PluginExportsTheCacheThroughTheCAbi) {

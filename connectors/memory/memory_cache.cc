@@ -204,6 +204,29 @@ void MemoryCache::ForEachByStripe(size_t count, NameAt name_at, Fn fn) {
   }
 }
 
+void MemoryCache::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
+  struct Found {
+    Version version = 0;
+    std::shared_ptr<const std::string> json;  // null: not cached
+  };
+  std::vector<Found> found(names.size());
+  ForEachByStripe(
+      names.size(), [&](size_t i) -> std::string_view { return names[i]; },
+      [&](Stripe& stripe, size_t i) {
+        if (Stripe::Entry* entry = stripe.Touch(names[i])) found[i] = {entry->version, entry->json};
+      });
+  GetBulkResult result;  // the caller's own copies, made outside the locks
+  result.reserve(names.size());
+  for (const Found& f : found) {
+    if (f.json == nullptr) {
+      result.emplace_back();
+    } else {
+      result.emplace_back(RecordValue{f.version, *f.json});
+    }
+  }
+  cb(std::move(result));
+}
+
 void MemoryCache::SetBulk(std::span<const NamedValue> batch, DoneCallback cb) {
   std::vector<std::shared_ptr<const std::string>> copies;  // made outside the locks
   copies.reserve(batch.size());

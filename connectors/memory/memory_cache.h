@@ -51,6 +51,8 @@ class MemoryCache final : public CacheConnector {
   void Close(DoneCallback done) override { done(Status()); }
 
   void Get(std::string_view name, Callback<std::optional<RecordValue>> cb) override;
+  // Takes each stripe's lock once for the whole batch.
+  void GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) override;
   void Set(std::string_view name, const RecordValue& value, DoneCallback cb) override;
   void Delete(std::string_view name, DoneCallback cb) override;
   void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override;

@@ -184,6 +184,28 @@ TEST(MemoryCacheTest, BulkFormsRespectLimitsAndOrder) {
   EXPECT_EQ(cache.bytes(), 0u);
 }
 
+TEST(MemoryCacheTest, GetBulkTouchesHitsAndAnswersCopiesOutsideTheLock) {
+  MemoryCache cache({.max_records = 3, .stripes = 1});
+  SetNow(cache, "a", {1, R"({"a":1})"});
+  SetNow(cache, "b", {2, "{}"});
+  SetNow(cache, "c", {3, "{}"});
+  std::vector<std::string> names = {"zzz", "a"};
+  std::optional<GetBulkResult> got;
+  cache.GetBulk(names, [&](Result<GetBulkResult> r) {
+    // Runs after the stripe's lock is released: calling back in does not deadlock.
+    EXPECT_TRUE(Has(cache, "c"));
+    got = std::move(r).value();
+  });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, (GetBulkResult{std::nullopt, RecordValue{1, R"({"a":1})"}}));
+  (*got)[1]->json.clear();  // the reader's copy is its own
+  EXPECT_EQ(GetNow(cache, "a")->json, R"({"a":1})");
+  // The batch made "a" recently used, and the Has above "c": "b" is now the coldest.
+  SetNow(cache, "d", {4, "{}"});
+  EXPECT_FALSE(Has(cache, "b"));
+  EXPECT_TRUE(Has(cache, "a"));
+}
+
 TEST(MemoryCacheTest, KeepsItsOwnCopies) {
   MemoryCache cache({});
   RecordValue value{1, R"({"a":1})"};

@@ -19,6 +19,24 @@ bool IsRetryable(std::string_view state) {
          state == "42P01";
 }
 
+// The record in `row` of `result`, whose columns from `first` on are version and val.
+RecordValue RowValue(const PGresult* result, int row, int first) {
+  const char* version = PQgetvalue(result, row, first);
+  return RecordValue{
+      static_cast<Version>(std::strtol(version, nullptr, 10)),
+      std::string(PQgetvalue(result, row, first + 1), PQgetlength(result, row, first + 1))};
+}
+
+// Puts each row of a bulk read (id, version, val) where `wanted` says its names were asked.
+void PlaceRows(const PGresult* result, const IdPositions& wanted, GetBulkResult& rows) {
+  for (int r = 0; r < PQntuples(result); ++r) {
+    std::string_view id(PQgetvalue(result, r, 0), PQgetlength(result, r, 0));
+    auto it = wanted.find(id);
+    if (it == wanted.end()) continue;  // not asked for: cannot happen with WHERE id IN
+    for (size_t position : it->second) rows[position] = RowValue(result, r, 1);
+  }
+}
+
 }  // namespace
 
 Status ClassifyPgError(const PgOp& op, std::string_view sqlstate, std::string_view message) {
@@ -137,9 +155,11 @@ void PgConnection::HandleResult(const Step& step, PGresult* result) {
   PgOp& op = *step.op;
   ExecStatusType status = PQresultStatus(result);
   if (status == PGRES_TUPLES_OK && op.kind == PgOp::Kind::kGet && PQntuples(result) > 0) {
-    const char* version = PQgetvalue(result, 0, 0);
-    op.row = RecordValue{static_cast<Version>(std::strtol(version, nullptr, 10)),
-                         std::string(PQgetvalue(result, 0, 1), PQgetlength(result, 0, 1))};
+    op.row = RowValue(result, 0, 0);
+    return;
+  }
+  if (status == PGRES_TUPLES_OK && op.kind == PgOp::Kind::kGetBulk) {
+    PlaceRows(result, op.wanted[step.group], op.rows);
     return;
   }
   if (status != PGRES_FATAL_ERROR) return;  // OK, or aborted after an error already recorded
@@ -148,8 +168,11 @@ void PgConnection::HandleResult(const Step& step, PGresult* result) {
   const char* field = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   std::string_view sqlstate = field ? field : "";
   if (sqlstate == "42P01" && group.missing_table_ok) return;
-  if (group.creates && (sqlstate == "23505" || sqlstate == "42P07" || sqlstate == "42P06")) {
-    return;  // created concurrently by another connection or server
+  // Created concurrently by another connection or server. Depending on where the two creators
+  // meet, PostgreSQL reports the table's row type (42710) or its catalog key (23505) as taken.
+  if (group.creates &&
+      (sqlstate == "23505" || sqlstate == "42P07" || sqlstate == "42P06" || sqlstate == "42710")) {
+    return;
   }
   if (sqlstate == "42P01") op.missing_table = true;
   if (!op.status.ok()) return;

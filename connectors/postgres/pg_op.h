@@ -7,12 +7,15 @@
 //
 // Thread-safety: none; built on the caller's thread, then owned by the engine's loop thread.
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "strata/callback.h"
 #include "strata/record_value.h"
+#include "strata/storage_connector.h"
 
 namespace strata {
 
@@ -31,8 +34,22 @@ struct SqlGroup {
   std::string table;
 };
 
+// A bulk read's ids of one table and, for each, where its row goes in the answer. One id may
+// answer several names: deepstream's table-name filter maps e.g. `a"/x` and `a/x` to one row.
+using IdPositions = std::map<std::string, std::vector<size_t>, std::less<>>;
+
+// Hands a read its rows, or its error.
+template <typename T>
+void AnswerRead(const Status& status, Callback<T> cb, T&& rows) {
+  if (status.ok()) {
+    cb(std::move(rows));
+  } else {
+    cb(status);
+  }
+}
+
 struct PgOp {
-  enum class Kind { kGet, kWrite, kInit };
+  enum class Kind { kGet, kGetBulk, kWrite, kInit };
 
   Kind kind = Kind::kWrite;
   std::string what;     // "get", "set", ... for error messages
@@ -48,22 +65,27 @@ struct PgOp {
   std::optional<RecordValue> row;
   bool missing_table = false;  // a write found its table gone (dropped behind strata's back)
   std::vector<std::string> created;  // tables this op created
+  // kGetBulk: the answer, one entry per asked name; wanted[g] places the rows group g selects.
+  // Only writes get groups prepended (AddEnsureGroups), so a read's group indices are stable.
+  GetBulkResult rows;
+  std::vector<IdPositions> wanted;
 
   Callback<std::optional<RecordValue>> get_done;  // kGet
+  Callback<GetBulkResult> get_bulk_done;          // kGetBulk
   DoneCallback done;                              // kWrite, kInit
 
-  // Calls the completion with `status` (and `row` for a get). Exactly once.
+  // Calls the completion with `status` (and the rows for a read). Exactly once.
   void Complete() {
-    if (kind == Kind::kGet) {
-      auto cb = std::move(get_done);
-      if (status.ok()) {
-        cb(std::move(row));
-      } else {
-        cb(status);
+    switch (kind) {
+      case Kind::kGet:
+        return AnswerRead(status, std::move(get_done), std::move(row));
+      case Kind::kGetBulk:
+        return AnswerRead(status, std::move(get_bulk_done), std::move(rows));
+      case Kind::kWrite:
+      case Kind::kInit: {
+        auto cb = std::move(done);
+        return cb(status);
       }
-    } else {
-      auto cb = std::move(done);
-      cb(status);
     }
   }
   void Fail(Status why) {

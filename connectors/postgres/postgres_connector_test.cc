@@ -22,6 +22,7 @@
 
 #include "connectors/postgres/postgres_options.h"
 #include "connectors/postgres/postgres_storage.h"
+#include "connectors/postgres/record_sql.h"
 #include "connectors/testing/connector_suite.h"
 #include "connectors/testing/plugin_under_test.h"
 #include "connectors/testing/external_server.h"
@@ -290,6 +291,23 @@ TEST(PostgresOptionsTest, RejectsBadValuesNamingTheKey) {
   EXPECT_NE(unsupported.status().message().find("not supported yet"), std::string_view::npos);
 }
 
+TEST(RecordSqlTest, SelectManyBindsEveryIdAndSplitsLongLists) {
+  Result<PostgresOptions> options = ParsePostgresOptions("");
+  ASSERT_TRUE(options.ok());
+  RecordSql sql(*options);
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < RecordSql::kRowsPerStatement + 2; ++i) {
+    ids.push_back("x')--" + std::to_string(i));
+  }
+  std::vector<SqlStatement> statements = sql.SelectMany("t\"q", ids);
+  ASSERT_EQ(statements.size(), 2u);
+  EXPECT_EQ(statements[0].params.size(), RecordSql::kRowsPerStatement);
+  EXPECT_EQ(statements[1].sql,
+            R"(SELECT id, version, val::text FROM "ds"."t""q" WHERE id IN ($1, $2))");
+  EXPECT_EQ(statements[1].params, (std::vector<std::string>{ids[1000], ids[1001]}));
+  EXPECT_EQ(statements[0].sql.find("x')"), std::string::npos);  // ids travel as parameters
+}
+
 TEST(PostgresLayoutTest, ReadsRowsWrittenTheWayDeepstreamWritesThem) {
   RawPg raw(shared_cluster->port());
   ASSERT_TRUE(raw.ok());
@@ -308,19 +326,29 @@ TEST(PostgresLayoutTest, ReadsRowsWrittenTheWayDeepstreamWritesThem) {
             "SET val = EXCLUDED.val, version = EXCLUDED.version");
   raw.Query("INSERT INTO \"" + schema + "\".\"default\" (id, version, val) VALUES "
             "('plain',2,'[\"x\",\"y\"]')");
-  raw.Query("INSERT INTO \"" + schema + "\".\"user\" (id, version, val) VALUES "
+  raw.Query("INSERT INTO \"" + schema +
+            "\".\"user\" (id, version, val) VALUES "
             "('bob/jr',1,'{}')");
-  raw.Query("INSERT INTO \"" + schema + "\".\"doc\" (id, version, val) VALUES "
+  raw.Query("INSERT INTO \"" + schema +
+            "\".\"doc\" (id, version, val) VALUES "
             "('d1',9,'{\"b\":1,\"a\":2}')");
 
   auto storage = Make(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
   ASSERT_TRUE(StartOf(*storage).ok());
-  EXPECT_EQ(*GetOf(*storage, "user/alice"),
-            (RecordValue{5, R"({"name":"Alice","tags":["a"]})"}));
+  EXPECT_EQ(*GetOf(*storage, "user/alice"), (RecordValue{5, R"({"name":"Alice","tags":["a"]})"}));
   EXPECT_EQ(*GetOf(*storage, "plain"), (RecordValue{2, R"(["x","y"])"}));
   EXPECT_EQ(*GetOf(*storage, "user/bob/jr"), (RecordValue{1, "{}"}));
   EXPECT_EQ(*GetOf(*storage, "doc/d1"), (RecordValue{9, R"({"a": 2, "b": 1})"}));  // jsonb text
   EXPECT_FALSE(GetOf(*storage, "nosuchtable/x")->has_value());
+  // One GetBulk over all of it: three tables, a text and a jsonb one, a table that does not
+  // exist (a miss, as for Get) and a missing row; answered in the order asked.
+  Result<GetBulkResult> bulk = GetBulkNow(
+      *storage, {"doc/d1", "nosuchtable/x", "user/bob/jr", "plain", "user/nobody", "user/alice"});
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  EXPECT_EQ(*bulk,
+            (GetBulkResult{RecordValue{9, R"({"a": 2, "b": 1})"}, std::nullopt,
+                           RecordValue{1, "{}"}, RecordValue{2, R"(["x","y"])"}, std::nullopt,
+                           RecordValue{5, R"({"name":"Alice","tags":["a"]})"}}));
   // Writes into deepstream's jsonb table work too (the server parses the text).
   ASSERT_TRUE(SetOf(*storage, "doc/d1", {10, R"({"c":3})"}).ok());
   EXPECT_EQ(*GetOf(*storage, "doc/d1"), (RecordValue{10, R"({"c": 3})"}));
@@ -343,21 +371,25 @@ TEST(PostgresLayoutTest, WritesRowsTheWayDeepstreamReadsThem) {
   rows = raw.Query("SELECT id, version, val FROM \"" + schema + "\".\"default\"");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"toplevel", "1", R"(["l"])"}));
-  rows = raw.Query("SELECT column_name, data_type, is_nullable FROM information_schema.columns"
-                   " WHERE table_schema = '" + schema + "' AND table_name = 'books'"
-                   " ORDER BY ordinal_position");
+  rows = raw.Query(
+      "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
+      " WHERE table_schema = '" +
+      schema +
+      "' AND table_name = 'books'"
+      " ORDER BY ordinal_position");
   EXPECT_EQ(rows, (std::vector<std::vector<std::string>>{
                       {"id", "text", "NO"}, {"version", "integer", "YES"}, {"val", "text", "NO"}}));
-  rows = raw.Query("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
-                   "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indisprimary AND "
-                   "i.indrelid = '\"" + schema + "\".\"books\"'::regclass");
+  rows = raw.Query(
+      "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
+      "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indisprimary AND "
+      "i.indrelid = '\"" +
+      schema + "\".\"books\"'::regclass");
   EXPECT_EQ(rows, (std::vector<std::vector<std::string>>{{"id"}}));
 }
 
 TEST(PostgresLayoutTest, UseJsonbCreatesJsonbTablesAndRejectsBadJsonNamingTheRecord) {
   std::string schema = FreshSchema();
-  auto storage =
-      Make(shared_cluster->Options(R"("useJsonb":true,"schema":")" + schema + R"(")"));
+  auto storage = Make(shared_cluster->Options(R"("useJsonb":true,"schema":")" + schema + R"(")"));
   ASSERT_TRUE(StartOf(*storage).ok());
   ASSERT_TRUE(SetOf(*storage, "j/1", {1, R"({"z":1,"a":[true,null]})"}).ok());
   EXPECT_EQ(*GetOf(*storage, "j/1"), (RecordValue{1, R"({"a": [true, null], "z": 1})"}));
@@ -386,11 +418,86 @@ TEST(PostgresStorageTest, LargeBatchOfFiveThousandInOneSetBulk) {
     EXPECT_EQ(*GetOf(*storage, batch[i].name), batch[i].value) << batch[i].name;
   }
   RawPg raw(shared_cluster->port());
-  auto rows = raw.Query("SELECT (SELECT count(*) FROM \"" + schema + "\".\"a\") + (SELECT count(*)"
-                        " FROM \"" + schema + "\".\"b\") + (SELECT count(*) FROM \"" + schema +
-                        "\".\"default\")");
+  auto rows =
+      raw.Query("SELECT (SELECT count(*) FROM \"" + schema +
+                "\".\"a\") + (SELECT count(*)"
+                " FROM \"" +
+                schema + "\".\"b\") + (SELECT count(*) FROM \"" + schema + "\".\"default\")");
   EXPECT_EQ(rows, (std::vector<std::vector<std::string>>{{"5000"}}));
+  // Read back in one GetBulk: more ids per table than one statement takes, in reverse order.
+  std::vector<std::string> names;
+  for (size_t i = batch.size(); i-- > 0;) names.push_back(batch[i].name);
+  Result<GetBulkResult> bulk = GetBulkNow(*storage, names);
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  ASSERT_EQ(bulk->size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ((*bulk)[i], batch[batch.size() - 1 - i].value) << names[i];
+  }
   ASSERT_TRUE(CloseOf(*storage).ok());
+}
+
+TEST(PostgresStorageTest, GetBulkAnswersEveryNameThatSharesARow) {
+  auto storage = Make(shared_cluster->Options(R"("schema":")" + FreshSchema() + R"(")"));
+  ASSERT_TRUE(StartOf(*storage).ok());
+  ASSERT_TRUE(SetOf(*storage, "t/x", {4, R"({"shared":1})"}).ok());
+  // deepstream's table-name filter drops '"' and ';': all three names are the row t/x.
+  Result<GetBulkResult> bulk = GetBulkNow(*storage, {"t\"/x", "t/y", "t/x", "t;/x"});
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  RecordValue shared{4, R"({"shared":1})"};
+  EXPECT_EQ(*bulk, (GetBulkResult{shared, std::nullopt, shared, shared}));
+  ASSERT_TRUE(CloseOf(*storage).ok());
+}
+
+TEST(PostgresStorageTest, GetBulkWhoseBackendIsKilledFailsAsAWholeOnceThenRecovers) {
+  std::string schema = FreshSchema();
+  auto storage = Make(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
+  ASSERT_TRUE(StartOf(*storage).ok());
+  ASSERT_TRUE(SetOf(*storage, "free/1", {1, "{}"}).ok());
+  ASSERT_TRUE(SetOf(*storage, "locked/1", {1, "{}"}).ok());
+  // Another session holds table "locked": the batch's SELECT on it waits on the server.
+  RawPg locker(shared_cluster->port());
+  locker.Query("BEGIN");
+  locker.Query("LOCK TABLE \"" + schema + "\".\"locked\" IN ACCESS EXCLUSIVE MODE");
+  struct Answer {
+    std::atomic<int> calls{0};
+    std::optional<Result<GetBulkResult>> result;
+    Countdown done{1};
+  };
+  auto answer = std::make_shared<Answer>();  // may outlive the test if the connector misbehaves
+  storage->GetBulk(std::vector<std::string>{"free/1", "locked/1"},
+                   [answer](Result<GetBulkResult> r) {
+                     if (++answer->calls > 1) return;
+                     answer->result.emplace(std::move(r));
+                     answer->done.Done();
+                   });
+  // The backend serving the batch goes away while it waits (bounded poll for the wait).
+  RawPg admin(shared_cluster->port());
+  std::string waiting =
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+      "application_name = 'strata' AND wait_event_type = 'Lock'";
+  bool killed = false;
+  for (int i = 0; i < 600 && !killed; ++i) {
+    killed = !admin.Query(waiting).empty();
+    if (!killed) usleep(50 * 1000);
+  }
+  ASSERT_TRUE(killed) << "the GetBulk never waited for the lock";
+  ASSERT_TRUE(answer->done.Wait());
+  const Status& failed = answer->result->status();
+  EXPECT_EQ(failed.code(), StatusCode::kUnavailable) << failed.ToString();
+  EXPECT_NE(failed.message().find("free/1 and 1 more"), std::string_view::npos)
+      << failed.ToString();
+  locker.Query("COMMIT");
+  // The pool reconnects; the same batch then reads both tables.
+  Result<GetBulkResult> again = Status::Unavailable("not tried");
+  for (int i = 0; i < 600; ++i) {
+    again = GetBulkNow(*storage, {"free/1", "locked/1"});
+    if (again.ok() || again.status().code() != StatusCode::kUnavailable) break;
+    usleep(50 * 1000);
+  }
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, (GetBulkResult{RecordValue{1, "{}"}, RecordValue{1, "{}"}}));
+  ASSERT_TRUE(CloseOf(*storage).ok());
+  EXPECT_EQ(answer->calls.load(), 1);
 }
 
 TEST(PostgresStorageTest, WritesOfOneRecordApplyInCallOrder) {
@@ -409,6 +516,33 @@ TEST(PostgresStorageTest, WritesOfOneRecordApplyInCallOrder) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(*GetOf(*storage, "ordered/x"), (RecordValue{kWrites, R"({"v":400})"}));
   ASSERT_TRUE(CloseOf(*storage).ok());
+}
+
+TEST(PostgresStorageTest, FirstWritesRacingToCreateATableAllSucceed) {
+  // Two servers (two storages) on one schema: each creates a table on its first write to it.
+  std::string options = shared_cluster->Options(R"("schema":")" + FreshSchema() + R"(")");
+  auto a = Make(options);
+  auto b = Make(options);
+  ASSERT_TRUE(StartOf(*a).ok());
+  ASSERT_TRUE(StartOf(*b).ok());
+  constexpr int kTables = 40;
+  std::atomic<int> failures{0};
+  Countdown all(2 * kTables);
+  for (int t = 0; t < kTables; ++t) {
+    for (StorageConnector* storage : {a.get(), b.get()}) {
+      storage->Set("race" + std::to_string(t) + "/x", {1, "{}"}, [&](Status s) {
+        if (!s.ok()) {
+          ++failures;
+          ADD_FAILURE() << s.ToString();
+        }
+        all.Done();
+      });
+    }
+  }
+  ASSERT_TRUE(all.Wait());
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_TRUE(CloseOf(*a).ok());
+  ASSERT_TRUE(CloseOf(*b).ok());
 }
 
 TEST(PostgresStorageTest, TableDroppedBehindItsBackIsRecreatedOnRetry) {

@@ -63,6 +63,30 @@ void PostgresStorage::Get(std::string_view name, Callback<std::optional<RecordVa
   engine_->Submit(std::move(op));
 }
 
+void PostgresStorage::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
+  if (names.empty()) return cb(GetBulkResult{});
+  auto op = std::make_unique<PgOp>();
+  op->kind = PgOp::Kind::kGetBulk;
+  op->what = "get";
+  op->subject = BatchSubject(names, [](const std::string& n) { return n; });
+  std::map<std::string, IdPositions> by_table;
+  for (size_t i = 0; i < names.size(); ++i) {
+    RecordLocation where = sql_.Locate(names[i]);
+    by_table[where.table][std::move(where.id)].push_back(i);
+  }
+  // One group per table, so that a table that does not exist is a miss, not an error, for its
+  // names alone (as for a single Get).
+  for (auto& [table, wanted] : by_table) {
+    std::vector<std::string> ids;
+    for (const auto& [id, positions] : wanted) ids.push_back(id);
+    op->groups.push_back({sql_.SelectMany(table, ids), true, false, ""});
+    op->wanted.push_back(std::move(wanted));
+  }
+  op->rows.resize(names.size());
+  op->get_bulk_done = std::move(cb);
+  engine_->Submit(std::move(op));
+}
+
 void PostgresStorage::Set(std::string_view name, const RecordValue& value, DoneCallback cb) {
   auto op = NewWrite("set", std::string(name));
   RecordLocation where = sql_.Locate(name);

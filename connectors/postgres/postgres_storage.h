@@ -8,6 +8,8 @@
 // the caller never waits for the network; completions run on the engine's thread (or at once on
 // the caller's thread when the operation is refused: not started, closed, or offline).
 //   Get        SELECT version, val::text ... WHERE id = $1 (a missing table is a miss)
+//   GetBulk    SELECT id, version, val::text ... WHERE id IN (...), one per table touched, all
+//              pipelined as one operation; rows go back to the order asked
 //   Set        one upsert (INSERT ... ON CONFLICT (id) DO UPDATE)
 //   SetBulk    multi-row upserts, all in one transaction (one pipeline sync)
 //   Delete(s)  DELETE ... WHERE id IN (...), one transaction per table
@@ -47,6 +49,7 @@ class PostgresStorage final : public StorageConnector {
   void SetEventListener(ConnectorEventListener listener) override;
 
   void Get(std::string_view name, Callback<std::optional<RecordValue>> cb) override;
+  void GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) override;
   void Set(std::string_view name, const RecordValue& value, DoneCallback cb) override;
   void Delete(std::string_view name, DoneCallback cb) override;
   void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override;

@@ -25,6 +25,19 @@ std::string Placeholders(size_t first, size_t count) {
   return out;
 }
 
+// `head` WHERE id IN ($1, ...), one statement per RecordSql::kRowsPerStatement ids.
+std::vector<SqlStatement> WhereIdIn(const std::string& head, std::span<const std::string> ids) {
+  std::vector<SqlStatement> statements;
+  for (size_t begin = 0; begin < ids.size(); begin += RecordSql::kRowsPerStatement) {
+    size_t end = std::min(ids.size(), begin + RecordSql::kRowsPerStatement);
+    SqlStatement s;
+    s.sql = head + " WHERE id IN (" + Placeholders(1, end - begin) + ")";
+    s.params.assign(ids.begin() + begin, ids.begin() + end);
+    statements.push_back(std::move(s));
+  }
+  return statements;
+}
+
 }  // namespace
 
 std::string QuoteIdentifier(std::string_view name) {
@@ -71,6 +84,11 @@ SqlStatement RecordSql::Select(const RecordLocation& where) const {
   return {"SELECT version, val::text FROM " + Table(where.table) + " WHERE id = $1", {where.id}};
 }
 
+std::vector<SqlStatement> RecordSql::SelectMany(std::string_view table,
+                                                std::span<const std::string> ids) const {
+  return WhereIdIn("SELECT id, version, val::text FROM " + Table(table), ids);
+}
+
 std::vector<SqlStatement> RecordSql::Upsert(std::string_view table,
                                             std::span<const RecordRow> rows) const {
   std::vector<SqlStatement> statements;
@@ -93,15 +111,7 @@ std::vector<SqlStatement> RecordSql::Upsert(std::string_view table,
 
 std::vector<SqlStatement> RecordSql::Delete(std::string_view table,
                                             std::span<const std::string> ids) const {
-  std::vector<SqlStatement> statements;
-  for (size_t begin = 0; begin < ids.size(); begin += kRowsPerStatement) {
-    size_t end = std::min(ids.size(), begin + kRowsPerStatement);
-    SqlStatement s;
-    s.sql = "DELETE FROM " + Table(table) + " WHERE id IN (" + Placeholders(1, end - begin) + ")";
-    s.params.assign(ids.begin() + begin, ids.begin() + end);
-    statements.push_back(std::move(s));
-  }
-  return statements;
+  return WhereIdIn("DELETE FROM " + Table(table), ids);
 }
 
 }  // namespace strata

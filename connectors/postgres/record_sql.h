@@ -45,7 +45,8 @@ std::string QuoteIdentifier(std::string_view name);
 
 class RecordSql {
  public:
-  // Rows per multi-row INSERT and ids per DELETE, well under PostgreSQL's 65535 parameters.
+  // Rows per multi-row INSERT and ids per DELETE or bulk SELECT, well under PostgreSQL's 65535
+  // parameters.
   static constexpr size_t kRowsPerStatement = 1000;
 
   explicit RecordSql(const PostgresOptions& options);
@@ -56,6 +57,9 @@ class RecordSql {
   SqlStatement CreateTable(std::string_view table) const;
   // Answers one row (version int, val as text) or none.
   SqlStatement Select(const RecordLocation& where) const;
+  // Answers the rows (id, version int, val as text) of those `ids` that exist, in no order.
+  std::vector<SqlStatement> SelectMany(std::string_view table,
+                                       std::span<const std::string> ids) const;
   // REQUIRES: ids in `rows` are distinct.
   std::vector<SqlStatement> Upsert(std::string_view table, std::span<const RecordRow> rows) const;
   std::vector<SqlStatement> Delete(std::string_view table,

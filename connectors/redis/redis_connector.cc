@@ -51,20 +51,46 @@ Result<Version> ParseVersion(const RedisValue& value, std::string_view name) {
   return version;
 }
 
+// A record from the values of its `_v` and `_d` keys.
+Result<std::optional<RecordValue>> PairToRecord(const RedisValue& version_value, RedisValue& data,
+                                                std::string_view name) {
+  // A version without data: one key of the pair expired just before the other.
+  if (version_value.type == Type::kNil || data.type == Type::kNil) {
+    return std::optional<RecordValue>();
+  }
+  STRATA_ASSIGN_OR_RETURN(Version version, ParseVersion(version_value, name));
+  return std::optional<RecordValue>(RecordValue{version, std::move(data.text)});
+}
+
 // The answer to MGET <name>_v <name>_d.
 Result<std::optional<RecordValue>> ToRecord(Result<std::vector<RedisValue>> replies,
                                             const std::string& name) {
   if (!replies.ok()) return replies.status();
   STRATA_RETURN_IF_ERROR(FirstError(*replies));
-  const RedisValue& pair = replies->front();
+  RedisValue& pair = replies->front();
   if (pair.type != Type::kArray || pair.elements.size() != 2) return Unexpected("MGET");
-  // A version without data: one key of the pair expired just before the other.
-  if (pair.elements[0].type == Type::kNil || pair.elements[1].type == Type::kNil) {
-    return std::optional<RecordValue>();
+  return PairToRecord(pair.elements[0], pair.elements[1], name);
+}
+
+// The answers to the MGET chunks of GetBulk (`_v`, `_d` of each name in turn), in order.
+Result<GetBulkResult> ToGetBulk(Result<std::vector<RedisValue>> replies,
+                                const std::vector<std::string>& names) {
+  if (!replies.ok()) return replies.status();
+  STRATA_RETURN_IF_ERROR(FirstError(*replies));
+  GetBulkResult result;
+  result.reserve(names.size());
+  for (RedisValue& chunk : *replies) {
+    if (chunk.type != Type::kArray || chunk.elements.size() % 2 != 0) return Unexpected("MGET");
+    for (size_t i = 0; i < chunk.elements.size(); i += 2) {
+      if (result.size() >= names.size()) return Unexpected("MGET");
+      STRATA_ASSIGN_OR_RETURN(
+          std::optional<RecordValue> record,
+          PairToRecord(chunk.elements[i], chunk.elements[i + 1], names[result.size()]));
+      result.push_back(std::move(record));
+    }
   }
-  STRATA_ASSIGN_OR_RETURN(Version version, ParseVersion(pair.elements[0], name));
-  return std::optional<RecordValue>(
-      RecordValue{version, std::move(replies->front().elements[1].text)});
+  if (result.size() != names.size()) return Unexpected("MGET");
+  return result;
 }
 
 Result<std::optional<Version>> ToVersion(Result<std::vector<RedisValue>> replies,
@@ -153,6 +179,24 @@ void RedisConnector::Get(std::string_view name, Callback<std::optional<RecordVal
        [cb = std::move(cb), name = std::string(name)](Result<std::vector<RedisValue>> replies) {
          cb(ToRecord(std::move(replies), name));
        }});
+}
+
+void RedisConnector::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
+  if (names.empty()) return cb(GetBulkResult{});
+  std::vector<RedisCommand> commands;
+  for (size_t begin = 0; begin < names.size(); begin += kBulkChunk) {
+    RedisCommand mget = {"MGET"};
+    for (const std::string& name :
+         names.subspan(begin, std::min(kBulkChunk, names.size() - begin))) {
+      mget.push_back(VersionKey(name));
+      mget.push_back(DataKey(name));
+    }
+    commands.push_back(std::move(mget));
+  }
+  pipeline_.Submit(
+      {std::move(commands),
+       [cb = std::move(cb), names = std::vector<std::string>(names.begin(), names.end())](
+           Result<std::vector<RedisValue>> replies) { cb(ToGetBulk(std::move(replies), names)); }});
 }
 
 void RedisConnector::Set(std::string_view name, const RecordValue& value, DoneCallback cb) {

@@ -8,8 +8,9 @@
 // SET EX / EXEC, so no reader (of this or another connection) sees a new version with old data.
 // (deepstream pipelines two SETEX without MULTI; a reader between them could see a mismatch.)
 // A get is one MGET of both keys; a version without data (one key of a pair expired a moment
-// before the other) reads as a miss. Head is GET of `_v`; HeadBulk is MGET of the `_v` keys;
-// Delete is DEL of both; the bulk forms send one command per chunk, pipelined.
+// before the other) reads as a miss. GetBulk is MGET of both keys of every name (512 names per
+// command, pipelined), so each pair is read atomically. Head is GET of `_v`; HeadBulk is MGET of
+// the `_v` keys; Delete is DEL of both; the bulk forms send one command per chunk, pipelined.
 //
 // Every operation goes through a RedisPipeline (see redis_pipeline.h for I/O, reconnection,
 // timeouts and Start semantics). Thread-safety: all methods may be called from any thread;
@@ -42,6 +43,7 @@ class RedisConnector final : public CacheConnector {
   void SetEventListener(ConnectorEventListener listener) override;
 
   void Get(std::string_view name, Callback<std::optional<RecordValue>> cb) override;
+  void GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) override;
   void Set(std::string_view name, const RecordValue& value, DoneCallback cb) override;
   void Delete(std::string_view name, DoneCallback cb) override;
   void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override;

@@ -28,6 +28,7 @@ using testing::AwaitDone;
 using testing::ConnectorTraits;
 using testing::ExternalServer;
 using testing::FreePort;
+using testing::GetBulkNow;
 
 // Starts redis-server on `port`; extra arguments (e.g. --requirepass) are appended.
 Status StartRedis(ExternalServer& server, uint16_t port, std::vector<std::string> extra = {}) {
@@ -245,6 +246,94 @@ TEST_F(RedisConnectorTest, VersionWithoutDataIsAMissAndBadVersionIsDataLoss) {
   EXPECT_FALSE(half->has_value());
   auto corrupt = Get(connector, "corrupt");
   EXPECT_EQ(corrupt.status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(RedisConnectorTest, GetBulkReadsWhatDeepstreamWroteAndFailsAsAWholeOnBadData) {
+  RawRedis raw(SharedRedisPort());
+  ASSERT_TRUE(raw.ok());
+  raw.Run({"MSET", "gb/plain_v", "7", "gb/plain_d", R"({"n":[1,2]})"});
+  raw.Run({"SET", "gb/half_v", "4"});  // its _d already expired
+  CacheConnector& connector = Started(Options(SharedRedisPort()));
+  auto bulk = GetBulkNow(connector, {"gb/half", "gb/plain", "gb/none"});
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  EXPECT_EQ(*bulk, (GetBulkResult{std::nullopt, RecordValue{7, R"({"n":[1,2]})"}, std::nullopt}));
+  raw.Run({"MSET", "gb/corrupt_v", "four", "gb/corrupt_d", "{}"});
+  auto corrupt = GetBulkNow(connector, {"gb/plain", "gb/corrupt"});
+  EXPECT_EQ(corrupt.status().code(), StatusCode::kDataLoss) << corrupt.status().ToString();
+  EXPECT_NE(corrupt.status().message().find("gb/corrupt"), std::string_view::npos);
+}
+
+TEST_F(RedisConnectorTest, GetBulkOfNamesWithOddBytesUsesTheSameKeysAsGet) {
+  CacheConnector& connector = Started(Options(SharedRedisPort(), R"(,"keyPrefix":"odd:")"));
+  const std::vector<std::string> names = {"with space",
+                                          "crlf\r\n*3\r\n$3",
+                                          std::string("nul\0byte", 8),
+                                          "ü/ñ/日本",
+                                          "x_v",
+                                          "x",
+                                          "x_d",
+                                          "",
+                                          std::string(3000, 'l'),
+                                          "quote\"'`$%_{}[]"};
+  std::vector<NamedValue> records;
+  for (size_t i = 0; i < names.size(); ++i) {
+    records.push_back(
+        {names[i], RecordValue{static_cast<Version>(i + 1), R"({"i":)" + std::to_string(i) + "}"}});
+  }
+  ASSERT_TRUE(AwaitDone([&](DoneCallback cb) { connector.SetBulk(records, std::move(cb)); }).ok());
+  std::vector<std::string> asked(names.rbegin(), names.rend());
+  asked.insert(asked.begin() + 3, "never written");
+  auto bulk = GetBulkNow(connector, asked);
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  ASSERT_EQ(bulk->size(), asked.size());
+  for (size_t i = 0; i < asked.size(); ++i) {
+    auto single = Get(connector, asked[i]);
+    ASSERT_TRUE(single.ok()) << single.status().ToString();
+    EXPECT_EQ((*bulk)[i], *single) << i;
+    EXPECT_EQ((*bulk)[i].has_value(), asked[i] != "never written") << i;
+  }
+  RawRedis raw(SharedRedisPort());
+  EXPECT_EQ(raw.Run({"GET", std::string("odd:nul\0byte_v", 14)}), "3");
+}
+
+TEST_F(RedisConnectorTest, GetBulkFailsAsAWholeWhenRedisHangsOrDies) {
+  ExternalServer server;
+  uint16_t port = FreePort();
+  ASSERT_TRUE(StartRedis(server, port).ok());
+  CacheConnector& quick = Started(Options(port, R"(,"commandTimeout":300)"));
+  CacheConnector& patient = Started(Options(port, R"(,"commandTimeout":600000)"));
+  ASSERT_TRUE(Set(quick, "a", RecordValue{1, R"({"a":1})"}).ok());
+  ASSERT_TRUE(Set(quick, "b", RecordValue{2, R"({"b":2})"}).ok());
+
+  ASSERT_TRUE(server.Freeze());
+  auto late = GetBulkNow(quick, {"a", "b", "none"});
+  EXPECT_EQ(late.status().code(), StatusCode::kDeadlineExceeded) << late.status().ToString();
+  server.Thaw();
+  // The late replies are read and dropped: the next batch gets its own answers.
+  auto after = GetBulkNow(quick, {"b", "none", "a"});
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(*after, (GetBulkResult{RecordValue{2, R"({"b":2})"}, std::nullopt,
+                                   RecordValue{1, R"({"a":1})"}}));
+
+  // Redis dies while the batch waits for it: one kUnavailable for the whole batch.
+  ASSERT_TRUE(server.Freeze());
+  struct Answer {
+    std::atomic<int> calls{0};
+    std::optional<Result<GetBulkResult>> result;
+    testing::Countdown done{1};
+  };
+  auto answer = std::make_shared<Answer>();
+  patient.GetBulk(std::vector<std::string>{"a", "b"}, [answer](Result<GetBulkResult> r) {
+    if (++answer->calls > 1) return;
+    answer->result.emplace(std::move(r));
+    answer->done.Done();
+  });
+  server.Kill();
+  ASSERT_TRUE(answer->done.Wait()) << "connector hung";
+  EXPECT_EQ(answer->result->status().code(), StatusCode::kUnavailable)
+      << answer->result->status().ToString();
+  EXPECT_EQ(GetBulkNow(patient, {"a"}).status().code(), StatusCode::kUnavailable);  // at once
+  EXPECT_EQ(answer->calls.load(), 1);
 }
 
 TEST_F(RedisConnectorTest, KeyPrefixAndDbArePrependedAndSelected) {

@@ -3,11 +3,11 @@
 // layout in record_codec.h) that keeps records across restarts with no other server to run,
 // suited to write-heavy loads.
 //
-// Threading: two WorkerThreads. The writer runs Set, Delete and the bulk forms in call order,
-// each call as one atomic WriteBatch (a bulk call is strata's group commit: one log write, one
-// fsync with `sync: true`). The reader runs Get (RocksDB reads are thread-safe and never wait
-// for the writer). A Get sees every write whose completion ran before the Get was called.
-// Completions run on the worker threads.
+// Threading: two WorkerThreads. The writer runs Set, Delete and the write bulk forms in call
+// order, each call as one atomic WriteBatch (a bulk call is strata's group commit: one log write,
+// one fsync with `sync: true`). The reader runs Get and GetBulk (one MultiGet, one snapshot;
+// RocksDB reads are thread-safe and never wait for the writer). A Get sees every write whose
+// completion ran before the Get was called. Completions run on the worker threads.
 //
 // Errors: Start creates the directory and opens the database: a lock held by another process
 // or instance -> kUnavailable, a corrupt database -> kDataLoss, both naming the path. Failed
@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "connectors/rocksdb/rocksdb_options.h"
 #include "connectors/common/worker_thread.h"
@@ -52,6 +53,7 @@ class RocksdbStorage final : public StorageConnector {
   void Close(DoneCallback done) override;
 
   void Get(std::string_view name, Callback<std::optional<RecordValue>> cb) override;
+  void GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) override;
   void Set(std::string_view name, const RecordValue& value, DoneCallback cb) override;
   void Delete(std::string_view name, DoneCallback cb) override;
   void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override;
@@ -70,6 +72,7 @@ class RocksdbStorage final : public StorageConnector {
   Status Open();
   Status Write(rocksdb::WriteBatch& batch, const char* op);
   Result<std::optional<RecordValue>> Read(const std::string& name);
+  Result<GetBulkResult> ReadAll(const std::vector<std::string>& names);
   Status CloseDb();
 
   const RocksdbOptions options_;

@@ -1,6 +1,7 @@
 #include "connectors/rocksdb/rocksdb_storage.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -19,6 +20,7 @@ using testing::AwaitDone;
 using testing::CloseNow;
 using testing::ConnectorTraits;
 using testing::DeleteNow;
+using testing::GetBulkNow;
 using testing::GetNow;
 using testing::MakeBatch;
 using testing::SetBulkNow;
@@ -140,6 +142,11 @@ TEST_F(RocksdbStorageTest, RecordsSurviveCloseAndReopen) {
     Result<std::optional<RecordValue>> bulk = GetNow(*reopened, "bulk/99");
     ASSERT_TRUE(bulk.ok());
     EXPECT_EQ(*bulk, std::optional<RecordValue>({99, R"({"i":99})"}));
+    Result<GetBulkResult> all = GetBulkNow(*reopened, {"bulk/0", "deleted", "kept", "bulk/42"});
+    ASSERT_TRUE(all.ok()) << all.status().ToString();
+    EXPECT_EQ(*all,
+              (GetBulkResult{RecordValue{0, R"({"i":0})"}, std::nullopt,
+                             RecordValue{3, R"({"x":"y"})"}, RecordValue{42, R"({"i":42})"}}));
     ASSERT_TRUE(CloseNow(*reopened).ok());
   }
 }
@@ -228,7 +235,43 @@ TEST_F(RocksdbStorageTest, BinaryAndLongNamesAreKeysAsIs) {
     ASSERT_TRUE(got.ok());
     EXPECT_EQ(*got, std::optional<RecordValue>({static_cast<Version>(i), "{}"})) << i;
   }
+  std::vector<std::string> asked(names.rbegin(), names.rend());
+  asked.push_back(std::string("nul\0", 4));  // never written
+  Result<GetBulkResult> bulk = GetBulkNow(*storage, asked);
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  ASSERT_EQ(bulk->size(), asked.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    Version version = static_cast<Version>(names.size() - 1 - i);
+    EXPECT_EQ((*bulk)[i], std::optional<RecordValue>({version, "{}"})) << i;
+  }
+  EXPECT_FALSE(bulk->back().has_value());
   ASSERT_TRUE(CloseNow(*storage).ok());
+}
+
+TEST_F(RocksdbStorageTest, GetBulkReadsMemtableAndFilesAndFailsAsAWholeOnABadValue) {
+  {
+    // Written behind the storage's back: a value too short to hold its version prefix.
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, path_, &raw).ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "bad", "ab").ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "old", rocks::EncodeValue({5, "[5]"})).ok());
+    ASSERT_TRUE(raw->Flush(rocksdb::FlushOptions()).ok());  // "old" is in a table file now
+    delete raw;
+  }
+  std::unique_ptr<StorageConnector> storage = Make(OptionsFor(path_));
+  ASSERT_TRUE(StartNow(*storage).ok());
+  ASSERT_TRUE(SetNow(*storage, "new", {6, "[6]"}).ok());  // in the memtable
+  Result<GetBulkResult> good = GetBulkNow(*storage, {"new", "none", "old"});
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(*good, (GetBulkResult{RecordValue{6, "[6]"}, std::nullopt, RecordValue{5, "[5]"}}));
+  Result<GetBulkResult> bad = GetBulkNow(*storage, {"old", "bad", "new"});
+  EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("'bad'"), std::string_view::npos)
+      << bad.status().ToString();
+  ASSERT_TRUE(CloseNow(*storage).ok());
+  EXPECT_EQ(GetBulkNow(*storage, {"old"}).status().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST_F(RocksdbStorageTest, PluginExportsTheStorageThroughTheCAbi) {

@@ -117,6 +117,8 @@ Status RecordWriter::Close() {
 Status RecordReader::Open(const SqliteOptions& options) {
   const int flags = SQLITE_OPEN_READONLY;
   STRATA_RETURN_IF_ERROR(OpenError(db_.Open(options.path, flags, options.busy_timeout_ms)));
+  STRATA_RETURN_IF_ERROR(db_.Prepare("BEGIN", begin_));
+  STRATA_RETURN_IF_ERROR(db_.Prepare("COMMIT", commit_));
   return db_.Prepare(kSelect, select_);
 }
 
@@ -137,8 +139,31 @@ Result<std::optional<RecordValue>> RecordReader::Select(const std::string& name)
   return result;
 }
 
+Result<GetBulkResult> RecordReader::SelectAll(std::span<const std::string> names) {
+  if (names.empty()) return GetBulkResult{};
+  // One read transaction: the batch sees one state of the file and takes the WAL read lock
+  // once instead of once per name.
+  std::string what = "get batch of " + std::to_string(names.size());
+  STRATA_RETURN_IF_ERROR(StepDone(db_, begin_, "begin", what));
+  Result<GetBulkResult> rows = SelectEach(names);
+  // Ends the transaction after an error too, or later reads would keep its old snapshot.
+  Status ended = StepDone(db_, commit_, "commit", what);
+  if (rows.ok() && !ended.ok()) return ended;
+  return rows;
+}
+
+Result<GetBulkResult> RecordReader::SelectEach(std::span<const std::string> names) {
+  GetBulkResult rows;
+  rows.reserve(names.size());
+  for (const std::string& name : names) {
+    STRATA_ASSIGN_OR_RETURN(std::optional<RecordValue> row, Select(name));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 Status RecordReader::Close() {
-  select_.Finalize();
+  for (Statement* stmt : {&select_, &begin_, &commit_}) stmt->Finalize();
   return db_.Close();
 }
 

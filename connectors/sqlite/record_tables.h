@@ -13,6 +13,7 @@
 #include "connectors/sqlite/sqlite_options.h"
 #include "strata/record_value.h"
 #include "strata/status.h"
+#include "strata/storage_connector.h"
 
 namespace strata {
 
@@ -53,11 +54,18 @@ class RecordReader {
   // Opens the file read-only. REQUIRES: RecordWriter::Open succeeded (the table exists).
   Status Open(const SqliteOptions& options);
   Result<std::optional<RecordValue>> Select(const std::string& name);
+  // One answer per name, in order, all read in one transaction (one snapshot of the file).
+  // The first error fails the whole batch.
+  Result<GetBulkResult> SelectAll(std::span<const std::string> names);
   Status Close();
 
  private:
+  Result<GetBulkResult> SelectEach(std::span<const std::string> names);
+
   Database db_;
   Statement select_;
+  Statement begin_;
+  Statement commit_;
 };
 
 }  // namespace strata

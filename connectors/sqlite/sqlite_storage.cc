@@ -87,6 +87,13 @@ void SqliteStorage::Get(std::string_view name, Callback<std::optional<RecordValu
            [this, name = std::string(name)] { return reader_.Select(name); });
 }
 
+void SqliteStorage::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
+  Dispatch(read_worker_, "get batch", std::move(cb),
+           [this, names = std::vector<std::string>(names.begin(), names.end())] {
+             return reader_.SelectAll(names);
+           });
+}
+
 void SqliteStorage::Set(std::string_view name, const RecordValue& value, DoneCallback cb) {
   Dispatch(write_worker_, "set", std::move(cb),
            [this, name = std::string(name), value] { return writer_.Upsert(name, value); });

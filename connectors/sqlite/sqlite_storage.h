@@ -4,11 +4,12 @@
 // with no other server to run.
 //
 // Threading: two WorkerThreads, each confining one sqlite connection. The writer runs Set,
-// Delete and the bulk forms in FIFO order (a bulk form is one transaction); the reader runs Get
-// on a read-only connection, so a read never waits behind a long write batch. A Get sees every
-// write whose completion ran before the Get was called; a Get racing a write still in flight
-// may see the value before it (strata's record store never relies on that: it reads its own
-// pending writes first). Completions run on the worker threads.
+// Delete and the write bulk forms in FIFO order (a bulk form is one transaction); the reader
+// runs Get and GetBulk (one job, one read transaction) on a read-only connection, so a read
+// never waits behind a long write batch. A Get sees every write whose completion ran before the
+// Get was called; a Get racing a write still in flight may see the value before it (strata's
+// record store never relies on that: it reads its own pending writes first). Completions run on
+// the worker threads.
 //
 // Thread-safety: every method may be called from any thread, except that Close() and the
 // destructor must not be called from one of this connector's completions (they join the
@@ -45,6 +46,7 @@ class SqliteStorage final : public StorageConnector {
   void Close(DoneCallback done) override;
 
   void Get(std::string_view name, Callback<std::optional<RecordValue>> cb) override;
+  void GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) override;
   void Set(std::string_view name, const RecordValue& value, DoneCallback cb) override;
   void Delete(std::string_view name, DoneCallback cb) override;
   void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override;

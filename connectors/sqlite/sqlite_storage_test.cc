@@ -17,6 +17,7 @@ using testing::AwaitDone;
 using testing::CloseNow;
 using testing::ConnectorTraits;
 using testing::DeleteNow;
+using testing::GetBulkNow;
 using testing::GetNow;
 using testing::MakeBatch;
 using testing::SetBulkNow;
@@ -146,6 +147,16 @@ TEST_F(SqliteStorageTest, DataSurvivesCloseAndReopen) {
   ASSERT_TRUE(single.ok()) << single.status().ToString();
   EXPECT_EQ(*single,
             std::optional<RecordValue>(RecordValue{4, R"({"name":"J\u00fcrgen","x":[1,2]})"}));
+  std::vector<std::string> names = {"single"};
+  for (const NamedValue& nv : batch) names.push_back(nv.name);
+  Result<GetBulkResult> bulk = GetBulkNow(*reopened, names);
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  ASSERT_EQ(bulk->size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    Result<std::optional<RecordValue>> got = GetNow(*reopened, names[i]);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ((*bulk)[i], *got) << names[i];
+  }
   for (const NamedValue& nv : batch) {
     Result<std::optional<RecordValue>> got = GetNow(*reopened, nv.name);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -189,11 +200,13 @@ TEST_F(SqliteStorageTest, OperationsBeforeStartAndAfterCloseFailPrecondition) {
   auto storage = Make(OptionsFor(path_));
   EXPECT_EQ(SetNow(*storage, "a", {1, "{}"}).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(GetNow(*storage, "a").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(GetBulkNow(*storage, {"a"}).status().code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(StartNow(*storage).ok());
   EXPECT_EQ(StartNow(*storage).code(), StatusCode::kFailedPrecondition);  // only once
   ASSERT_TRUE(CloseNow(*storage).ok());
   EXPECT_EQ(DeleteNow(*storage, "a").code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(GetNow(*storage, "a").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(GetBulkNow(*storage, {"a"}).status().code(), StatusCode::kFailedPrecondition);
   EXPECT_FALSE(std::filesystem::exists(path_ + "-wal") &&
                std::filesystem::file_size(path_ + "-wal") > 0)
       << "the last connection's close checkpoints and removes the WAL";
@@ -236,6 +249,45 @@ TEST_F(SqliteStorageTest, LargeBatchIsWrittenInOneTransaction) {
   EXPECT_FALSE(first->has_value());
   // The connection is still usable after the rollback.
   EXPECT_TRUE(SetNow(*storage, "fresh/0", {1, "{}"}).ok());
+  EXPECT_TRUE(CloseNow(*storage).ok());
+}
+
+TEST_F(SqliteStorageTest, GetBulkReadsCommittedRowsWhileAnotherWriterHoldsTheLock) {
+  auto storage = Make(R"({"path": ")" + path_ + R"(", "busyTimeout": 0})");
+  ASSERT_TRUE(StartNow(*storage).ok());
+  ASSERT_TRUE(SetBulkNow(*storage, MakeBatch(3, "wal/")).ok());
+  OtherConnection other(path_);
+  ASSERT_EQ(other.Exec("BEGIN IMMEDIATE"), SQLITE_OK);
+  ASSERT_EQ(other.Exec("INSERT INTO records VALUES ('wal/uncommitted', 1, '{}')"), SQLITE_OK);
+  // WAL: the batch neither waits for the writer nor sees what it has not committed.
+  Result<GetBulkResult> bulk = GetBulkNow(*storage, {"wal/2", "wal/uncommitted", "wal/0"});
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  EXPECT_EQ(*bulk, (GetBulkResult{RecordValue{2, R"({"i":2})"}, std::nullopt,
+                                  RecordValue{0, R"({"i":0})"}}));
+  ASSERT_EQ(other.Exec("COMMIT"), SQLITE_OK);
+  bulk = GetBulkNow(*storage, {"wal/uncommitted"});
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  EXPECT_EQ(*bulk, (GetBulkResult{RecordValue{1, "{}"}}));
+  EXPECT_TRUE(CloseNow(*storage).ok());
+}
+
+TEST_F(SqliteStorageTest, GetBulkFailsAsAWholeAndLeavesNoSnapshotBehind) {
+  auto storage = Make(OptionsFor(path_));
+  ASSERT_TRUE(StartNow(*storage).ok());
+  ASSERT_TRUE(SetBulkNow(*storage, MakeBatch(3, "gone/")).ok());
+  OtherConnection other(path_);
+  ASSERT_EQ(other.Exec("ALTER TABLE records RENAME TO hidden"), SQLITE_OK);
+  Result<GetBulkResult> failed = GetBulkNow(*storage, {"gone/0", "gone/1"});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("get 'gone/0'"), std::string_view::npos)
+      << failed.status().ToString();
+  // The failed batch ended its read transaction: the next one sees the table back, and a row
+  // written since.
+  ASSERT_EQ(other.Exec("ALTER TABLE hidden RENAME TO records"), SQLITE_OK);
+  ASSERT_EQ(other.Exec("INSERT INTO records VALUES ('gone/new', 9, '[]')"), SQLITE_OK);
+  Result<GetBulkResult> again = GetBulkNow(*storage, {"gone/new", "gone/1"});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, (GetBulkResult{RecordValue{9, "[]"}, RecordValue{1, R"({"i":1})"}}));
   EXPECT_TRUE(CloseNow(*storage).ok());
 }
 

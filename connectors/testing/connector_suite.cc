@@ -446,6 +446,10 @@ Result<std::optional<RecordValue>> GetNow(StorageConnector& storage, const std::
   return Await<std::optional<RecordValue>>(
       [&](Callback<std::optional<RecordValue>> cb) { storage.Get(name, std::move(cb)); });
 }
+Result<GetBulkResult> GetBulkNow(StorageConnector& storage, const std::vector<std::string>& names) {
+  return Await<GetBulkResult>(
+      [&](Callback<GetBulkResult> cb) { storage.GetBulk(names, std::move(cb)); });
+}
 
 std::vector<NamedValue> MakeBatch(size_t count, std::string_view prefix) {
   std::vector<NamedValue> batch;

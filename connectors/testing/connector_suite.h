@@ -159,6 +159,7 @@ Status SetNow(StorageConnector& storage, const std::string& name, const RecordVa
 Status SetBulkNow(StorageConnector& storage, const std::vector<NamedValue>& batch);
 Status DeleteNow(StorageConnector& storage, const std::string& name);
 Result<std::optional<RecordValue>> GetNow(StorageConnector& storage, const std::string& name);
+Result<GetBulkResult> GetBulkNow(StorageConnector& storage, const std::vector<std::string>& names);
 // `count` records named <prefix><i> at version i with data {"i":i}.
 std::vector<NamedValue> MakeBatch(size_t count, std::string_view prefix);
 
