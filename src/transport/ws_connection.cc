@@ -1,9 +1,13 @@
 #include "transport/ws_connection.h"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <climits>
 #include <mutex>
 #include <optional>
 #include <type_traits>
@@ -32,6 +36,8 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kReadBufferSize = 64 * 1024;
 // Reads per readiness wakeup: a busy client must not starve the others on its loop.
 constexpr int kMaxReadsPerWakeup = 4;
+// Batches one Flush writes before it lets the other connections of the loop run.
+constexpr int kMaxBatchesPerFlush = 4;
 // Outgoing payloads up to this size are copied into the batch buffer; bigger ones are sent from
 // the shared frame itself.
 constexpr size_t kPlainCopyLimit = 4 * 1024;
@@ -56,9 +62,13 @@ std::atomic<uint64_t> next_connection_id{1};
 // the loop. Lifetime: every pending async operation holds a shared_ptr to the connection; Finish
 // (the single exit) closes the socket so that they all complete and let go.
 //
-// Output: the first Send into an idle queue schedules one Flush at the end of the loop's turn;
-// Flush writes the whole queue at once; while that write is in flight Sends only queue, and its
-// completion flushes whatever gathered.
+// Output: the first Send into an idle queue schedules one Flush at the end of the loop's turn, so
+// that everything the turn sends goes out together. A flush takes the whole queue as one batch
+// (writing_) and writes it; while a batch is being written Sends only queue, and the end of the
+// batch takes whatever gathered meanwhile, until the queue is empty and marked idle again. Plain
+// sockets write with a non-blocking sendmsg right in Flush, so a batch the socket accepts costs
+// one syscall and no asio operation; only a full socket waits for writability. TLS writes with
+// asio's async_write.
 //
 // Stream is tcp::socket or TlsSocket, chosen at compile time: the plain path has no TLS branch,
 // no virtual call and no extra copy.
@@ -118,8 +128,16 @@ class WsConnection final : public Connection,
   void HandlePeerClose(const WsEvent& event);
   void HandleParseError();
   void Flush();
+  bool TakeQueue(size_t written_bytes);
+  void WriteBatch();
+  void StageBatch();
   void Stage(const char* data, size_t size);
-  void OnWritten(const error_code& ec);
+  bool SendStaged();
+  void ConsumeSent(size_t bytes);
+  void WaitWritable();
+  void OnWritable(const error_code& ec);
+  void OnTlsWritten(const error_code& ec);
+  bool NextBatch();
   void OnCloseFrameWritten();
   void ArmIdleTimer();
   void OnIdleCheck();
@@ -150,12 +168,16 @@ class WsConnection final : public Connection,
   asio::steady_timer idle_timer_;
   asio::steady_timer close_timer_;
   WsFrameParser parser_;
-  std::vector<OutFrame> writing_;  // frames of the write in flight, kept alive until it ends
-  std::string staging_;             // frame headers and small payloads of the write in flight
-  std::vector<Segment> segments_;
-  std::vector<asio::const_buffer> buffers_;
+  // The batch being written: its frames (kept alive until it is written), the data payload bytes
+  // in it and whether it ends with the close frame. Empty when the queue is idle. The vectors keep
+  // their capacity from batch to batch (writing_ trades it with pending_).
+  std::vector<OutFrame> writing_;
   size_t writing_bytes_ = 0;
   bool writing_close_ = false;
+  std::string staging_;  // frame headers and small payloads of the batch
+  std::vector<Segment> segments_;
+  std::vector<iovec> iovecs_;  // plain only: the batch as sendmsg takes it
+  size_t iov_next_ = 0;        // plain only: iovecs_[iov_next_] is the first not fully sent
   Clock::time_point last_receive_;
   bool opened_ = false;
   bool finished_ = false;
@@ -413,20 +435,52 @@ void WsConnection<Stream>::HandleParseError() {
   if (!closing_) BeginClose(code, kCloseFlushTimeout);
 }
 
-// Writes everything queued with one write. Small frames are copied into one staging buffer:
-// asio hands at most 16 iovecs to one sendmsg, so one iovec per small message would cap a batch
-// at 8 messages per syscall. Big payloads are not copied; they go out as their own iovec.
 template <typename Stream>
 void WsConnection<Stream>::Flush() {
-  if (finished_) return;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    writing_.swap(pending_);
-    if (writing_.empty()) {
-      flush_scheduled_ = false;
-      return;
+  if (finished_ || !TakeQueue(0)) return;
+  WriteBatch();
+}
+
+// Credits the bytes of the batch just written, then moves everything queued into writing_ (empty
+// on entry). Returns false, marking the queue idle, when nothing is queued: the next Send posts a
+// Flush again.
+template <typename Stream>
+bool WsConnection<Stream>::TakeQueue(size_t written_bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  queued_bytes_ -= written_bytes;
+  writing_.swap(pending_);
+  if (!writing_.empty()) return true;
+  flush_scheduled_ = false;
+  return false;
+}
+
+// Writes the batch in writing_. Plain: sends it and then the batches queued meanwhile, until the
+// queue is idle or the socket is full (OnWritable carries on); a connection that is fed as fast
+// as it writes yields the loop after a few batches. TLS: OnTlsWritten carries on.
+template <typename Stream>
+void WsConnection<Stream>::WriteBatch() {
+  if constexpr (kTls) {
+    StageBatch();
+    asio::async_write(stream_, asio::buffer(staging_),
+                      [self = this->shared_from_this()](const error_code& ec, size_t) {
+                        self->OnTlsWritten(ec);
+                      });
+  } else {
+    for (int i = 0; i < kMaxBatchesPerFlush; ++i) {
+      StageBatch();
+      if (!SendStaged() || !NextBatch()) return;
     }
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (!self->finished_) self->WriteBatch();
+    });
   }
+}
+
+// Lays out the batch: headers and small payloads are copied into staging_, so that a batch of
+// small messages is one iovec and the kernel walks few segments; big payloads are not copied and
+// go out as their own iovec. TLS copies everything (kCopyLimit): one buffer, encrypted as a whole.
+template <typename Stream>
+void WsConnection<Stream>::StageBatch() {
   const auto opcode = endpoint_->binary ? WsOpcode::kBinary : WsOpcode::kText;
   staging_.clear();
   segments_.clear();
@@ -447,15 +501,14 @@ void WsConnection<Stream>::Flush() {
       segments_.push_back(Segment{bytes.data(), 0, bytes.size()});
     }
   }
-  buffers_.clear();
-  for (const Segment& segment : segments_) {
-    const char* data = segment.external ? segment.external : staging_.data() + segment.offset;
-    buffers_.emplace_back(data, segment.size);
+  if constexpr (!kTls) {
+    iovecs_.clear();
+    iov_next_ = 0;
+    for (const Segment& segment : segments_) {
+      const char* data = segment.external ? segment.external : staging_.data() + segment.offset;
+      iovecs_.push_back(iovec{const_cast<char*>(data), segment.size});
+    }
   }
-  asio::async_write(stream_, buffers_,
-                    [self = this->shared_from_this()](const error_code& ec, size_t) {
-                      self->OnWritten(ec);
-                    });
 }
 
 // Appends to the staging buffer, extending the last segment when it is the staging one.
@@ -469,26 +522,85 @@ void WsConnection<Stream>::Stage(const char* data, size_t size) {
   segments_.back().size += size;
 }
 
+// Plain: sends what is left of the batch with non-blocking sendmsg calls. Returns true when all
+// of it went out. Otherwise the socket is full and the rest waits for writability, or the write
+// failed and the connection is finished. A short write means the send buffer is full: waiting
+// right away saves the sendmsg that would only return EAGAIN.
 template <typename Stream>
-void WsConnection<Stream>::OnWritten(const error_code& ec) {
+bool WsConnection<Stream>::SendStaged() {
+  while (iov_next_ < iovecs_.size()) {
+    const size_t end = std::min<size_t>(iovecs_.size(), iov_next_ + IOV_MAX);
+    msghdr message{};
+    message.msg_iov = iovecs_.data() + iov_next_;
+    message.msg_iovlen = end - iov_next_;
+    ssize_t sent = ::sendmsg(socket().native_handle(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      Finish("write failed: " + error_code(errno, boost::system::system_category()).message());
+      return false;
+    }
+    ConsumeSent(static_cast<size_t>(sent));
+    if (iov_next_ < end) break;
+  }
+  if (iov_next_ == iovecs_.size()) return true;
+  WaitWritable();
+  return false;
+}
+
+// Drops `bytes` from the front of the unsent iovecs.
+template <typename Stream>
+void WsConnection<Stream>::ConsumeSent(size_t bytes) {
+  while (iov_next_ < iovecs_.size() && bytes >= iovecs_[iov_next_].iov_len) {
+    bytes -= iovecs_[iov_next_++].iov_len;
+  }
+  if (bytes == 0) return;
+  iovec& partial = iovecs_[iov_next_];
+  partial.iov_base = static_cast<char*>(partial.iov_base) + bytes;
+  partial.iov_len -= bytes;
+}
+
+// No writability edge is lost: asio re-arms epoll for each wait (EPOLL_CTL_MOD), which reports a
+// socket that became writable since the sendmsg at once.
+template <typename Stream>
+void WsConnection<Stream>::WaitWritable() {
+  socket().async_wait(tcp::socket::wait_write,
+                      [self = this->shared_from_this()](const error_code& ec) {
+                        self->OnWritable(ec);
+                      });
+}
+
+template <typename Stream>
+void WsConnection<Stream>::OnWritable(const error_code& ec) {
   if (finished_) return;
   if (ec) {
     Finish("write failed: " + ec.message());
     return;
   }
-  writing_.clear();
-  buffers_.clear();
-  // One burst must not pin a big buffer for the life of an idle connection.
-  if (staging_.capacity() > kStagingKeep) std::string().swap(staging_);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queued_bytes_ -= writing_bytes_;
-  }
-  if (writing_close_) {
-    OnCloseFrameWritten();
+  if (SendStaged() && NextBatch()) WriteBatch();
+}
+
+template <typename Stream>
+void WsConnection<Stream>::OnTlsWritten(const error_code& ec) {
+  if (finished_) return;
+  if (ec) {
+    Finish("write failed: " + ec.message());
     return;
   }
-  Flush();  // whatever was queued meanwhile, all in one write; or mark the queue idle
+  if (NextBatch()) WriteBatch();
+}
+
+// The batch is written: releases it and takes the next one. Returns false when there is none
+// (the queue is now idle) or the batch ended with the close frame. Nothing is ever queued behind
+// the close frame, so TakeQueue then only credits the bytes and marks the queue idle.
+template <typename Stream>
+bool WsConnection<Stream>::NextBatch() {
+  writing_.clear();
+  // One burst must not pin a big buffer for the life of an idle connection.
+  if (staging_.capacity() > kStagingKeep) std::string().swap(staging_);
+  const bool more = TakeQueue(writing_bytes_);
+  if (writing_close_) OnCloseFrameWritten();
+  return more;
 }
 
 template <typename Stream>
@@ -551,9 +663,9 @@ void WsConnection<Stream>::Finish(std::string_view reason) {
   registry_->Remove(this);
 }
 
-// Plain: closes the socket, which aborts the read/write in flight (writing_ lives until they
-// return). TLS with no write in flight: sends close_notify first, so that the client sees an
-// orderly end instead of a truncated stream, waiting at most kTlsShutdownTimeout for the client's.
+// Plain: closes the socket, which aborts the waits in flight. TLS with no write in flight: sends
+// close_notify first, so that the client sees an orderly end instead of a truncated stream,
+// waiting at most kTlsShutdownTimeout for the client's.
 template <typename Stream>
 void WsConnection<Stream>::CloseStream() {
   error_code ignored;
