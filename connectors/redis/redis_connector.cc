@@ -181,20 +181,26 @@ void RedisConnector::Get(std::string_view name, Callback<std::optional<RecordVal
        }});
 }
 
-void RedisConnector::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
-  if (names.empty()) return cb(GetBulkResult{});
+// `verb` over both keys of every name, kBulkChunk names per command.
+std::vector<RedisCommand> RedisConnector::KeyPairCommands(
+    const char* verb, std::span<const std::string> names) const {
   std::vector<RedisCommand> commands;
   for (size_t begin = 0; begin < names.size(); begin += kBulkChunk) {
-    RedisCommand mget = {"MGET"};
+    RedisCommand command = {verb};
     for (const std::string& name :
          names.subspan(begin, std::min(kBulkChunk, names.size() - begin))) {
-      mget.push_back(VersionKey(name));
-      mget.push_back(DataKey(name));
+      command.push_back(VersionKey(name));
+      command.push_back(DataKey(name));
     }
-    commands.push_back(std::move(mget));
+    commands.push_back(std::move(command));
   }
+  return commands;
+}
+
+void RedisConnector::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
+  if (names.empty()) return cb(GetBulkResult{});
   pipeline_.Submit(
-      {std::move(commands),
+      {KeyPairCommands("MGET", names),
        [cb = std::move(cb), names = std::vector<std::string>(names.begin(), names.end())](
            Result<std::vector<RedisValue>> replies) { cb(ToGetBulk(std::move(replies), names)); }});
 }
@@ -233,17 +239,7 @@ void RedisConnector::SetBulk(std::span<const NamedValue> batch, DoneCallback cb)
 
 void RedisConnector::DeleteBulk(std::span<const std::string> names, DoneCallback cb) {
   if (names.empty()) return cb(Status());
-  std::vector<RedisCommand> commands;
-  for (size_t begin = 0; begin < names.size(); begin += kBulkChunk) {
-    RedisCommand del = {"DEL"};
-    for (const std::string& name :
-         names.subspan(begin, std::min(kBulkChunk, names.size() - begin))) {
-      del.push_back(VersionKey(name));
-      del.push_back(DataKey(name));
-    }
-    commands.push_back(std::move(del));
-  }
-  Submit(std::move(commands), std::move(cb));
+  Submit(KeyPairCommands("DEL", names), std::move(cb));
 }
 
 void RedisConnector::Head(std::string_view name, Callback<std::optional<Version>> cb) {

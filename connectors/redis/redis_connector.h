@@ -54,6 +54,8 @@ class RedisConnector final : public CacheConnector {
  private:
   std::string VersionKey(std::string_view name) const;
   std::string DataKey(std::string_view name) const;
+  std::vector<RedisCommand> KeyPairCommands(const char* verb,
+                                            std::span<const std::string> names) const;
   // Appends the commands that write `value` (see the key layout above).
   void AppendSet(std::string_view name, const RecordValue& value,
                  std::vector<RedisCommand>* commands) const;

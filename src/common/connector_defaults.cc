@@ -33,36 +33,48 @@ class Join {
   Status first_error_;
 };
 
+// Joins n completions that each fill in a part of one answer; the first error wins, and the
+// answer (or that error) is handed on once all n are in.
+template <typename R>
+class Gather {
+ public:
+  Gather(size_t n, R initial, Callback<R> done)
+      : remaining_(n), result_(std::move(initial)), done_(std::move(done)) {}
+  // `fill(result)` adds one part; it is skipped for a failed part.
+  template <typename Fill>
+  void Complete(const Status& s, Fill&& fill) {
+    std::unique_lock lock(mu_);
+    if (!s.ok()) {
+      if (error_.ok()) error_ = s;
+    } else {
+      fill(result_);
+    }
+    if (--remaining_ > 0) return;
+    lock.unlock();
+    if (error_.ok()) {
+      done_(std::move(result_));
+    } else {
+      done_(error_);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  size_t remaining_;  // guarded by mu_
+  R result_;          // guarded by mu_
+  Status error_;      // guarded by mu_
+  Callback<R> done_;
+};
+
 }  // namespace
 
 void StorageConnector::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
-  struct State {
-    std::mutex mu;
-    GetBulkResult result;
-    Status error;
-    size_t remaining;
-    Callback<GetBulkResult> cb;
-  };
   if (names.empty()) return cb(GetBulkResult{});
-  auto state = std::make_shared<State>();
-  state->result.resize(names.size());
-  state->remaining = names.size();
-  state->cb = std::move(cb);
+  auto gather = std::make_shared<Gather<GetBulkResult>>(names.size(), GetBulkResult(names.size()),
+                                                        std::move(cb));
   for (size_t i = 0; i < names.size(); ++i) {
-    Get(names[i], [state, i](Result<std::optional<RecordValue>> r) {
-      std::unique_lock lock(state->mu);
-      if (!r.ok()) {
-        if (state->error.ok()) state->error = r.status();
-      } else {
-        state->result[i] = std::move(*r);
-      }
-      if (--state->remaining > 0) return;
-      lock.unlock();
-      if (state->error.ok()) {
-        state->cb(std::move(state->result));
-      } else {
-        state->cb(state->error);
-      }
+    Get(names[i], [gather, i](Result<std::optional<RecordValue>> r) {
+      gather->Complete(r.status(), [&](GetBulkResult& out) { out[i] = std::move(*r); });
     });
   }
 }
@@ -84,34 +96,18 @@ void StorageConnector::DeleteBulk(std::span<const std::string> names, DoneCallba
 }
 
 void CacheConnector::HeadBulk(std::span<const std::string> names, Callback<HeadBulkResult> cb) {
-  struct State {
-    std::mutex mu;
-    HeadBulkResult result;
-    Status error;
-    size_t remaining;
-    Callback<HeadBulkResult> cb;
-  };
   if (names.empty()) return cb(HeadBulkResult{});
-  auto state = std::make_shared<State>();
-  state->remaining = names.size();
-  state->cb = std::move(cb);
+  auto gather =
+      std::make_shared<Gather<HeadBulkResult>>(names.size(), HeadBulkResult{}, std::move(cb));
   for (const std::string& name : names) {
-    Head(name, [state, name](Result<std::optional<Version>> r) {
-      std::unique_lock lock(state->mu);
-      if (!r.ok()) {
-        if (state->error.ok()) state->error = r.status();
-      } else if (r->has_value()) {
-        state->result.versions[name] = **r;
-      } else {
-        state->result.missing.push_back(name);
-      }
-      if (--state->remaining > 0) return;
-      lock.unlock();
-      if (state->error.ok()) {
-        state->cb(std::move(state->result));
-      } else {
-        state->cb(state->error);
-      }
+    Head(name, [gather, name](Result<std::optional<Version>> r) {
+      gather->Complete(r.status(), [&](HeadBulkResult& out) {
+        if (r->has_value()) {
+          out.versions[name] = **r;
+        } else {
+          out.missing.push_back(name);
+        }
+      });
     });
   }
 }
