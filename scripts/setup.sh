@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev rapidjson-dev libyaml-cpp-dev
-  libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libre2-dev libssl-dev libgtest-dev curl)
+  libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libre2-dev libssl-dev libjemalloc-dev
+  libgtest-dev curl)
 # Tests also need the connectors' client libraries and the real servers they run against.
 if [ "${1:-}" != "--no-tests" ]; then
   packages+=(libhiredis-dev redis-server libmemcached-dev memcached librocksdb-dev libpq-dev
