@@ -39,6 +39,7 @@ struct EventLoop::Impl {
 
   // Loop thread only.
   Tasks end_of_turn;
+  Tasks running;  // the end-of-turn tasks being run
   // End-of-turn work for other loops, sent at the end of this turn: one post per loop.
   std::vector<std::pair<Impl*, Tasks>> outbox;
 
@@ -73,12 +74,21 @@ void EventLoop::Impl::RunTurn() {
 }
 
 // End-of-turn work may queue more (a flush that completes and finds new output); it runs in the
-// same turn, up to a bound, and whatever is left waits for the next turn.
+// same turn, up to a bound, and whatever is left waits for the next turn. A task that throws is
+// logged and the others still run: a lost flush would leave its connection silent for good.
 void EventLoop::Impl::EndTurn() {
   for (int round = 0; round < 4 && !end_of_turn.empty(); ++round) {
-    Tasks tasks = std::move(end_of_turn);
-    end_of_turn.clear();
-    for (auto& task : tasks) task();
+    running.swap(end_of_turn);  // both keep their capacity from turn to turn
+    for (auto& task : running) {
+      try {
+        task();
+      } catch (const std::exception& e) {
+        spdlog::error("event loop: end-of-turn task threw: {}", e.what());
+      } catch (...) {
+        spdlog::error("event loop: end-of-turn task threw a non-standard exception");
+      }
+    }
+    running.clear();
   }
   if (!end_of_turn.empty()) asio::post(io_context, [] {});  // make sure a next turn comes
   SendOutbox();

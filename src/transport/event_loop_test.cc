@@ -5,6 +5,7 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,6 +80,17 @@ TEST(EventLoopTest, EndOfTurnWorkMayQueueMore) {
   });
   ASSERT_EQ(done.get_future().wait_for(10s), std::future_status::ready);
   EXPECT_EQ(trace.steps(), (std::vector<std::string>{"first", "second"}));
+}
+
+TEST(EventLoopTest, ATaskThatThrowsDoesNotCostTheOthers) {
+  EventLoop loop;
+  loop.Start();
+  std::promise<void> after;
+  RunOn(loop, [&] {
+    loop.AtEndOfTurn([] { throw std::runtime_error("bug"); });
+    loop.AtEndOfTurn([&] { after.set_value(); });
+  });
+  EXPECT_EQ(after.get_future().wait_for(10s), std::future_status::ready);
 }
 
 TEST(EventLoopTest, AHandlerFloodStillReachesTheEndOfATurn) {
