@@ -27,6 +27,18 @@ using Tasks = std::vector<std::function<void()>>;
 // gathers before it is handed over.
 thread_local EventLoop::Impl* current_loop = nullptr;
 
+// Runs fn; an exception from it is a bug, logged, and must not take down the loop.
+template <typename Fn>
+void RunLoggingThrows(const char* what, Fn&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    spdlog::error("event loop: {} threw: {}", what, e.what());
+  } catch (...) {
+    spdlog::error("event loop: {} threw a non-standard exception", what);
+  }
+}
+
 }  // namespace
 
 struct EventLoop::Impl {
@@ -54,15 +66,7 @@ struct EventLoop::Impl {
 // must not take every connection of the loop down with it: log and keep running.
 void EventLoop::Impl::Run() {
   current_loop = this;
-  while (!io_context.stopped()) {
-    try {
-      RunTurn();
-    } catch (const std::exception& e) {
-      spdlog::error("event loop: handler threw: {}", e.what());
-    } catch (...) {
-      spdlog::error("event loop: handler threw a non-standard exception");
-    }
-  }
+  while (!io_context.stopped()) RunLoggingThrows("handler", [this] { RunTurn(); });
   current_loop = nullptr;
 }
 
@@ -79,15 +83,7 @@ void EventLoop::Impl::RunTurn() {
 void EventLoop::Impl::EndTurn() {
   for (int round = 0; round < 4 && !end_of_turn.empty(); ++round) {
     running.swap(end_of_turn);  // both keep their capacity from turn to turn
-    for (auto& task : running) {
-      try {
-        task();
-      } catch (const std::exception& e) {
-        spdlog::error("event loop: end-of-turn task threw: {}", e.what());
-      } catch (...) {
-        spdlog::error("event loop: end-of-turn task threw a non-standard exception");
-      }
-    }
+    for (auto& task : running) RunLoggingThrows("end-of-turn task", task);
     running.clear();
   }
   if (!end_of_turn.empty()) asio::post(io_context, [] {});  // make sure a next turn comes
