@@ -24,6 +24,18 @@ class ListenerRegistryTest : public ::testing::Test {
     const uint64_t id = ++next_id_;
     return std::make_shared<FakeClient>(id, "u" + std::to_string(id));
   }
+  // A new client that listens to `pattern`.
+  std::shared_ptr<FakeClient> NewProvider(const std::string& pattern) {
+    auto provider = NewClient();
+    Listen(provider, pattern);
+    return provider;
+  }
+  // A new client subscribed to `name`.
+  std::shared_ptr<FakeClient> NewSubscriber(const std::string& name) {
+    auto subscriber = NewClient();
+    subscriptions_.Subscribe(name, subscriber);
+    return subscriber;
+  }
   void Listen(const std::shared_ptr<FakeClient>& provider, const std::string& pattern) {
     auto compiled = ListenPattern::Compile(pattern);
     ASSERT_TRUE(compiled.ok());
@@ -80,8 +92,7 @@ TEST_F(ListenerRegistryTest, AcceptGivesSubscribersAProvider) {
   EXPECT_FALSE(has.subscription);
   EXPECT_TRUE(registry_.HasProvider("li/1"));
 
-  auto later = NewClient();
-  subscriptions_.Subscribe("li/1", later);
+  auto later = NewSubscriber("li/1");
   EXPECT_EQ(later->With(ra::kSubscriptionHasProvider).size(), 1u);
   EXPECT_EQ(provider->sent.size(), 1u);  // asked once only
   loop_.Advance(milliseconds(1000));     // the accepted question's timer is harmless
@@ -89,19 +100,15 @@ TEST_F(ListenerRegistryTest, AcceptGivesSubscribersAProvider) {
 }
 
 TEST_F(ListenerRegistryTest, NonMatchingNamesAreNotOffered) {
-  auto provider = NewClient();
-  Listen(provider, "^li/");
+  auto provider = NewProvider("^li/");
   subscriptions_.Subscribe("x/li/1", NewClient());
   EXPECT_TRUE(provider->sent.empty());
 }
 
 TEST_F(ListenerRegistryTest, RejectAsksTheNextProviderThenWaitsForANewPattern) {
-  auto first = NewClient();
-  auto second = NewClient();
-  Listen(first, "li/.*");
-  Listen(second, "li/");
-  auto subscriber = NewClient();
-  subscriptions_.Subscribe("li/1", subscriber);
+  auto first = NewProvider("li/.*");
+  auto second = NewProvider("li/");
+  auto subscriber = NewSubscriber("li/1");
   EXPECT_EQ(first->sent.back(), Found("li/.*", "li/1"));
   EXPECT_TRUE(second->sent.empty());
   Answer(first, ra::kListenReject, "li/.*", "li/1");
@@ -113,8 +120,7 @@ TEST_F(ListenerRegistryTest, RejectAsksTheNextProviderThenWaitsForANewPattern) {
   EXPECT_EQ(second->sent.size(), 1u);
 
   // A new pattern starts a new search, with every matching provider (as deepstream does).
-  auto third = NewClient();
-  Listen(third, "1$");
+  auto third = NewProvider("1$");
   EXPECT_EQ(first->sent.back(), Found("li/.*", "li/1"));
   Answer(first, ra::kListenReject, "li/.*", "li/1");
   Answer(second, ra::kListenReject, "li/", "li/1");
@@ -125,12 +131,9 @@ TEST_F(ListenerRegistryTest, RejectAsksTheNextProviderThenWaitsForANewPattern) {
 }
 
 TEST_F(ListenerRegistryTest, NoAnswerTimesOutAndAsksTheNext) {
-  auto slow = NewClient();
-  auto fast = NewClient();
-  Listen(slow, "li/.*");
-  Listen(fast, "li/.*");
-  auto subscriber = NewClient();
-  subscriptions_.Subscribe("li/1", subscriber);
+  auto slow = NewProvider("li/.*");
+  auto fast = NewProvider("li/.*");
+  auto subscriber = NewSubscriber("li/1");
   loop_.Advance(milliseconds(499));
   EXPECT_TRUE(fast->sent.empty());
   loop_.Advance(milliseconds(1));
@@ -153,8 +156,7 @@ TEST_F(ListenerRegistryTest, NoAnswerTimesOutAndAsksTheNext) {
 }
 
 TEST_F(ListenerRegistryTest, StaleAnswersAreHarmless) {
-  auto provider = NewClient();
-  Listen(provider, "li/.*");
+  auto provider = NewProvider("li/.*");
   Answer(provider, ra::kListenReject, "li/.*", "li/none");
   EXPECT_TRUE(provider->sent.empty());
   Answer(provider, ra::kListenAccept, "li/.*", "li/none");
@@ -166,8 +168,7 @@ TEST_F(ListenerRegistryTest, StaleAnswersAreHarmless) {
 }
 
 TEST_F(ListenerRegistryTest, LastSubscriberLeavingTellsTheProvider) {
-  auto provider = NewClient();
-  Listen(provider, "li/.*");
+  auto provider = NewProvider("li/.*");
   auto a = NewClient();
   auto b = NewClient();
   auto c = NewClient();
@@ -190,12 +191,9 @@ TEST_F(ListenerRegistryTest, LastSubscriberLeavingTellsTheProvider) {
 }
 
 TEST_F(ListenerRegistryTest, LastSubscriberLeavingEndsTheSearch) {
-  auto first = NewClient();
-  auto second = NewClient();
-  Listen(first, "li/.*");
-  Listen(second, "li/.*");
-  auto subscriber = NewClient();
-  subscriptions_.Subscribe("li/1", subscriber);
+  auto first = NewProvider("li/.*");
+  auto second = NewProvider("li/.*");
+  auto subscriber = NewSubscriber("li/1");
   subscriptions_.Unsubscribe("li/1", subscriber->id());
   loop_.Advance(milliseconds(2000));
   EXPECT_TRUE(first->With(ra::kListenResponseTimeout).empty());
@@ -205,12 +203,9 @@ TEST_F(ListenerRegistryTest, LastSubscriberLeavingEndsTheSearch) {
 }
 
 TEST_F(ListenerRegistryTest, ProviderDisconnectFindsAnotherProvider) {
-  auto first = NewClient();
-  auto second = NewClient();
-  Listen(first, "li/.*");
-  Listen(second, "li/.*");
-  auto subscriber = NewClient();
-  subscriptions_.Subscribe("li/1", subscriber);
+  auto first = NewProvider("li/.*");
+  auto second = NewProvider("li/.*");
+  auto subscriber = NewSubscriber("li/1");
   Answer(first, ra::kListenAccept, "li/.*", "li/1");
   EXPECT_TRUE(second->sent.empty());
   Disconnect(first);
@@ -223,13 +218,10 @@ TEST_F(ListenerRegistryTest, ProviderDisconnectFindsAnotherProvider) {
 }
 
 TEST_F(ListenerRegistryTest, UnlistenDropsWhatItProvided) {
-  auto first = NewClient();
-  auto second = NewClient();
-  Listen(first, "li/.*");
+  auto first = NewProvider("li/.*");
   Listen(first, "other");
-  Listen(second, "li/.*");
-  auto subscriber = NewClient();
-  subscriptions_.Subscribe("li/1", subscriber);
+  auto second = NewProvider("li/.*");
+  auto subscriber = NewSubscriber("li/1");
   Answer(first, ra::kListenAccept, "li/.*", "li/1");
   registry_.Unlisten(first->id(), "other");  // not the pattern it provides with
   EXPECT_TRUE(subscriber->With(ra::kSubscriptionHasNoProvider).empty());
@@ -243,10 +235,8 @@ TEST_F(ListenerRegistryTest, UnlistenDropsWhatItProvided) {
 }
 
 TEST_F(ListenerRegistryTest, UnlistenWhileAskedMovesOnAtOnce) {
-  auto first = NewClient();
-  auto second = NewClient();
-  Listen(first, "li/.*");
-  Listen(second, "li/.*");
+  auto first = NewProvider("li/.*");
+  auto second = NewProvider("li/.*");
   subscriptions_.Subscribe("li/1", NewClient());
   registry_.Unlisten(first->id(), "li/.*");
   EXPECT_EQ(second->sent.back(), Found("li/.*", "li/1"));
@@ -256,33 +246,27 @@ TEST_F(ListenerRegistryTest, UnlistenWhileAskedMovesOnAtOnce) {
 }
 
 TEST_F(ListenerRegistryTest, NewPatternMatchesExistingSubscriptions) {
-  auto subscriber = NewClient();
-  subscriptions_.Subscribe("li/1", subscriber);
+  auto subscriber = NewSubscriber("li/1");
   subscriptions_.Subscribe("li/2", subscriber);
   subscriptions_.Subscribe("x/3", subscriber);
-  auto first = NewClient();
-  Listen(first, "li/");
+  auto first = NewProvider("li/");
   EXPECT_EQ(first->With(ra::kSubscriptionForPatternFound).size(), 2u);
   // A second provider arriving during the search is asked after the first.
-  auto second = NewClient();
-  Listen(second, "li/1");
+  auto second = NewProvider("li/1");
   EXPECT_TRUE(second->sent.empty());
   Answer(first, ra::kListenReject, "li/", "li/1");
   EXPECT_EQ(second->sent.back(), Found("li/1", "li/1"));
 }
 
 TEST_F(ListenerRegistryTest, ProviderIsOfferedWhatItSubscribesItself) {
-  auto provider = NewClient();
-  Listen(provider, "li/.*");
+  auto provider = NewProvider("li/.*");
   subscriptions_.Subscribe("li/own", provider);
   EXPECT_EQ(provider->sent.back(), Found("li/.*", "li/own"));
 }
 
 TEST_F(ListenerRegistryTest, DisconnectedProvidersAreSkipped) {
-  auto gone = NewClient();
-  auto here = NewClient();
-  Listen(gone, "li/.*");
-  Listen(here, "li/.*");
+  auto gone = NewProvider("li/.*");
+  auto here = NewProvider("li/.*");
   gone->connected_flag = false;  // RemoveClient not run yet
   subscriptions_.Subscribe("li/1", NewClient());
   EXPECT_TRUE(gone->sent.empty());
@@ -317,12 +301,9 @@ class EventListenerRegistryTest : public ListenerRegistryTest {
 };
 
 TEST_F(EventListenerRegistryTest, EventSubscribersAreNeverToldAboutProviders) {
-  auto first = NewClient();
-  auto second = NewClient();
-  Listen(first, "ev/.*");
-  Listen(second, "ev/.*");
-  auto subscriber = NewClient();
-  subscriptions_.Subscribe("ev/1", subscriber);
+  auto first = NewProvider("ev/.*");
+  auto second = NewProvider("ev/.*");
+  auto subscriber = NewSubscriber("ev/1");
   ASSERT_EQ(first->sent.size(), 1u);
   EXPECT_EQ(first->sent[0].topic, Topic::kEvent);
   EXPECT_EQ(first->sent[0].action, ea::kSubscriptionForPatternFound);
