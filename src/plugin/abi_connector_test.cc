@@ -145,6 +145,24 @@ TEST_F(AbiConnectorTest, DestroyingAStartedConnectorClosesItFirst) {
   EXPECT_EQ(*Get(*again, "kept"), std::optional<RecordValue>(RecordValue{1, "{}"}));
 }
 
+TEST(AbiConnectorBadLibraryTest, GetBulkWithTooFewResultsFailsTheBatch) {
+  Result<std::shared_ptr<PluginLibrary>> library =
+      PluginLibrary::Open(STRATA_SHORT_GET_BULK_PLUGIN);
+  ASSERT_TRUE(library.ok()) << library.status().ToString();
+  Result<std::unique_ptr<AbiConnector>> made =
+      AbiConnector::Create(*library, STRATA_ROLE_STORAGE, "{}");
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  AbiConnector& c = **made;
+  ASSERT_TRUE(Wait<Status>([&](DoneCallback cb) { c.Start(std::move(cb)); }).ok());
+  std::vector<std::string> names = {"a", "b", "c"};
+  Result<GetBulkResult> bulk = Wait<Result<GetBulkResult>>(
+      [&](Callback<GetBulkResult> cb) { c.GetBulk(names, std::move(cb)); });
+  ASSERT_FALSE(bulk.ok());
+  EXPECT_EQ(bulk.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(bulk.status().message(), "get_bulk answered 2 results for 3 names");
+  EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { c.Close(std::move(cb)); }).ok());
+}
+
 TEST(StatusFromAbiTest, MapsCodesAndKeepsMessages) {
   EXPECT_TRUE(StatusFromAbi(STRATA_OK, strata_str{}).ok());
   Status s = StatusFromAbi(STRATA_UNAVAILABLE, strata_str{"down", 4});
