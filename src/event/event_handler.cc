@@ -2,20 +2,29 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pubsub/replies.h"
+
 namespace strata {
 namespace ea = event_action;
 
-void EventHandler::Handle(const std::shared_ptr<Client>& client, const Message& msg) {
+Route EventHandler::RouteOf(const Message& msg) {
+  Route route;
+  route.service = Service::kEvents;
+  if (msg.action == ea::kSubscribe || msg.action == ea::kUnsubscribe) {
+    route.reply = replies::BulkAck(msg);
+    route.delivery = Delivery::kSplit;
+  } else if (msg.name) {
+    route.delivery = Delivery::kOwner;
+  }
+  return route;
+}
+
+void EventHandler::Handle(const std::shared_ptr<Client>& client, Message msg) {
   switch (msg.action) {
     case ea::kSubscribe:
       for (const std::string& name : msg.names) {
         if (subscriptions_.Subscribe(name, client)) continue;
-        Message dup;
-        dup.topic = Topic::kEvent;
-        dup.action = ea::kMultipleSubscriptions;
-        dup.name = name;
-        dup.original_action = ea::kSubscribe;
-        client->Send(dup);
+        client->Send(replies::AlreadySubscribed(Topic::kEvent, name, ea::kSubscribe));
       }
       return;
     case ea::kUnsubscribe:
@@ -26,7 +35,7 @@ void EventHandler::Handle(const std::shared_ptr<Client>& client, const Message& 
       if (msg.name) subscriptions_.Send(*msg.name, Broadcast(msg), client->id());
       return;
     default:
-      // Listening goes to the listener registry (server.cc); unknown actions are ignored as
+      // Listening goes to the listener registry (src/listen); unknown actions are ignored as
       // deepstream does (PROTOCOL.md 2.13).
       spdlog::debug("event: ignoring action {} from connection {}", msg.action, client->id());
   }

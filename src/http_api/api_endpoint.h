@@ -22,7 +22,7 @@
 
 #include "auth/authenticator.h"
 #include "http_api/jif.h"
-#include "protocol/client.h"
+#include "pubsub/client.h"
 #include "strata/executor.h"
 #include "strata/message.h"
 #include "transport/transport.h"

@@ -37,8 +37,9 @@
 #include <vector>
 
 #include "listen/listen_pattern.h"
-#include "protocol/client.h"
+#include "pubsub/client.h"
 #include "pubsub/subscription_registry.h"
+#include "pubsub/topic_handler.h"
 #include "strata/executor.h"
 #include "strata/message.h"
 
@@ -51,7 +52,7 @@ struct ListenOptions {
   bool shuffle_providers = true;
 };
 
-class ListenerRegistry final : public SubscriptionObserver {
+class ListenerRegistry final : public SubscriptionObserver, public TopicHandler {
  public:
   // REQUIRES: topic is RECORD or EVENT; `subscriptions` is that topic's registry on this shard
   // and outlives this object. Registers itself as its observer.
@@ -68,8 +69,12 @@ class ListenerRegistry final : public SubscriptionObserver {
   void Unlisten(uint64_t provider_id, const std::string& pattern);
   // LISTEN_ACCEPT or LISTEN_REJECT. REQUIRES: msg.subscription names a name this shard owns.
   void OnResponse(const std::shared_ptr<Client>& provider, const Message& msg);
+  // As a shard's handler: LISTEN_ACCEPT and LISTEN_REJECT (OnResponse).
+  void Handle(const std::shared_ptr<Client>& client, Message msg) override {
+    OnResponse(client, msg);
+  }
   // The client disconnected: its patterns go. (Its subscriptions go through the observer.)
-  void RemoveClient(uint64_t client_id);
+  void RemoveClient(uint64_t client_id) override;
 
   void OnSubscribed(const std::string& name, const std::shared_ptr<Client>& client,
                     bool first) override;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "presence/presence_messages.h"
+#include "pubsub/replies.h"
 
 namespace strata {
 namespace pa = presence_action;
@@ -26,18 +27,20 @@ void PresenceHandler::Login(const std::shared_ptr<Client>& client) {
   if (online_.Add(user)) Announce(user, pa::kPresenceJoinAll, pa::kPresenceJoin, client->id());
 }
 
-void PresenceHandler::Logout(const std::shared_ptr<Client>& client) {
-  users_.RemoveClient(client->id());
-  everyone_.RemoveClient(client->id());
-  auto login = logins_.extract(client->id());
-  if (login.empty()) return;
-  const std::string& user = login.mapped();
-  if (online_.Remove(user)) {
-    Announce(user, pa::kPresenceLeaveAll, pa::kPresenceLeave, client->id());
-  }
+Route PresenceHandler::RouteOf(const Message&) {
+  return Route{.service = Service::kPresence, .delivery = Delivery::kFirstShard};
 }
 
-void PresenceHandler::Handle(const std::shared_ptr<Client>& client, const Message& msg) {
+void PresenceHandler::RemoveClient(uint64_t client_id) {
+  users_.RemoveClient(client_id);
+  everyone_.RemoveClient(client_id);
+  auto login = logins_.extract(client_id);
+  if (login.empty()) return;
+  const std::string& user = login.mapped();
+  if (online_.Remove(user)) Announce(user, pa::kPresenceLeaveAll, pa::kPresenceLeave, client_id);
+}
+
+void PresenceHandler::Handle(const std::shared_ptr<Client>& client, Message msg) {
   // A closed client's Logout has run or is queued behind this message: a subscription made now
   // could outlive it, and nobody is left to read an answer.
   if (!client->connected()) return;
@@ -65,7 +68,7 @@ void PresenceHandler::Handle(const std::shared_ptr<Client>& client, const Messag
 
 void PresenceHandler::Subscribe(SubscriptionRegistry& registry, const std::string& name,
                                 const std::shared_ptr<Client>& client, int32_t action) {
-  if (!registry.Subscribe(name, client)) client->Send(pm::MultipleSubscriptions(name, action));
+  if (!registry.Subscribe(name, client)) client->Send(replies::AlreadySubscribed(Topic::kPresence, name, action));
 }
 
 void PresenceHandler::QueryAll(const std::shared_ptr<Client>& client) {

@@ -17,25 +17,31 @@
 #include <unordered_map>
 
 #include "presence/online_users.h"
-#include "protocol/client.h"
+#include "pubsub/client.h"
+#include "pubsub/route.h"
+#include "pubsub/topic_handler.h"
 #include "pubsub/subscription_registry.h"
 #include "strata/message.h"
 
 namespace strata {
 
-class PresenceHandler {
+class PresenceHandler final : public TopicHandler {
  public:
+  // Every PRESENCE message goes to the one handler, on shard 0.
+  static Route RouteOf(const Message& msg);
+
   // A client logged in (user_id() set). On the user's first connection: PRESENCE_JOIN_ALL to
   // the SUBSCRIBE_ALL subscribers, then PRESENCE_JOIN to the subscribers of that user; never to
   // the client itself. A second Login of the same client is ignored.
-  void Login(const std::shared_ptr<Client>& client);
+  void Login(const std::shared_ptr<Client>& client) override;
   // A logged-in client disconnected: its subscriptions go; on the user's last connection
   // PRESENCE_LEAVE_ALL, then PRESENCE_LEAVE, to the remaining subscribers.
-  void Logout(const std::shared_ptr<Client>& client);
+  void Logout(const std::shared_ptr<Client>& client) { RemoveClient(client->id()); }
+  void RemoveClient(uint64_t client_id) override;
   // REQUIRES: msg.topic == PRESENCE. SUBSCRIBE/UNSUBSCRIBE {names, correlationId} and
   // SUBSCRIBE_ALL/UNSUBSCRIBE_ALL are acked here; QUERY_ALL and QUERY are answered; other
   // actions are ignored, as deepstream does. Nothing happens for a client already closed.
-  void Handle(const std::shared_ptr<Client>& client, const Message& msg);
+  void Handle(const std::shared_ptr<Client>& client, Message msg) override;
 
   const OnlineUsers& online() const { return online_; }
   size_t subscription_count() const {

@@ -84,13 +84,6 @@ Message Ack(const Message& request) {
   return ack;
 }
 
-Message MultipleSubscriptions(const std::string& name, int32_t original_action) {
-  Message m = Presence(pa::kMultipleSubscriptions);
-  m.name = name;
-  m.original_action = original_action;
-  return m;
-}
-
 Message Announcement(int32_t action, const std::string& user) {
   Message m = Presence(action);
   m.name = user;

@@ -16,9 +16,6 @@ namespace strata::presence_messages {
 // SUBSCRIBE_ALL/UNSUBSCRIBE_ALL: {action, isAck} only, even when the request had a correlationId.
 Message Ack(const Message& request);
 
-// MULTIPLE_SUBSCRIPTIONS {name, originalAction}: `name` was already subscribed by this client.
-Message MultipleSubscriptions(const std::string& name, int32_t original_action);
-
 // PRESENCE_JOIN(_ALL) / PRESENCE_LEAVE(_ALL) {name: user}.
 Message Announcement(int32_t action, const std::string& user);
 

@@ -11,7 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "protocol/client.h"
+#include "pubsub/client.h"
 
 namespace strata {
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pubsub/replies.h"
 #include "record/json_patch.h"
 #include "record/record_messages.h"
 
@@ -102,9 +103,7 @@ void RecordHandler::HandleHead(const std::shared_ptr<Client>& client, Message ms
 void RecordHandler::HandleSubscribe(const std::shared_ptr<Client>& client, const Message& msg) {
   for (const std::string& name : msg.names) {
     if (subscriptions_.Subscribe(name, client)) continue;
-    Message dup = msgs::Named(ra::kMultipleSubscriptions, name);
-    dup.original_action = msg.action;
-    client->Send(dup);
+    client->Send(replies::AlreadySubscribed(Topic::kRecord, name, msg.action));
   }
 }
 

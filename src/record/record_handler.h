@@ -1,8 +1,8 @@
 #pragma once
-// RecordHandler: the RECORD topic for the record names one event loop owns. The server routes
-// each record message (or, for bulk messages, the part of its `names` this loop owns) here,
-// after sending any immediate bulk ack itself. Validation of client data happens here, before
-// anything is queued, so bad input never reaches the data path.
+// RecordHandler: the RECORD topic for the record names one event loop owns. Each record message
+// (or, for bulk messages, the part of its `names` this loop owns) arrives here as RecordRoutes
+// says, after any immediate ack. Validation of client data happens here, before anything is
+// queued, so bad input never reaches the data path.
 //
 // Thread-safety: not thread-safe; call on the owning loop only.
 
@@ -10,10 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "protocol/client.h"
+#include "pubsub/client.h"
 #include "record/record_store.h"
 #include "record/record_transitions.h"
 #include "pubsub/subscription_registry.h"
+#include "pubsub/topic_handler.h"
 #include "strata/message.h"
 
 namespace strata {
@@ -22,18 +23,23 @@ struct RecordHandlerOptions {
   std::vector<std::string> storage_hot_path_prefixes;  // record.storageHotPathPrefixes
 };
 
-class RecordHandler {
+class RecordHandler final : public TopicHandler {
  public:
   RecordHandler(const RecordHandlerOptions& options, RecordStore& store);
   RecordHandler(const RecordHandler&) = delete;
   RecordHandler& operator=(const RecordHandler&) = delete;
 
   // REQUIRES: msg.topic == RECORD; every name in it belongs to this loop. NOTIFY is separate.
-  void Handle(const std::shared_ptr<Client>& client, Message msg);
+  void Handle(const std::shared_ptr<Client>& client, Message msg) override;
+  // NOTIFY (the only joined record message): Notify(msg.names, done).
+  void HandleJoined(const std::shared_ptr<Client>& client, Message msg,
+                    DoneCallback done) override {
+    Notify(std::move(msg.names), std::move(done));
+  }
   // NOTIFY for the names this loop owns; `done` runs once all are re-read (first error wins).
   void Notify(std::vector<std::string> names, DoneCallback done);
   // The client disconnected.
-  void RemoveClient(uint64_t client_id);
+  void RemoveClient(uint64_t client_id) override;
 
   const SubscriptionRegistry& subscriptions() const { return subscriptions_; }
   // For the listener registry, which observes it (src/listen).

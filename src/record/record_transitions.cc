@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pubsub/replies.h"
 #include "record/json_patch.h"
 #include "record/record_messages.h"
 
@@ -151,9 +152,7 @@ void RecordTransitions::FailQueued(const std::string& name, const Status& status
 bool RecordTransitions::RunSubscribeRead(const std::string& name, Transition& t, Op& op) {
   if (!op.client->connected()) return true;  // left while the record was loading
   if (!subscriptions_.Subscribe(name, op.client)) {
-    Message dup = msgs::Named(record_action::kMultipleSubscriptions, name);
-    dup.original_action = op.msg.action;
-    op.client->Send(dup);
+    op.client->Send(replies::AlreadySubscribed(Topic::kRecord, name, op.msg.action));
   }
   if (t.current) {
     op.client->Send(msgs::ReadResponse(name, t.current->version, t.current->json));

@@ -18,7 +18,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "protocol/client.h"
+#include "pubsub/client.h"
 #include "record/record_store.h"
 #include "pubsub/subscription_registry.h"
 #include "strata/message.h"

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/client.h"
+#include "pubsub/client.h"
 #include "strata/cache_connector.h"
 #include "strata/executor.h"
 

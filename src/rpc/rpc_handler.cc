@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "pubsub/replies.h"
+
 namespace strata {
 namespace rpa = rpc_action;
 namespace {
@@ -35,7 +37,19 @@ RpcHandler::RpcHandler(const RpcOptions& options, Executor& loop)
       random_(std::random_device{}()),
       self_(std::make_shared<RpcHandler*>(this)) {}
 
-void RpcHandler::Handle(const std::shared_ptr<Client>& client, const Message& msg) {
+Route RpcHandler::RouteOf(const Message& msg) {
+  Route route;
+  route.service = Service::kRpcs;
+  if (msg.action == rpa::kProvide || msg.action == rpa::kUnprovide) {
+    route.reply = replies::BulkAck(msg);
+    route.delivery = Delivery::kSplit;
+  } else if (msg.name) {
+    route.delivery = Delivery::kOwner;
+  }
+  return route;
+}
+
+void RpcHandler::Handle(const std::shared_ptr<Client>& client, Message msg) {
   switch (msg.action) {
     case rpa::kProvide:
       return Provide(client, msg);
@@ -83,12 +97,7 @@ void RpcHandler::Provide(const std::shared_ptr<Client>& client, const Message& m
   if (!client->connected()) return;  // RemoveClient may already have run for it
   for (const std::string& name : msg.names) {
     if (providers_.Add(name, client)) continue;
-    Message dup;
-    dup.topic = Topic::kRpc;
-    dup.action = rpa::kMultipleProviders;
-    dup.name = name;
-    dup.original_action = rpa::kProvide;
-    client->Send(dup);
+    client->Send(replies::AlreadySubscribed(Topic::kRpc, name, rpa::kProvide));
   }
 }
 

@@ -39,7 +39,9 @@
 #include <utility>
 #include <vector>
 
-#include "protocol/client.h"
+#include "pubsub/client.h"
+#include "pubsub/route.h"
+#include "pubsub/topic_handler.h"
 #include "rpc/provider_registry.h"
 #include "strata/executor.h"
 #include "strata/message.h"
@@ -57,17 +59,21 @@ struct RpcOptions {
   bool provide_requestor_data = false;
 };
 
-class RpcHandler {
+class RpcHandler final : public TopicHandler {
  public:
+  // How an RPC message reaches the loops that own its names: a bulk provide/unprovide is acked
+  // at once and split by owner, anything else goes to the owner of its name.
+  static Route RouteOf(const Message& msg);
+
   RpcHandler(const RpcOptions& options, Executor& loop);
   RpcHandler(const RpcHandler&) = delete;
   RpcHandler& operator=(const RpcHandler&) = delete;
 
   // REQUIRES: msg.topic == RPC; every name in msg belongs to this loop.
-  void Handle(const std::shared_ptr<Client>& client, const Message& msg);
+  void Handle(const std::shared_ptr<Client>& client, Message msg) override;
   // The client disconnected: its provisions go, requests it was serving fail over (see above)
   // and requests it made are forgotten.
-  void RemoveClient(uint64_t client_id);
+  void RemoveClient(uint64_t client_id) override;
 
   // Requests waiting for their provider; for tests and metrics.
   size_t in_flight() const { return requests_.size(); }

@@ -14,7 +14,7 @@
 #include <memory>
 
 #include "permission/permission_checker.h"
-#include "protocol/client.h"
+#include "pubsub/client.h"
 #include "strata/executor.h"
 #include "strata/message.h"
 

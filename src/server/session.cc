@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "record/json_patch.h"
+#include "server/permission_gate.h"
 
 namespace strata {
 namespace {
@@ -22,10 +23,11 @@ Status ValidateAuthData(const std::optional<std::string>& data) {
 }  // namespace
 
 Session::Session(std::shared_ptr<Connection> connection, const SessionOptions& options,
-                 MessageRouter& router)
-    : connection_(std::move(connection)), options_(options), router_(router) {}
+                 SessionContext& context)
+    : connection_(std::move(connection)), options_(options), context_(context) {}
 
 void Session::Start() {
+  ++context_.open_sessions;
   if (options_.format == WireFormat::kText) StartText();
   if (!options_.unauthenticated_client_timeout) return;
   std::weak_ptr<Session> weak = weak_from_this();
@@ -41,7 +43,7 @@ void Session::OnAuthTimeout() {
   Reply(Topic::kConnection, connection_action::kAuthenticationTimeout, true);
 }
 
-void Session::OnFrame(std::string_view payload, bool binary) {
+void Session::OnMessage(std::string_view payload, bool binary) {
   if (state_ == State::kClosed) return;
   if (options_.format == WireFormat::kText) return OnTextFrame(payload);
   const bool json = options_.format == WireFormat::kJson;
@@ -121,7 +123,7 @@ void Session::OnAuthOutcome(auth::AuthOutcome outcome) {
     auth_data_for_log_.clear();
     // Presence learns of the login before the client does, so a query the client sends after
     // AUTH_SUCCESSFUL already finds it online.
-    router_.OnLogin(shared_from_this());
+    OnLogin();
     reply.action = auth_action::kAuthSuccessful;
     return Send(reply);
   }
@@ -153,7 +155,7 @@ void Session::LoggedIn(Result<Message> msg) {
     case Topic::kEvent:
     case Topic::kRpc:
     case Topic::kPresence:
-      return router_.Route(shared_from_this(), std::move(*msg));
+      return Submit(std::move(*msg));
     default:
       // Known but unserved topics (MONITORING, CLUSTER, ...) as deepstream answers them.
       return Reply(Topic::kParser, parser_action::kUnknownTopic);
@@ -177,13 +179,32 @@ void Session::Send(const Message& msg) {
 }
 
 void Session::Send(const Broadcast& msg) {
-  const SharedFrame& frame = msg.Frame(options_.format);
+  const SharedFrame& frame = msg.Frame(options_.format, &EncodeFrame);
   if (!frame->empty()) connection_->Send(frame);  // empty: no legacy form
 }
 
-void Session::OnClosed() {
+void Session::OnLogin() {
+  std::shared_ptr<Session> self = shared_from_this();
+  logged_in_ = true;
+  context_.router->Login(self);
+  if (!context_.permissions) return;
+  Router* router = context_.router;
+  gate_ = std::make_shared<PermissionGate>(
+      *context_.permissions, self, connection_->executor(), context_.record_lookup,
+      [router, self](Message allowed) { router->Dispatch(self, std::move(allowed)); });
+}
+
+void Session::Submit(Message msg) {
+  if (gate_) return gate_->Submit(std::move(msg));
+  context_.router->Dispatch(shared_from_this(), std::move(msg));
+}
+
+void Session::OnClose() {
   state_ = State::kClosed;
   closed_.store(true, std::memory_order_release);
+  gate_.reset();  // it holds this session: the cycle ends here
+  --context_.open_sessions;
+  context_.router->Disconnect(shared_from_this(), logged_in_);
 }
 
 }  // namespace strata

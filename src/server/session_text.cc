@@ -84,7 +84,7 @@ void Session::TextLoggedIn(text_wire::DecodedMessage decoded) {
     std::lock_guard lock(heads_mutex_);
     pending_heads_[*msg.name].push_back(decoded.has_query);
   }
-  router_.Route(shared_from_this(), std::move(msg));
+  Submit(std::move(msg));
 }
 
 bool Session::TakeHasQuery(const std::string& name) {

@@ -179,6 +179,7 @@ class WsConnection final : public Connection,
   std::vector<iovec> iovecs_;  // plain only: the batch as sendmsg takes it
   size_t iov_next_ = 0;        // plain only: iovecs_[iov_next_] is the first not fully sent
   Clock::time_point last_receive_;
+  std::shared_ptr<ConnectionListener> listener_;  // from OnOpen until after OnClose
   bool opened_ = false;
   bool finished_ = false;
   bool closing_ = false;       // the loop knows a close frame is queued
@@ -212,8 +213,9 @@ void WsConnection<Stream>::Start(std::string initial_bytes) {
   opened_ = true;
   last_receive_ = Clock::now();
   spdlog::debug("connection {} open from {} on {}", id_, remote_address_, endpoint_->path);
-  CallHandler("OnOpen", [&] { handler().OnOpen(this->shared_from_this()); });
+  CallHandler("OnOpen", [&] { listener_ = handler().OnOpen(this->shared_from_this()); });
   if (finished_) return;
+  if (!listener_) return BeginClose(std::nullopt, kCloseFlushTimeout);
   HandleInput(initial_bytes);
   if (finished_) return;
   ArmIdleTimer();
@@ -399,7 +401,7 @@ void WsConnection<Stream>::HandleEvent(const WsEvent& event) {
       // Once a close is queued the server has nothing more to say; input is ignored (RFC 6455).
       if (close_queued_.load(std::memory_order_relaxed)) return;
       CallHandler("OnMessage", [&] {
-        handler().OnMessage(this->shared_from_this(), event.payload, event.binary);
+        listener_->OnMessage(event.payload, event.binary);
       });
       return;
     case WsEvent::Kind::kPing:
@@ -659,7 +661,8 @@ void WsConnection<Stream>::Finish(std::string_view reason) {
   close_timer_.cancel();
   CloseStream();
   spdlog::debug("connection {} ({}) closed: {}", id_, remote_address_, reason);
-  if (opened_) CallHandler("OnClose", [&] { handler().OnClose(this->shared_from_this()); });
+  if (listener_) CallHandler("OnClose", [&] { listener_->OnClose(); });
+  listener_.reset();
   registry_->Remove(this);
 }
 

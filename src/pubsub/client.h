@@ -1,39 +1,34 @@
 #pragma once
-// Client: one logged-in connection as the feature handlers (records, later events, RPC,
-// presence) see it: an identity and a way to send messages in the connection's own wire format.
+// Client: one logged-in connection as the topic handlers see it: an identity and a way to send
+// it messages, in whatever wire format it speaks (the handlers never know which).
 // Broadcast: one message sent to many clients, encoded at most once per wire format.
 //
 // Thread-safety: Client::Send may be called from any loop. A Broadcast is used on one loop.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "protocol/frame.h"
 #include "strata/connection.h"
 #include "strata/message.h"
-#include "strata/status.h"
 
 namespace strata {
 
-// kBinary: protobuf frames (/deepstream); kJson: one JSON object per text frame
-// (/deepstream-json); kText: the legacy text protocol (/deepstream-v3, protocol/text).
-enum class WireFormat { kBinary = 0, kJson = 1, kText = 2 };
-inline constexpr size_t kWireFormatCount = 3;
-
-// Encodes one message as a complete WebSocket payload in `format`. A kText payload may hold
-// several legacy messages, or be empty when the message has no legacy form (not to be sent).
-SharedFrame EncodeFrame(WireFormat format, const Message& msg);
-// Decodes one WebSocket payload; kInvalidArgument for anything that is not a message. A kText
-// payload must hold exactly one valid message (sessions use text_wire::DecodeFrame instead).
-Result<Message> DecodeFrame(WireFormat format, std::string_view frame);
-
 class Broadcast {
  public:
+  using Encoder = SharedFrame (*)(WireFormat format, const Message& msg);
+
   explicit Broadcast(Message msg) : msg_(std::move(msg)) {}
   const Message& message() const { return msg_; }
-  // The encoded payload, made on first use and shared afterwards.
-  const SharedFrame& Frame(WireFormat format) const;
+  // The payload in `format`, made by `encode` on first use and shared afterwards.
+  const SharedFrame& Frame(WireFormat format, Encoder encode) const {
+    SharedFrame& frame = frames_[static_cast<size_t>(format)];
+    if (!frame) frame = encode(format, msg_);
+    return frame;
+  }
 
  private:
   Message msg_;
@@ -49,6 +44,10 @@ class Client {
   virtual std::optional<std::string> server_data() const { return std::nullopt; }
   // False once the connection is gone; an operation that finishes later must not subscribe it.
   virtual bool connected() const = 0;
+  // The shard whose loop runs this client's connection: per-connection state kept by a shard
+  // (the listen patterns of its connections) lives there. Clients without a connection of their
+  // own (the HTTP API's) are served from shard 0.
+  virtual size_t home_shard() const { return 0; }
   virtual void Send(const Message& msg) = 0;
   virtual void Send(const Broadcast& msg) = 0;
 };

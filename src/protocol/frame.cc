@@ -1,4 +1,4 @@
-#include "protocol/client.h"
+#include "protocol/frame.h"
 
 #include "protocol/binary/binary_codec.h"
 #include "protocol/json/json_codec.h"
@@ -37,12 +37,6 @@ Result<Message> DecodeFrame(WireFormat format, std::string_view frame) {
       break;
   }
   return binary::Decode(frame);
-}
-
-const SharedFrame& Broadcast::Frame(WireFormat format) const {
-  SharedFrame& frame = frames_[static_cast<size_t>(format)];
-  if (!frame) frame = EncodeFrame(format, msg_);
-  return frame;
 }
 
 }  // namespace strata
