@@ -1,45 +1,25 @@
+// The JSON codec on well-formed frames: every field round-trips, the official client's frames
+// decode and ours encode as the reference server's, parsedData becomes compact data text.
+
 #include "protocol/json/json_codec.h"
-
-#include <pthread.h>
-
-#include <random>
-#include <string>
-#include <vector>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "protocol/json/json_codec_test_util.h"
+
 namespace strata::json_wire {
 namespace {
 
-Message FullMessage() {
-  Message m;
-  m.topic = Topic::kRecord;
-  m.action = record_action::kUpdate;
-  m.data = "{\"k\":[1,2,{\"x\":null}]}";
-  m.correlation_id = "c-1";
-  m.is_error = false;
-  m.is_ack = true;
-  m.name = "rec/1";
-  m.names = {"a", "b/c", ""};
-  m.pattern = "rec/.*";
-  m.subscription = "rec/2";
-  m.original_action = record_action::kPatch;
-  m.original_topic = Topic::kEvent;
-  m.is_write_ack = true;
-  m.path = "k.0";
-  m.version = -1;
-  m.versions = {{"r1", 3}, {"r2", 0}};
-  m.url = "ws://127.0.0.1:6020/deepstream-json";
-  m.protocol_version = "0.1a";
-  m.sdk_version = "7.0.5";
-  m.sdk_type = "javascript";
-  m.requestor_name = "alice";
-  m.requestor_data = "{\"role\":\"admin\"}";
-  return m;
-}
+using testing::Decoded;
+using testing::FullMessage;
 
 rapidjson::Document Parse(const std::string& text) {
   rapidjson::Document d;
@@ -68,21 +48,8 @@ rapidjson::Document Normalize(const std::string& text) {
 }
 
 void ExpectJsonEq(const std::string& expected, const std::string& actual) {
-  EXPECT_TRUE(Normalize(expected) == Normalize(actual)) << "expected " << expected << "\nactual   "
-                                                        << actual;
-}
-
-Message Decoded(std::string_view text) {
-  Result<Message> r = Decode(text);
-  EXPECT_TRUE(r.ok()) << text << ": " << r.status().ToString();
-  return r.ok() ? *r : Message{};
-}
-
-void ExpectInvalid(std::string_view text, std::string_view mention = "") {
-  Result<Message> r = Decode(text);
-  ASSERT_FALSE(r.ok()) << text.substr(0, 200);
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find(mention), std::string_view::npos) << r.status().ToString();
+  EXPECT_TRUE(Normalize(expected) == Normalize(actual))
+      << "expected " << expected << "\nactual   " << actual;
 }
 
 TEST(JsonCodecTest, RoundTripsEveryField) {
@@ -224,16 +191,16 @@ TEST(JsonCodecTest, EncodesTranscriptServerFrames) {
     bool ack;
   };
   const Case cases[] = {
-      {R"({"topic":2,"action":4})", false},                                        // [0253]
-      {R"({"topic":3,"action":3})", false},                                        // [0255]
+      {R"({"topic":2,"action":4})", false},  // [0253]
+      {R"({"topic":3,"action":3})", false},  // [0255]
       {R"({"topic":5,"action":23,"names":["j"],"correlationId":"0","isAck":false})", true},
       {R"({"topic":5,"action":4,"name":"j","version":0,"parsedData":{}})", false},  // [0259]
       {R"({"topic":5,"action":14,"name":"j","correlationId":"1","isWriteAck":true})", false},
-      {R"({"topic":4,"action":3,"correlationId":"0"})", true},                     // [0263]
+      {R"({"topic":4,"action":3,"correlationId":"0"})", true},  // [0263]
       {R"({"topic":4,"names":[],"action":2,"data":"{\"from\":\"c1-binary\"}","name":"jev"})",
-       false},                                                                     // [0266]
+       false},  // [0266]
       {R"({"topic":6,"names":[],"action":7,"data":"\"it broke\"","correlationId":"mwzmcezp-d7qc6xp1hkt","name":"fail"})",
-       false},                                                                     // [0269]
+       false},  // [0269]
   };
   for (const Case& c : cases) {
     Message m = Decoded(c.frame);
@@ -284,50 +251,6 @@ TEST(JsonCodecTest, ParsedDataIsSerialisedCompactly) {
   }
 }
 
-TEST(JsonCodecTest, DeeplyNestedParsedDataDoesNotOverflowTheStack) {
-  constexpr int kDepth = 100000;
-  std::string nested = std::string(kDepth, '[') + std::string(kDepth, ']');
-  Message m = Decoded("{\"topic\":4,\"action\":2,\"parsedData\":" + nested + "}");
-  EXPECT_EQ(*m.data, nested);
-
-  std::string objects;
-  for (int i = 0; i < kDepth; ++i) objects += "{\"a\":";
-  objects += "1" + std::string(kDepth, '}');
-  m = Decoded("{\"topic\":4,\"action\":2,\"parsedData\":" + objects + "}");
-  EXPECT_EQ(*m.data, objects);
-}
-
-// Runs Decode + Encode on a thread with a 128 KiB stack: recursion over the nesting depth would
-// overflow it long before 100000 levels.
-TEST(JsonCodecTest, DeepInputNeedsOnlyASmallStack) {
-  struct Job {
-    std::string frame;
-    bool decoded = false;
-    size_t encoded_size = 0;
-  } job;
-  constexpr int kDepth = 100000;
-  job.frame = "{\"topic\":4,\"parsedData\":" + std::string(kDepth, '[') +
-              std::string(kDepth, ']') + "}";
-  pthread_attr_t attr;
-  ASSERT_EQ(pthread_attr_init(&attr), 0);
-  ASSERT_EQ(pthread_attr_setstacksize(&attr, 128 * 1024), 0);
-  pthread_t thread;
-  auto run = [](void* arg) -> void* {
-    Job* j = static_cast<Job*>(arg);
-    Result<Message> r = Decode(j->frame);
-    j->decoded = r.ok();
-    if (r.ok()) j->encoded_size = Encode(*r).size();
-    Result<Message> bad = Decode(std::string(kDepth, '{'));
-    if (bad.ok()) j->decoded = false;
-    return nullptr;
-  };
-  ASSERT_EQ(pthread_create(&thread, &attr, run, &job), 0);
-  ASSERT_EQ(pthread_join(thread, nullptr), 0);
-  pthread_attr_destroy(&attr);
-  EXPECT_TRUE(job.decoded);
-  EXPECT_GT(job.encoded_size, 2u * kDepth);
-}
-
 TEST(JsonCodecTest, LastDuplicateKeyWins) {
   Message m = Decoded(R"({"topic":1,"topic":4,"name":"a","name":"b","name":null,"action":2})");
   EXPECT_EQ(m.topic, Topic::kEvent);
@@ -347,70 +270,6 @@ TEST(JsonCodecTest, IgnoresUnknownKeysAndDefaultsAction) {
   EXPECT_EQ(Decoded(R"({"topic":5,"action":2.0})").action, 2);  // integral double
 }
 
-TEST(JsonCodecTest, RejectsFramesThatAreNotMessages) {
-  ExpectInvalid("");
-  ExpectInvalid("   ");
-  ExpectInvalid("not json");
-  ExpectInvalid("null", "not a JSON object");
-  ExpectInvalid("[]", "not a JSON object");
-  ExpectInvalid("[{\"topic\":1}]", "not a JSON object");
-  ExpectInvalid("42", "not a JSON object");
-  ExpectInvalid("\"str\"", "not a JSON object");
-  ExpectInvalid("{}", "topic");
-  ExpectInvalid("{\"action\":1}", "topic");
-  ExpectInvalid("{\"topic\":null,\"action\":1}", "topic");
-  ExpectInvalid("{\"topic\":1", "");
-  ExpectInvalid("{\"topic\":1}{\"topic\":2}");
-  ExpectInvalid("{\"topic\":1} x");
-  ExpectInvalid(std::string_view("{\"topic\":1}\0{", 13), "NUL");
-  ExpectInvalid(std::string_view("{\"topic\":1,\"name\":\"a\0b\"}", 24), "NUL");
-  ExpectInvalid("{\"topic\":1,\"name\":\"\xC3\x28\"}");  // invalid UTF-8
-  ExpectInvalid("{\"topic\":NaN}");
-  ExpectInvalid("{'topic':1}");
-}
-
-TEST(JsonCodecTest, RejectsBadNumbers) {
-  ExpectInvalid("{\"topic\":\"2\"}", "topic");
-  ExpectInvalid("{\"topic\":true}", "topic");
-  ExpectInvalid("{\"topic\":2.5}", "topic");
-  ExpectInvalid("{\"topic\":4294967298}", "topic");
-  ExpectInvalid("{\"topic\":-2147483649}", "topic");
-  ExpectInvalid("{\"topic\":1e400}");
-  ExpectInvalid("{\"topic\":99999999999999999999999999999}", "topic");
-  ExpectInvalid("{\"topic\":1,\"action\":1e10}", "action");
-  ExpectInvalid("{\"topic\":1,\"version\":2147483648}", "version");
-  ExpectInvalid("{\"topic\":1,\"originalAction\":\"x\"}", "originalAction");
-  ExpectInvalid("{\"topic\":1,\"originalTOPIC\":[]}", "originalTOPIC");
-  EXPECT_EQ(*Decoded("{\"topic\":1,\"version\":-2147483648}").version, INT32_MIN);
-}
-
-TEST(JsonCodecTest, RejectsWrongFieldTypesNamingTheField) {
-  ExpectInvalid(R"({"topic":5,"name":5})", "'name'");
-  ExpectInvalid(R"({"topic":5,"data":{"a":1}})", "'data'");
-  ExpectInvalid(R"({"topic":5,"correlationId":1})", "'correlationId'");
-  ExpectInvalid(R"({"topic":5,"isAck":"true"})", "'isAck'");
-  ExpectInvalid(R"({"topic":5,"isWriteAck":1})", "'isWriteAck'");
-  ExpectInvalid(R"({"topic":5,"names":"a"})", "'names'");
-  ExpectInvalid(R"({"topic":5,"names":["a",1]})", "'names'");
-  ExpectInvalid(R"({"topic":5,"versions":[]})", "'versions'");
-  ExpectInvalid(R"({"topic":5,"versions":{"a":"1"}})", "'versions'");
-  ExpectInvalid(R"({"topic":5,"versions":{"a":1.5}})", "'versions'");
-  ExpectInvalid(R"({"topic":5,"requestorData":{}})", "'requestorData'");
-  ExpectInvalid(R"({"topic":2,"url":false})", "'url'");
-}
-
-TEST(JsonCodecTest, DeepNestingIsAnErrorNotACrash) {
-  constexpr int kDepth = 10000;
-  ExpectInvalid(std::string(kDepth, '['));
-  ExpectInvalid(std::string(kDepth, '[') + std::string(kDepth, ']'), "not a JSON object");
-  std::string objects;
-  for (int i = 0; i < kDepth; ++i) objects += "{\"a\":";
-  ExpectInvalid(objects);
-  ExpectInvalid("{\"topic\":1,\"name\":" + std::string(kDepth, '[') + std::string(kDepth, ']') +
-                    "}",
-                "'name'");
-}
-
 TEST(JsonCodecTest, EncodeEscapesAndKeepsUtf8Valid) {
   Message m;
   m.name = std::string("q\"b\\s/\n\t\x01\x1f\x7f", 11) + "\xC3\xA9\xF0\x9F\x98\x80";
@@ -421,50 +280,20 @@ TEST(JsonCodecTest, EncodeEscapesAndKeepsUtf8Valid) {
 
   // Invalid UTF-8 (stray continuation, truncated sequence, overlong, surrogate, > U+10FFFF)
   // becomes U+FFFD per bad byte, so the frame stays valid UTF-8.
-  m.name = "a\x80" "b\xE2\x82" "c\xC0\xAF" "d\xED\xA0\x80" "e\xF4\x90\x80\x80";
+  m.name =
+      "a\x80"
+      "b\xE2\x82"
+      "c\xC0\xAF"
+      "d\xED\xA0\x80"
+      "e\xF4\x90\x80\x80";
   const std::string sanitized = Encode(m);
   rapidjson::Document d;
   d.Parse<rapidjson::kParseValidateEncodingFlag>(sanitized.c_str(), sanitized.size());
   ASSERT_FALSE(d.HasParseError()) << sanitized;
   const std::string fffd = "\xEF\xBF\xBD";
-  EXPECT_EQ(std::string(d["name"].GetString()),
-            "a" + fffd + "b" + fffd + fffd + "c" + fffd + fffd + "d" + fffd + fffd + fffd + "e" +
-                fffd + fffd + fffd + fffd);
-}
-
-// Deterministic mutations of valid frames: never a crash; whatever decodes re-encodes to a frame
-// that decodes to the same message.
-TEST(JsonCodecTest, MutatedFramesNeverCrash) {
-  const std::string seeds[] = {
-      Encode(FullMessage()),
-      R"({"topic":3,"action":2,"parsedData":{"username":"json-user","n":[1,2.5,-3e7,null]},"isAck":false})",
-      R"({"topic":5,"action":22,"versions":{"a":1},"names":["x","y"],"originalTOPIC":5})",
-  };
-  const char kAlphabet[] = "{}[]\":,0123456789-+.eE\\ntrufalsnul \x80\xC3\xFF";
-  std::mt19937 rng(20240611);
-  int decoded = 0;
-  for (int i = 0; i < 20000; ++i) {
-    std::string frame = seeds[i % 3];
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits && !frame.empty(); ++e) {
-      const size_t pos = rng() % frame.size();
-      switch (rng() % 3) {
-        case 0: frame[pos] = kAlphabet[rng() % (sizeof(kAlphabet) - 1)]; break;
-        case 1: frame.erase(pos, 1 + rng() % 3); break;
-        default: frame.insert(pos, 1, kAlphabet[rng() % (sizeof(kAlphabet) - 1)]); break;
-      }
-    }
-    Result<Message> r = Decode(frame);
-    if (!r.ok()) {
-      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-      continue;
-    }
-    ++decoded;
-    Result<Message> again = Decode(Encode(*r));
-    ASSERT_TRUE(again.ok()) << frame;
-    EXPECT_EQ(*again, *r) << frame;
-  }
-  EXPECT_GT(decoded, 100);
+  EXPECT_EQ(std::string(d["name"].GetString()), "a" + fffd + "b" + fffd + fffd + "c" + fffd + fffd +
+                                                    "d" + fffd + fffd + fffd + "e" + fffd + fffd +
+                                                    fffd + fffd);
 }
 
 }  // namespace
