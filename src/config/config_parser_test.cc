@@ -24,9 +24,9 @@ TEST(ConfigDefaults, EmptyTextGivesDefaults) {
   EXPECT_EQ(options.log_level, LogLevel::kInfo);
   EXPECT_EQ(options.dependency_initialization_timeout, Millis(2000));
   EXPECT_EQ(options.threads, 0u);
-  EXPECT_EQ(options.record.cache_retrieval_timeout, Millis(1000));
-  EXPECT_EQ(options.record.storage_retrieval_timeout, Millis(2000));
-  EXPECT_EQ(options.record.storage_queue_limit, 100000u);
+  EXPECT_EQ(options.record.store.cache_timeout, Millis(1000));
+  EXPECT_EQ(options.record.store.storage_timeout, Millis(2000));
+  EXPECT_EQ(options.record.store.write_behind.limit, 100000u);
   EXPECT_EQ(options.http_server.host, "127.0.0.1");
   EXPECT_EQ(options.http_server.port, 6020);
   EXPECT_EQ(options.http_server.health_check_path, "/health-check");
@@ -47,7 +47,7 @@ TEST(ConfigDefaults, EmptyTextGivesDefaults) {
 
 TEST(ConfigDefaults, CommentsAndNullSectionsKeepDefaults) {
   ServerOptions options = MustParse("# nothing here\nrecord:\nhttpServer: ~\nplugins:\n");
-  EXPECT_EQ(options.record.cache_retrieval_timeout, Millis(1000));
+  EXPECT_EQ(options.record.store.cache_timeout, Millis(1000));
   EXPECT_EQ(options.http_server.port, 6020);
 }
 
@@ -161,7 +161,7 @@ TEST(ConfigValidation, RangesAreChecked) {
             "dependencyInitializationTimeout: expected an integer >= 1000, got '999'");
   EXPECT_EQ(ErrorOf("record:\n  storageRetrievalTimeout: 49\n"),
             "record.storageRetrievalTimeout: expected an integer >= 50, got '49'");
-  EXPECT_EQ(MustParse("record:\n  storageRetrievalTimeout: 50\n").record.storage_retrieval_timeout,
+  EXPECT_EQ(MustParse("record:\n  storageRetrievalTimeout: 50\n").record.store.storage_timeout,
             Millis(50));
   EXPECT_CONTAINS(ErrorOf("httpServer:\n  options:\n    port: 65536\n"), "0-65535");
   EXPECT_EQ(MustParse("httpServer:\n  options:\n    port: 0\n").http_server.port, 0);

@@ -28,9 +28,9 @@ Result<ParsedConfig> ParseConfigTree(const YAML::Node& root);
 
 // server_sections.cc
 Status ParseEnabledFeatures(const YAML::Node& node, EnabledFeatures* out);
-Status ParseRpc(const YAML::Node& node, RpcConfig* out);
+Status ParseRpc(const YAML::Node& node, RpcOptions* out);
 Status ParseRecord(const YAML::Node& node, RecordConfig* out);
-Status ParseListen(const YAML::Node& node, ListenConfig* out);
+Status ParseListen(const YAML::Node& node, ListenOptions* out);
 Status ParseHttpServer(const YAML::Node& node, HttpServerConfig* out);
 // REQUIRES: `http_server` already parsed (endpoints inherit its maxMessageSize).
 Status ParseEndpoints(const YAML::Node& node, const HttpServerConfig& http_server,

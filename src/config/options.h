@@ -26,32 +26,59 @@ struct PluginConfig {
   std::string yaml_path;            // where it came from, e.g. "storage" or "plugins.cache"
 };
 
+// The storage half of each shard's data path (record/write_behind_queue.h).
+struct WriteBehindOptions {
+  // record.storageQueueLimit (strata): records waiting for storage (queued or in flight)
+  // before writes are refused.
+  size_t limit = 100000;
+  // record.storageBatchSize (strata): records per SetBulk/DeleteBulk call.
+  size_t batch_size = 256;
+  // Batches in flight at once: more gives parallel backends room; 1 = strict group commit.
+  size_t max_batches_in_flight = 2;
+  // record.storageRetryInterval (strata): first retry delay of a failed storage write; doubles
+  // up to retry_max (record.storageRetryMax).
+  Millis retry_initial{100};
+  Millis retry_max{10000};
+};
+
+// Each shard's data path (record/record_store.h).
+struct RecordStoreOptions {
+  Millis cache_timeout{1000};    // record.cacheRetrievalTimeout
+  Millis storage_timeout{2000};  // record.storageRetrievalTimeout
+  // record.storageExclusionPrefixes: names starting so never touch storage.
+  std::vector<std::string> storage_exclusion_prefixes;
+  WriteBehindOptions write_behind;
+};
+
 struct RecordConfig {
-  Millis cache_retrieval_timeout{1000};
-  Millis storage_retrieval_timeout{2000};
-  std::vector<std::string> storage_exclusion_prefixes;  // names starting so skip storage
-  std::vector<std::string> storage_hot_path_prefixes;   // unversioned fast writes
-  // strata: most storage writes waiting (queued or in flight) before writes are refused.
-  size_t storage_queue_limit = 100000;
-  // strata: most records in one storage batch.
-  size_t storage_batch_size = 256;
-  // strata: first retry delay of a failed storage write; doubles up to storage_retry_max.
-  Millis storage_retry_interval{100};
-  Millis storage_retry_max{10000};
-  // strata: how long a graceful stop waits for queued storage writes.
+  RecordStoreOptions store;
+  // record.storageHotPathPrefixes: names starting so are written unversioned.
+  std::vector<std::string> storage_hot_path_prefixes;
+  // record.shutdownDrainTimeout (strata): how long a graceful stop waits for queued storage
+  // writes.
   Millis shutdown_drain_timeout{10000};
 };
 
-struct RpcConfig {
+// The RPC topic (rpc/rpc_handler.h).
+struct RpcOptions {
+  // rpc.ackTimeout: how long a provider has to ACCEPT a request.
   Millis ack_timeout{1000};
+  // rpc.responseTimeout: how long a provider has to RESPONSE (or REQUEST_ERROR).
   Millis response_timeout{10000};
+  // rpc.provideRequestorName: the provider sees the requestor's user id as requestorName.
   bool provide_requestor_name = false;
+  // rpc.provideRequestorData: clients have no client data yet, so nothing is sent.
   bool provide_requestor_data = false;
 };
 
-struct ListenConfig {
-  bool shuffle_providers = true;
+// Listening (listen/listener_registry.h).
+struct ListenOptions {
+  // listen.responseTimeout: how long a provider has to accept or reject.
   Millis response_timeout{500};
+  // listen.shuffleProviders: ask matching providers in random order (else in LISTEN order).
+  bool shuffle_providers = true;
+  // listen.rematchInterval, listen.matchCooldown: accepted for deepstream configs and unused,
+  // since strata searches again whenever a matching pattern arrives (listener_registry.h).
   Millis rematch_interval{30000};
   Millis match_cooldown{10000};
 };
@@ -128,9 +155,9 @@ struct ServerOptions {
   unsigned threads = 0;
 
   EnabledFeatures enabled_features;
-  RpcConfig rpc;
+  RpcOptions rpc;
   RecordConfig record;
-  ListenConfig listen;
+  ListenOptions listen;
   HttpServerConfig http_server;
   // Filled by the loader; without `connectionEndpoints` it is one ws-binary at /deepstream.
   std::vector<EndpointConfig> connection_endpoints;

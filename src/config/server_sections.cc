@@ -214,7 +214,7 @@ Status ParseEnabledFeatures(const YAML::Node& node, EnabledFeatures* out) {
   return features.ReadBool("monitoring", &out->monitoring);
 }
 
-Status ParseRpc(const YAML::Node& node, RpcConfig* out) {
+Status ParseRpc(const YAML::Node& node, RpcOptions* out) {
   STRATA_ASSIGN_OR_RETURN(
       FieldReader rpc, FieldReader::Open(node, "rpc",
                                          {"ackTimeout", "responseTimeout", "provideRequestorName",
@@ -233,25 +233,23 @@ Status ParseRecord(const YAML::Node& node, RecordConfig* out) {
           {"cacheRetrievalTimeout", "storageRetrievalTimeout", "storageExclusionPrefixes",
            "storageHotPathPrefixes", "storageQueueLimit", "storageBatchSize",
            "storageRetryInterval", "storageRetryMax", "shutdownDrainTimeout"}));
+  RecordStoreOptions& store = out->store;
+  WriteBehindOptions& storage = store.write_behind;
+  STRATA_RETURN_IF_ERROR(record.ReadMillis("cacheRetrievalTimeout", 50, &store.cache_timeout));
+  STRATA_RETURN_IF_ERROR(record.ReadMillis("storageRetrievalTimeout", 50, &store.storage_timeout));
   STRATA_RETURN_IF_ERROR(
-      record.ReadMillis("cacheRetrievalTimeout", 50, &out->cache_retrieval_timeout));
-  STRATA_RETURN_IF_ERROR(
-      record.ReadMillis("storageRetrievalTimeout", 50, &out->storage_retrieval_timeout));
-  STRATA_RETURN_IF_ERROR(
-      record.ReadStringList("storageExclusionPrefixes", &out->storage_exclusion_prefixes));
+      record.ReadStringList("storageExclusionPrefixes", &store.storage_exclusion_prefixes));
   STRATA_RETURN_IF_ERROR(
       record.ReadStringList("storageHotPathPrefixes", &out->storage_hot_path_prefixes));
+  STRATA_RETURN_IF_ERROR(record.ReadInt("storageQueueLimit", 1, kMaxSize, &storage.limit));
+  STRATA_RETURN_IF_ERROR(record.ReadInt("storageBatchSize", 1, kMaxSize, &storage.batch_size));
+  STRATA_RETURN_IF_ERROR(record.ReadMillis("storageRetryInterval", 1, &storage.retry_initial));
   STRATA_RETURN_IF_ERROR(
-      record.ReadInt("storageQueueLimit", 1, kMaxSize, &out->storage_queue_limit));
-  STRATA_RETURN_IF_ERROR(record.ReadInt("storageBatchSize", 1, kMaxSize, &out->storage_batch_size));
-  STRATA_RETURN_IF_ERROR(
-      record.ReadMillis("storageRetryInterval", 1, &out->storage_retry_interval));
-  STRATA_RETURN_IF_ERROR(record.ReadMillis("storageRetryMax", out->storage_retry_interval.count(),
-                                           &out->storage_retry_max));
+      record.ReadMillis("storageRetryMax", storage.retry_initial.count(), &storage.retry_max));
   return record.ReadMillis("shutdownDrainTimeout", 0, &out->shutdown_drain_timeout);
 }
 
-Status ParseListen(const YAML::Node& node, ListenConfig* out) {
+Status ParseListen(const YAML::Node& node, ListenOptions* out) {
   STRATA_ASSIGN_OR_RETURN(FieldReader listen,
                           FieldReader::Open(node, "listen",
                                             {"shuffleProviders", "responseTimeout",

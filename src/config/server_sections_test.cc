@@ -33,15 +33,15 @@ TEST(ConfigSections, RecordIncludingStrataKeys) {
       "  storageRetryMax: 60000\n"
       "  shutdownDrainTimeout: 0\n");
   const RecordConfig& record = options.record;
-  EXPECT_EQ(record.cache_retrieval_timeout, Millis(30000));
-  EXPECT_EQ(record.storage_retrieval_timeout, Millis(25000));
-  EXPECT_EQ(record.storage_exclusion_prefixes,
+  EXPECT_EQ(record.store.cache_timeout, Millis(30000));
+  EXPECT_EQ(record.store.storage_timeout, Millis(25000));
+  EXPECT_EQ(record.store.storage_exclusion_prefixes,
             (std::vector<std::string>{"no-storage/", "temporary-data/"}));
   EXPECT_EQ(record.storage_hot_path_prefixes, std::vector<std::string>{"analytics/"});
-  EXPECT_EQ(record.storage_queue_limit, 5000u);
-  EXPECT_EQ(record.storage_batch_size, 64u);
-  EXPECT_EQ(record.storage_retry_interval, Millis(250));
-  EXPECT_EQ(record.storage_retry_max, Millis(60000));
+  EXPECT_EQ(record.store.write_behind.limit, 5000u);
+  EXPECT_EQ(record.store.write_behind.batch_size, 64u);
+  EXPECT_EQ(record.store.write_behind.retry_initial, Millis(250));
+  EXPECT_EQ(record.store.write_behind.retry_max, Millis(60000));
   EXPECT_EQ(record.shutdown_drain_timeout, Millis(0));
 }
 

@@ -168,8 +168,8 @@ TEST(ConfigStockDeepstream, LoadsWithoutHttpEndpointAndWithDisabledPermissions) 
   EXPECT_TRUE(options->show_logo);
   EXPECT_EQ(options->log_level, LogLevel::kInfo);
   EXPECT_EQ(options->dependency_initialization_timeout, Millis(5000));
-  EXPECT_EQ(options->record.cache_retrieval_timeout, Millis(30000));
-  EXPECT_EQ(options->record.storage_retrieval_timeout, Millis(30000));
+  EXPECT_EQ(options->record.store.cache_timeout, Millis(30000));
+  EXPECT_EQ(options->record.store.storage_timeout, Millis(30000));
   EXPECT_EQ(options->listen.rematch_interval, Millis(60000));
   EXPECT_EQ(options->http_server.origins, std::vector<std::string>{"https://example.com"});
   ASSERT_EQ(options->connection_endpoints.size(), 1u);

@@ -36,6 +36,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/options.h"
 #include "listen/listen_pattern.h"
 #include "pubsub/client.h"
 #include "pubsub/subscription_registry.h"
@@ -44,13 +45,6 @@
 #include "strata/message.h"
 
 namespace strata {
-
-struct ListenOptions {
-  // listen.responseTimeout: how long a provider has to accept or reject.
-  std::chrono::milliseconds response_timeout{500};
-  // listen.shuffleProviders: ask matching providers in random order (else in LISTEN order).
-  bool shuffle_providers = true;
-};
 
 class ListenerRegistry final : public SubscriptionObserver, public TopicHandler {
  public:

@@ -32,13 +32,6 @@
 
 namespace strata {
 
-struct RecordStoreOptions {
-  std::chrono::milliseconds cache_timeout{1000};    // record.cacheRetrievalTimeout
-  std::chrono::milliseconds storage_timeout{2000};  // record.storageRetrievalTimeout
-  std::vector<std::string> storage_exclusion_prefixes;
-  WriteBehindOptions write_behind;
-};
-
 struct RecordStoreStats {
   uint64_t reads = 0;
   uint64_t reads_coalesced = 0;  // reads that joined a lookup already under way

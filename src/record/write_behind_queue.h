@@ -23,20 +23,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/options.h"
 #include "strata/callback.h"
 #include "strata/executor.h"
 #include "strata/record_value.h"
 #include "strata/storage_connector.h"
 
 namespace strata {
-
-struct WriteBehindOptions {
-  size_t limit = 100000;       // records waiting (queued or in flight) before Full()
-  size_t batch_size = 256;     // records per SetBulk/DeleteBulk call
-  size_t max_batches_in_flight = 2;  // more gives parallel backends room; 1 = strict group commit
-  std::chrono::milliseconds retry_initial{100};
-  std::chrono::milliseconds retry_max{10000};
-};
 
 struct WriteBehindStats {
   size_t waiting = 0;         // records with a queued or in-flight operation

@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/options.h"
 #include "pubsub/client.h"
 #include "pubsub/route.h"
 #include "pubsub/topic_handler.h"
@@ -47,17 +48,6 @@
 #include "strata/message.h"
 
 namespace strata {
-
-struct RpcOptions {
-  // rpc.ackTimeout: how long a provider has to ACCEPT a request.
-  std::chrono::milliseconds ack_timeout{1000};
-  // rpc.responseTimeout: how long a provider has to RESPONSE (or REQUEST_ERROR).
-  std::chrono::milliseconds response_timeout{10000};
-  // rpc.provideRequestorName: the provider sees the requestor's user id as requestorName.
-  bool provide_requestor_name = false;
-  // rpc.provideRequestorData: clients have no client data yet, so nothing is sent.
-  bool provide_requestor_data = false;
-};
 
 class RpcHandler final : public TopicHandler {
  public:
