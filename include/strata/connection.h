@@ -2,9 +2,13 @@
 // The seam between the transport (WebSocket/HTTP, src/transport) and the protocol layers above.
 // The transport owns sockets and framing; the server sees Connections and whole messages.
 //
-// Threading: each connection lives on one event loop (its executor()). Handler callbacks for a
-// connection run on that loop, one at a time, in arrival order. Send() and Close() may be
-// called from any thread.
+// Per connection: the handler of the endpoint gets OnOpen and returns the connection's
+// ConnectionListener, which the transport then calls directly for that connection's messages and
+// its close (no lookup per message).
+//
+// Threading: each connection lives on one event loop (its executor()). OnOpen and the listener's
+// callbacks for a connection run on that loop, one at a time, in arrival order. Send() and
+// Close() may be called from any thread.
 
 #include <cstdint>
 #include <memory>
@@ -20,9 +24,9 @@ namespace strata {
 using SharedFrame = std::shared_ptr<const std::string>;
 
 enum class SendStatus {
-  kSuccess,      // queued
-  kBackpressure, // queued, but the unsent output is above half the cap
-  kDropped,      // not queued: the connection is closing or closed, or the cap was exceeded
+  kSuccess,       // queued
+  kBackpressure,  // queued, but the unsent output is above half the cap
+  kDropped,       // not queued: the connection is closing or closed, or the cap was exceeded
 };
 
 class Connection {
@@ -43,16 +47,25 @@ class Connection {
   virtual const std::string& remote_address() const = 0;
 };
 
+// What receives one connection's input: returned by ConnectionHandler::OnOpen and called by the
+// transport directly (uWebSockets' per-socket user data). Called on the connection's loop, one
+// call at a time, in arrival order. The transport holds it until OnClose has returned.
+class ConnectionListener {
+ public:
+  virtual ~ConnectionListener() = default;
+  // One complete WebSocket message. `binary` tells the frame opcode.
+  virtual void OnMessage(std::string_view payload, bool binary) = 0;
+  // The connection is gone (either side closed, or an error). Called exactly once; the transport
+  // drops its reference to the listener right after.
+  virtual void OnClose() = 0;
+};
+
 class ConnectionHandler {
  public:
   virtual ~ConnectionHandler() = default;
-  // A WebSocket upgrade on this handler's path completed.
-  virtual void OnOpen(const std::shared_ptr<Connection>& conn) = 0;
-  // One complete WebSocket message. `binary` tells the frame opcode.
-  virtual void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload,
-                         bool binary) = 0;
-  // The connection is gone (either side closed, or an error). Called exactly once, after OnOpen.
-  virtual void OnClose(const std::shared_ptr<Connection>& conn) = 0;
+  // A WebSocket upgrade on this handler's path completed. Returns the connection's listener;
+  // null closes the connection at once (a close frame without code; no OnClose to anyone).
+  virtual std::shared_ptr<ConnectionListener> OnOpen(const std::shared_ptr<Connection>& conn) = 0;
 };
 
 }  // namespace strata

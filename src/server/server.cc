@@ -60,14 +60,27 @@ struct Server::Shard {
 class Server::Endpoint final : public ConnectionHandler {
  public:
   Endpoint(Server& server, SessionOptions options) : server_(server), options_(options) {}
-  void OnOpen(const std::shared_ptr<Connection>& conn) override { server_.Open(conn, options_); }
-  void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload,
-                 bool binary) override {
-    server_.Deliver(conn, payload, binary);
+  std::shared_ptr<ConnectionListener> OnOpen(const std::shared_ptr<Connection>& conn) override {
+    server_.Open(conn, options_);
+    return std::make_shared<Listener>(conn, server_);
   }
-  void OnClose(const std::shared_ptr<Connection>& conn) override { server_.Closed(conn); }
 
  private:
+  // Hands one connection's input to the server, which finds its session.
+  class Listener final : public ConnectionListener {
+   public:
+    Listener(std::shared_ptr<Connection> conn, Server& server)
+        : conn_(std::move(conn)), server_(server) {}
+    void OnMessage(std::string_view payload, bool binary) override {
+      server_.Deliver(conn_, payload, binary);
+    }
+    void OnClose() override { server_.Closed(conn_); }
+
+   private:
+    const std::shared_ptr<Connection> conn_;
+    Server& server_;
+  };
+
   Server& server_;
   const SessionOptions options_;
 };

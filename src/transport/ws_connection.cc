@@ -1,25 +1,24 @@
 #include "transport/ws_connection.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <climits>
-#include <mutex>
-#include <optional>
-#include <type_traits>
-#include <vector>
-
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
+#include <cerrno>
+#include <climits>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <vector>
 
 #include "transport/exact_allocator.h"
 #include "transport/tls_stream.h"
@@ -29,8 +28,8 @@ namespace strata {
 namespace {
 
 namespace asio = boost::asio;
-using boost::system::error_code;
 using asio::ip::tcp;
+using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kReadBufferSize = 64 * 1024;
@@ -179,13 +178,14 @@ class WsConnection final : public Connection,
   std::vector<iovec> iovecs_;  // plain only: the batch as sendmsg takes it
   size_t iov_next_ = 0;        // plain only: iovecs_[iov_next_] is the first not fully sent
   Clock::time_point last_receive_;
-  bool opened_ = false;
+  // Set by OnOpen; null when the server refused the connection, and after OnClose.
+  std::shared_ptr<ConnectionListener> listener_;
   bool finished_ = false;
-  bool closing_ = false;       // the loop knows a close frame is queued
+  bool closing_ = false;  // the loop knows a close frame is queued
   bool close_written_ = false;
-  bool peer_closed_ = false;   // the client's close frame arrived
-  bool input_stopped_ = false; // ignore further input (after a protocol error or a close)
-  bool stopping_ = false;      // Transport::Stop: do not wait for the client's close
+  bool peer_closed_ = false;    // the client's close frame arrived
+  bool input_stopped_ = false;  // ignore further input (after a protocol error or a close)
+  bool stopping_ = false;       // Transport::Stop: do not wait for the client's close
 };
 
 template <typename Stream>
@@ -209,11 +209,11 @@ void WsConnection<Stream>::Start(std::string initial_bytes) {
     finished_ = true;
     return;
   }
-  opened_ = true;
   last_receive_ = Clock::now();
   spdlog::debug("connection {} open from {} on {}", id_, remote_address_, endpoint_->path);
-  CallHandler("OnOpen", [&] { handler().OnOpen(this->shared_from_this()); });
+  CallHandler("OnOpen", [&] { listener_ = handler().OnOpen(this->shared_from_this()); });
   if (finished_) return;
+  if (!listener_) BeginClose(std::nullopt, kCloseFlushTimeout);  // the server refused it
   HandleInput(initial_bytes);
   if (finished_) return;
   ArmIdleTimer();
@@ -334,9 +334,8 @@ void WsConnection<Stream>::WaitReadable() {
     // Pending for as long as the client is quiet: exact-size handler memory.
     stream_.async_wait(tcp::socket::wait_read,
                        asio::bind_allocator(ExactAllocator<void>(),
-                                            [self = this->shared_from_this()](const error_code& ec) {
-                                              self->OnReadable(ec);
-                                            }));
+                                            [self = this->shared_from_this()](
+                                                const error_code& ec) { self->OnReadable(ec); }));
   }
 }
 
@@ -397,10 +396,9 @@ void WsConnection<Stream>::HandleEvent(const WsEvent& event) {
   switch (event.kind) {
     case WsEvent::Kind::kMessage:
       // Once a close is queued the server has nothing more to say; input is ignored (RFC 6455).
+      // (A connection without a listener always has its close queued.)
       if (close_queued_.load(std::memory_order_relaxed)) return;
-      CallHandler("OnMessage", [&] {
-        handler().OnMessage(this->shared_from_this(), event.payload, event.binary);
-      });
+      CallHandler("OnMessage", [&] { listener_->OnMessage(event.payload, event.binary); });
       return;
     case WsEvent::Kind::kPing:
       QueueControlFrame(EncodeWsFrame(WsOpcode::kPong, event.payload));
@@ -564,10 +562,8 @@ void WsConnection<Stream>::ConsumeSent(size_t bytes) {
 // socket that became writable since the sendmsg at once.
 template <typename Stream>
 void WsConnection<Stream>::WaitWritable() {
-  socket().async_wait(tcp::socket::wait_write,
-                      [self = this->shared_from_this()](const error_code& ec) {
-                        self->OnWritable(ec);
-                      });
+  socket().async_wait(tcp::socket::wait_write, [self = this->shared_from_this()](
+                                                   const error_code& ec) { self->OnWritable(ec); });
 }
 
 template <typename Stream>
@@ -659,7 +655,10 @@ void WsConnection<Stream>::Finish(std::string_view reason) {
   close_timer_.cancel();
   CloseStream();
   spdlog::debug("connection {} ({}) closed: {}", id_, remote_address_, reason);
-  if (opened_) CallHandler("OnClose", [&] { handler().OnClose(this->shared_from_this()); });
+  if (listener_) {
+    CallHandler("OnClose", [&] { listener_->OnClose(); });
+    listener_.reset();  // it may hold the Connection: break the cycle
+  }
   registry_->Remove(this);
 }
 
