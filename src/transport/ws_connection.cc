@@ -15,12 +15,13 @@
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <climits>
-#include <mutex>
 #include <optional>
+#include <span>
 #include <type_traits>
 #include <vector>
 
 #include "transport/exact_allocator.h"
+#include "transport/output_queue.h"
 #include "transport/tls_stream.h"
 #include "transport/ws_frame.h"
 
@@ -37,14 +38,9 @@ constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr int kMaxReadsPerWakeup = 4;
 // Batches one Flush writes before it lets the other connections of the loop run.
 constexpr int kMaxBatchesPerFlush = 4;
-// Outgoing payloads up to this size are copied into the batch buffer; bigger ones are sent from
-// the shared frame itself.
-constexpr size_t kPlainCopyLimit = 4 * 1024;
 // TLS reads decrypt into a buffer of the connection (the read is in flight while other
 // connections of the loop run): one TLS record.
 constexpr size_t kTlsReadBufferSize = 16 * 1024;
-// The batch buffer is released after a write when it grew beyond this.
-constexpr size_t kStagingKeep = 256 * 1024;
 // Close(): time allowed to flush the queue and the close frame before the socket is dropped.
 constexpr std::chrono::seconds kCloseFlushTimeout{5};
 // After our close frame went out: how long to wait for the client's close frame (or EOF).
@@ -56,18 +52,18 @@ constexpr std::chrono::seconds kTlsShutdownTimeout{1};
 
 std::atomic<uint64_t> next_connection_id{1};
 
-// Threading: Send/Close/StopFromTransport may run on any thread and touch only the queue under
-// mutex_ (one lock per connection, never global), then post to the loop. Everything else runs on
+// Threading: Send/Close/StopFromTransport may run on any thread and touch only the output queue
+// (its own lock, one per connection), then post to the loop. Everything else runs on
 // the loop. Lifetime: every pending async operation holds a shared_ptr to the connection; Finish
 // (the single exit) closes the socket so that they all complete and let go.
 //
 // Output: the first Send into an idle queue schedules one Flush at the end of the loop's turn, so
 // that everything the turn sends goes out together. A flush takes the whole queue as one batch
-// (writing_) and writes it; while a batch is being written Sends only queue, and the end of the
-// batch takes whatever gathered meanwhile, until the queue is empty and marked idle again. Plain
-// sockets write with a non-blocking sendmsg right in Flush, so a batch the socket accepts costs
-// one syscall and no asio operation; only a full socket waits for writability. TLS writes with
-// asio's async_write.
+// (OutputQueue::TakeBatch) and writes it; while a batch is being written Sends only queue, and the
+// end of the batch takes whatever gathered meanwhile, until the queue is empty and marked idle
+// again. Plain sockets write with a non-blocking sendmsg right in Flush, so a batch the socket
+// accepts costs one syscall and no asio operation; only a full socket waits for writability. TLS
+// writes with asio's async_write.
 //
 // Stream is tcp::socket or TlsSocket, chosen at compile time: the plain path has no TLS branch,
 // no virtual call and no extra copy.
@@ -77,9 +73,6 @@ class WsConnection final : public Connection,
                            public std::enable_shared_from_this<WsConnection<Stream>> {
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsSocket>;
-  // TLS encrypts whole buffers anyway, and asio's ssl stream writes one buffer per TLS record:
-  // a TLS batch is copied into one buffer.
-  static constexpr size_t kCopyLimit = kTls ? SIZE_MAX : kPlainCopyLimit;
 
   WsConnection(WsConnectionSetup setup, Stream stream);
   ~WsConnection() override { registry_->Remove(this); }
@@ -96,23 +89,8 @@ class WsConnection final : public Connection,
   void StopFromTransport() override;
 
  private:
-  // One queued frame. Data frames get their header at flush time; control frames (pong, close)
-  // are queued fully encoded.
-  struct OutFrame {
-    SharedFrame bytes;
-    bool control = false;
-    bool close = false;
-  };
-  // A piece of the gather write: a range of staging_, or a payload sent without copying.
-  struct Segment {
-    const char* external;  // null: the range [offset, offset + size) of staging_
-    size_t offset;
-    size_t size;
-  };
-
   // Any thread.
   bool QueueCloseFrame(std::optional<uint16_t> code);
-  void QueueControlFrame(std::string frame);
   void PostFlush();
 
   // Loop thread only.
@@ -127,12 +105,8 @@ class WsConnection final : public Connection,
   void HandlePeerClose(const WsEvent& event);
   void HandleParseError();
   void Flush();
-  bool TakeQueue(size_t written_bytes);
   void WriteBatch();
-  void StageBatch();
-  void Stage(const char* data, size_t size);
   bool SendStaged();
-  void ConsumeSent(size_t bytes);
   void WaitWritable();
   void OnWritable(const error_code& ec);
   void OnTlsWritten(const error_code& ec);
@@ -153,13 +127,7 @@ class WsConnection final : public Connection,
   const std::shared_ptr<SessionRegistry> registry_;
   const std::shared_ptr<void> slot_;  // counts this connection against maxConnections
 
-  // Shared with Send/Close callers on other threads.
-  std::mutex mutex_;
-  std::vector<OutFrame> pending_;  // guarded by mutex_
-  size_t queued_bytes_ = 0;        // guarded by mutex_; data payload bytes pending or in flight
-  bool flush_scheduled_ = false;   // guarded by mutex_; a flush is posted or a write in flight
-  // Written under mutex_, read anywhere: no more data frames are accepted.
-  std::atomic<bool> close_queued_{false};
+  OutputQueue queue_;  // shared with Send/Close callers on other threads
 
   // Loop thread only.
   Stream stream_;
@@ -167,16 +135,6 @@ class WsConnection final : public Connection,
   asio::steady_timer idle_timer_;
   asio::steady_timer close_timer_;
   WsFrameParser parser_;
-  // The batch being written: its frames (kept alive until it is written), the data payload bytes
-  // in it and whether it ends with the close frame. Empty when the queue is idle. The vectors keep
-  // their capacity from batch to batch (writing_ trades it with pending_).
-  std::vector<OutFrame> writing_;
-  size_t writing_bytes_ = 0;
-  bool writing_close_ = false;
-  std::string staging_;  // frame headers and small payloads of the batch
-  std::vector<Segment> segments_;
-  std::vector<iovec> iovecs_;  // plain only: the batch as sendmsg takes it
-  size_t iov_next_ = 0;        // plain only: iovecs_[iov_next_] is the first not fully sent
   Clock::time_point last_receive_;
   // Set by OnOpen; null when the server refused the connection, and after OnClose.
   std::shared_ptr<ConnectionListener> listener_;
@@ -196,6 +154,9 @@ WsConnection<Stream>::WsConnection(WsConnectionSetup setup, Stream stream)
       remote_address_(std::move(setup.remote_address)),
       registry_(std::move(setup.registry)),
       slot_(std::move(setup.slot)),
+      queue_({.binary = endpoint_->binary,
+              .max_bytes = endpoint_->max_outgoing_queue_bytes,
+              .layout = kTls ? OutputQueue::Layout::kSingleBuffer : OutputQueue::Layout::kGather}),
       stream_(std::move(stream)),
       idle_timer_(stream_.get_executor()),
       close_timer_(stream_.get_executor()),
@@ -222,32 +183,15 @@ void WsConnection<Stream>::Start(std::string initial_bytes) {
 
 template <typename Stream>
 SendStatus WsConnection<Stream>::Send(SharedFrame frame) {
-  if (!frame) return SendStatus::kDropped;
-  const size_t cap = endpoint_->max_outgoing_queue_bytes;
-  bool post_flush = false;
-  SendStatus status = SendStatus::kSuccess;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (close_queued_.load(std::memory_order_relaxed)) return SendStatus::kDropped;
-    if (queued_bytes_ + frame->size() > cap) {
-      close_queued_.store(true, std::memory_order_relaxed);
-      status = SendStatus::kDropped;
-    } else {
-      queued_bytes_ += frame->size();
-      pending_.push_back(OutFrame{std::move(frame)});
-      post_flush = !std::exchange(flush_scheduled_, true);
-      if (queued_bytes_ > cap / 2) status = SendStatus::kBackpressure;
-    }
-  }
-  if (status == SendStatus::kDropped) {
+  const OutputQueue::PushResult pushed = queue_.PushData(std::move(frame));
+  if (pushed.overflowed) {
     spdlog::warn("connection {} ({}): more than {} bytes of output queued, closing (slow consumer)",
-                 id_, remote_address_, cap);
+                 id_, remote_address_, endpoint_->max_outgoing_queue_bytes);
     asio::post(stream_.get_executor(),
                [self = this->shared_from_this()] { self->Finish("slow consumer"); });
-  } else if (post_flush) {
-    PostFlush();
   }
-  return status;
+  if (pushed.schedule_flush) PostFlush();
+  return pushed.status;
 }
 
 template <typename Stream>
@@ -277,29 +221,9 @@ void WsConnection<Stream>::StopFromTransport() {
 // close frame was already queued.
 template <typename Stream>
 bool WsConnection<Stream>::QueueCloseFrame(std::optional<uint16_t> code) {
-  bool post_flush = false;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (close_queued_.load(std::memory_order_relaxed)) return false;
-    close_queued_.store(true, std::memory_order_relaxed);
-    auto frame = std::make_shared<const std::string>(EncodeWsCloseFrame(code));
-    pending_.push_back(OutFrame{std::move(frame), true, true});
-    post_flush = !std::exchange(flush_scheduled_, true);
-  }
-  if (post_flush) PostFlush();
-  return true;
-}
-
-template <typename Stream>
-void WsConnection<Stream>::QueueControlFrame(std::string frame) {
-  bool post_flush = false;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (close_queued_.load(std::memory_order_relaxed)) return;  // nothing may follow a close
-    pending_.push_back(OutFrame{std::make_shared<const std::string>(std::move(frame)), true});
-    post_flush = !std::exchange(flush_scheduled_, true);
-  }
-  if (post_flush) PostFlush();
+  const OutputQueue::PushResult pushed = queue_.PushClose(code);
+  if (pushed.schedule_flush) PostFlush();
+  return pushed.status != SendStatus::kDropped;
 }
 
 // The flush waits for the end of the loop's turn (EventLoop::AtEndOfTurn): everything the turn
@@ -397,11 +321,13 @@ void WsConnection<Stream>::HandleEvent(const WsEvent& event) {
     case WsEvent::Kind::kMessage:
       // Once a close is queued the server has nothing more to say; input is ignored (RFC 6455).
       // (A connection without a listener always has its close queued.)
-      if (close_queued_.load(std::memory_order_relaxed)) return;
+      if (queue_.closed()) return;
       CallHandler("OnMessage", [&] { listener_->OnMessage(event.payload, event.binary); });
       return;
     case WsEvent::Kind::kPing:
-      QueueControlFrame(EncodeWsFrame(WsOpcode::kPong, event.payload));
+      if (queue_.PushControl(EncodeWsFrame(WsOpcode::kPong, event.payload)).schedule_flush) {
+        PostFlush();
+      }
       return;
     case WsEvent::Kind::kPong:
       return;
@@ -435,37 +361,23 @@ void WsConnection<Stream>::HandleParseError() {
 
 template <typename Stream>
 void WsConnection<Stream>::Flush() {
-  if (finished_ || !TakeQueue(0)) return;
+  if (finished_ || !queue_.TakeBatch()) return;
   WriteBatch();
 }
 
-// Credits the bytes of the batch just written, then moves everything queued into writing_ (empty
-// on entry). Returns false, marking the queue idle, when nothing is queued: the next Send posts a
-// Flush again.
-template <typename Stream>
-bool WsConnection<Stream>::TakeQueue(size_t written_bytes) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  queued_bytes_ -= written_bytes;
-  writing_.swap(pending_);
-  if (!writing_.empty()) return true;
-  flush_scheduled_ = false;
-  return false;
-}
-
-// Writes the batch in writing_. Plain: sends it and then the batches queued meanwhile, until the
+// Writes the queue's batch. Plain: sends it and then the batches queued meanwhile, until the
 // queue is idle or the socket is full (OnWritable carries on); a connection that is fed as fast
 // as it writes yields the loop after a few batches. TLS: OnTlsWritten carries on.
 template <typename Stream>
 void WsConnection<Stream>::WriteBatch() {
   if constexpr (kTls) {
-    StageBatch();
-    asio::async_write(stream_, asio::buffer(staging_),
+    const std::string_view batch = queue_.single_buffer();
+    asio::async_write(stream_, asio::buffer(batch.data(), batch.size()),
                       [self = this->shared_from_this()](const error_code& ec, size_t) {
                         self->OnTlsWritten(ec);
                       });
   } else {
     for (int i = 0; i < kMaxBatchesPerFlush; ++i) {
-      StageBatch();
       if (!SendStaged() || !NextBatch()) return;
     }
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -474,63 +386,18 @@ void WsConnection<Stream>::WriteBatch() {
   }
 }
 
-// Lays out the batch: headers and small payloads are copied into staging_, so that a batch of
-// small messages is one iovec and the kernel walks few segments; big payloads are not copied and
-// go out as their own iovec. TLS copies everything (kCopyLimit): one buffer, encrypted as a whole.
-template <typename Stream>
-void WsConnection<Stream>::StageBatch() {
-  const auto opcode = endpoint_->binary ? WsOpcode::kBinary : WsOpcode::kText;
-  staging_.clear();
-  segments_.clear();
-  writing_bytes_ = 0;
-  writing_close_ = false;
-  for (const OutFrame& frame : writing_) {
-    const std::string& bytes = *frame.bytes;
-    if (!frame.control) {
-      uint8_t header[kWsMaxServerHeaderSize];
-      size_t size = EncodeWsFrameHeader(opcode, bytes.size(), header);
-      Stage(reinterpret_cast<const char*>(header), size);
-      writing_bytes_ += bytes.size();
-    }
-    writing_close_ |= frame.close;
-    if (bytes.size() <= kCopyLimit) {
-      Stage(bytes.data(), bytes.size());
-    } else {
-      segments_.push_back(Segment{bytes.data(), 0, bytes.size()});
-    }
-  }
-  if constexpr (!kTls) {
-    iovecs_.clear();
-    iov_next_ = 0;
-    for (const Segment& segment : segments_) {
-      const char* data = segment.external ? segment.external : staging_.data() + segment.offset;
-      iovecs_.push_back(iovec{const_cast<char*>(data), segment.size});
-    }
-  }
-}
-
-// Appends to the staging buffer, extending the last segment when it is the staging one.
-// Segments hold offsets, not pointers: staging_ may reallocate while the batch is built.
-template <typename Stream>
-void WsConnection<Stream>::Stage(const char* data, size_t size) {
-  if (segments_.empty() || segments_.back().external != nullptr) {
-    segments_.push_back(Segment{nullptr, staging_.size(), 0});
-  }
-  staging_.append(data, size);
-  segments_.back().size += size;
-}
-
 // Plain: sends what is left of the batch with non-blocking sendmsg calls. Returns true when all
 // of it went out. Otherwise the socket is full and the rest waits for writability, or the write
 // failed and the connection is finished. A short write means the send buffer is full: waiting
 // right away saves the sendmsg that would only return EAGAIN.
 template <typename Stream>
 bool WsConnection<Stream>::SendStaged() {
-  while (iov_next_ < iovecs_.size()) {
-    const size_t end = std::min<size_t>(iovecs_.size(), iov_next_ + IOV_MAX);
+  while (!queue_.unsent().empty()) {
+    const std::span<const iovec> unsent = queue_.unsent();
+    const size_t count = std::min<size_t>(unsent.size(), IOV_MAX);
     msghdr message{};
-    message.msg_iov = iovecs_.data() + iov_next_;
-    message.msg_iovlen = end - iov_next_;
+    message.msg_iov = const_cast<iovec*>(unsent.data());  // sendmsg only reads them
+    message.msg_iovlen = count;
     ssize_t sent = ::sendmsg(socket().native_handle(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0) {
       if (errno == EINTR) continue;
@@ -538,24 +405,12 @@ bool WsConnection<Stream>::SendStaged() {
       Finish("write failed: " + error_code(errno, boost::system::system_category()).message());
       return false;
     }
-    ConsumeSent(static_cast<size_t>(sent));
-    if (iov_next_ < end) break;
+    queue_.ConsumeSent(static_cast<size_t>(sent));
+    if (queue_.unsent().size() > unsent.size() - count) break;  // short write
   }
-  if (iov_next_ == iovecs_.size()) return true;
+  if (queue_.unsent().empty()) return true;
   WaitWritable();
   return false;
-}
-
-// Drops `bytes` from the front of the unsent iovecs.
-template <typename Stream>
-void WsConnection<Stream>::ConsumeSent(size_t bytes) {
-  while (iov_next_ < iovecs_.size() && bytes >= iovecs_[iov_next_].iov_len) {
-    bytes -= iovecs_[iov_next_++].iov_len;
-  }
-  if (bytes == 0) return;
-  iovec& partial = iovecs_[iov_next_];
-  partial.iov_base = static_cast<char*>(partial.iov_base) + bytes;
-  partial.iov_len -= bytes;
 }
 
 // No writability edge is lost: asio re-arms epoll for each wait (EPOLL_CTL_MOD), which reports a
@@ -586,17 +441,13 @@ void WsConnection<Stream>::OnTlsWritten(const error_code& ec) {
   if (NextBatch()) WriteBatch();
 }
 
-// The batch is written: releases it and takes the next one. Returns false when there is none
-// (the queue is now idle) or the batch ended with the close frame. Nothing is ever queued behind
-// the close frame, so TakeQueue then only credits the bytes and marks the queue idle.
+// The batch is written: takes the next one. Returns false when there is none (the queue is now
+// idle) or the batch ended with the close frame.
 template <typename Stream>
 bool WsConnection<Stream>::NextBatch() {
-  writing_.clear();
-  // One burst must not pin a big buffer for the life of an idle connection.
-  if (staging_.capacity() > kStagingKeep) std::string().swap(staging_);
-  const bool more = TakeQueue(writing_bytes_);
-  if (writing_close_) OnCloseFrameWritten();
-  return more;
+  const OutputQueue::Written written = queue_.BatchWritten();
+  if (written.close_frame) OnCloseFrameWritten();
+  return written.next_batch;
 }
 
 template <typename Stream>
@@ -645,12 +496,7 @@ template <typename Stream>
 void WsConnection<Stream>::Finish(std::string_view reason) {
   if (finished_) return;
   finished_ = true;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    close_queued_.store(true, std::memory_order_relaxed);
-    pending_.clear();
-    queued_bytes_ = 0;
-  }
+  queue_.Abandon();
   idle_timer_.cancel();
   close_timer_.cancel();
   CloseStream();
@@ -669,7 +515,7 @@ template <typename Stream>
 void WsConnection<Stream>::CloseStream() {
   error_code ignored;
   if constexpr (kTls) {
-    if (writing_.empty()) {
+    if (!queue_.has_batch()) {
       socket().cancel(ignored);  // the read in flight: the shutdown reads the client's reply
       close_timer_.expires_after(kTlsShutdownTimeout);
       close_timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
