@@ -93,9 +93,33 @@ class WsConnection final : public Connection,
   bool QueueCloseFrame(std::optional<uint16_t> code);
   void PostFlush();
 
+  // Where the connection is in its life (loop thread only). It moves down this list; a server
+  // stop may come in kOpen or kClosing.
+  enum class State {
+    kNew,           // constructed, Start has not run
+    kOpen,          // messages flow both ways
+    kClosing,       // our close frame is queued and being flushed, within kCloseFlushTimeout
+    kStopping,      // the same for Transport::Stop, within kStopTimeout; once our close frame is
+                    // out the connection finishes without waiting for the client's
+    kCloseWritten,  // our close frame is out; the client has kCloseGrace to answer with its own
+    kFinished,      // socket closed, OnClose called (Finish, the single exit)
+  };
+  // What the reader does with the client's bytes. Kept apart from State because it is
+  // orthogonal: the client's close frame or a protocol error may arrive while we are open, while
+  // our close frame is being flushed (closing or stopping) or, short of the close frame, while we
+  // wait for the client's answer. One enum for both would list every such pair.
+  enum class Input {
+    kParsing,     // frames are handled (messages are dropped once our close frame is queued)
+    kBroken,      // after a protocol error (1002) the byte stream is unreliable: ignored
+    kPeerClosed,  // the client's close frame arrived: the handshake ends once ours is out
+  };
+
   // Loop thread only.
   ConnectionHandler& handler() { return *endpoint_->handler; }
-  void BeginClose(std::optional<uint16_t> code, std::chrono::seconds flush_timeout);
+  bool finished() const { return state_ == State::kFinished; }
+  void OnCloseQueued();
+  void BeginClose(std::optional<uint16_t> code);
+  void BeginStop();
   void WaitReadable();
   void OnReadable(const error_code& wait_ec);
   void OnTlsRead(const error_code& ec, size_t bytes);
@@ -138,12 +162,8 @@ class WsConnection final : public Connection,
   Clock::time_point last_receive_;
   // Set by OnOpen; null when the server refused the connection, and after OnClose.
   std::shared_ptr<ConnectionListener> listener_;
-  bool finished_ = false;
-  bool closing_ = false;  // the loop knows a close frame is queued
-  bool close_written_ = false;
-  bool peer_closed_ = false;    // the client's close frame arrived
-  bool input_stopped_ = false;  // ignore further input (after a protocol error or a close)
-  bool stopping_ = false;       // Transport::Stop: do not wait for the client's close
+  State state_ = State::kNew;
+  Input input_ = Input::kParsing;
 };
 
 template <typename Stream>
@@ -167,16 +187,17 @@ void WsConnection<Stream>::Start(std::string initial_bytes) {
   if (!registry_->Add(this, this->weak_from_this())) {
     error_code ec;
     socket().close(ec);  // the transport is stopping: never opened, so no OnClose either
-    finished_ = true;
+    state_ = State::kFinished;
     return;
   }
+  state_ = State::kOpen;
   last_receive_ = Clock::now();
   spdlog::debug("connection {} open from {} on {}", id_, remote_address_, endpoint_->path);
   CallHandler("OnOpen", [&] { listener_ = handler().OnOpen(this->shared_from_this()); });
-  if (finished_) return;
-  if (!listener_) BeginClose(std::nullopt, kCloseFlushTimeout);  // the server refused it
+  if (finished()) return;
+  if (!listener_) BeginClose(std::nullopt);  // the server refused it
   HandleInput(initial_bytes);
-  if (finished_) return;
+  if (finished()) return;
   ArmIdleTimer();
   WaitReadable();
 }
@@ -197,24 +218,12 @@ SendStatus WsConnection<Stream>::Send(SharedFrame frame) {
 template <typename Stream>
 void WsConnection<Stream>::Close(std::optional<uint16_t> code) {
   if (!QueueCloseFrame(code)) return;
-  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-    self->closing_ = true;
-    if (self->close_written_) return;  // already in the grace period
-    self->ArmCloseTimer(self->stopping_ ? kStopTimeout : kCloseFlushTimeout);
-  });
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->OnCloseQueued(); });
 }
 
 template <typename Stream>
 void WsConnection<Stream>::StopFromTransport() {
-  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-    if (self->finished_) return;
-    self->stopping_ = true;
-    if (self->close_written_) {
-      self->Finish("server stopping");
-    } else {
-      self->BeginClose(std::nullopt, kStopTimeout);
-    }
-  });
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->BeginStop(); });
 }
 
 // Appends the close frame after everything queued and refuses later Sends. Returns false when a
@@ -233,13 +242,49 @@ void WsConnection<Stream>::PostFlush() {
   loop_->PostToEndOfTurn([self = this->shared_from_this()] { self->Flush(); });
 }
 
-// Loop-side close: queue the close frame and bound how long the close may take.
+// The close handshake, on the loop. Our close frame is queued by Close (any thread, then
+// OnCloseQueued here) or by BeginClose; it leaves after everything queued before it
+// (OnCloseFrameWritten). The client's close frame (HandlePeerClose) is answered with our own
+// carrying its code, or ends the handshake when ours is already out. Every wait is bounded by the
+// close timer, whose expiry finishes the connection.
+
+// Close() queued the close frame while the connection was open: bound the flush. (When the loop
+// began a close meanwhile, or the frame already went out, that step has set the timer.)
 template <typename Stream>
-void WsConnection<Stream>::BeginClose(std::optional<uint16_t> code,
-                                      std::chrono::seconds flush_timeout) {
-  closing_ = true;
+void WsConnection<Stream>::OnCloseQueued() {
+  if (state_ != State::kOpen) return;
+  state_ = State::kClosing;
+  ArmCloseTimer(kCloseFlushTimeout);
+}
+
+// kOpen -> kClosing: the close frame is queued (unless Close() queued one already) and has
+// kCloseFlushTimeout to leave.
+template <typename Stream>
+void WsConnection<Stream>::BeginClose(std::optional<uint16_t> code) {
+  state_ = State::kClosing;
   QueueCloseFrame(code);
-  ArmCloseTimer(flush_timeout);
+  ArmCloseTimer(kCloseFlushTimeout);
+}
+
+// Transport::Stop: the whole close, flush included, gets kStopTimeout, and nobody waits for the
+// client's close frame.
+template <typename Stream>
+void WsConnection<Stream>::BeginStop() {
+  switch (state_) {
+    case State::kNew:
+    case State::kFinished:
+      return;
+    case State::kCloseWritten:
+      Finish("server stopping");
+      return;
+    case State::kOpen:
+    case State::kClosing:
+    case State::kStopping:
+      state_ = State::kStopping;
+      QueueCloseFrame(std::nullopt);
+      ArmCloseTimer(kStopTimeout);
+      return;
+  }
 }
 
 // Plain reads wait for readability and then read into the loop thread's shared buffer, so an idle
@@ -265,7 +310,7 @@ void WsConnection<Stream>::WaitReadable() {
 
 template <typename Stream>
 void WsConnection<Stream>::OnTlsRead(const error_code& ec, size_t bytes) {
-  if (finished_) return;
+  if (finished()) return;
   if (ec) {
     Finish(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ? "closed by peer"
                                                                               : ec.message());
@@ -273,12 +318,12 @@ void WsConnection<Stream>::OnTlsRead(const error_code& ec, size_t bytes) {
   }
   last_receive_ = Clock::now();
   HandleInput(std::string_view(tls_read_buffer_.data(), bytes));
-  if (!finished_) WaitReadable();
+  if (!finished()) WaitReadable();
 }
 
 template <typename Stream>
 void WsConnection<Stream>::OnReadable(const error_code& wait_ec) {
-  if (finished_) return;
+  if (finished()) return;
   if (wait_ec) {
     Finish(wait_ec.message());
     return;
@@ -294,7 +339,7 @@ void WsConnection<Stream>::OnReadable(const error_code& wait_ec) {
     }
     last_receive_ = Clock::now();
     HandleInput(std::string_view(buffer.data(), bytes));
-    if (finished_) return;
+    if (finished()) return;
     if (bytes < buffer.size()) break;  // drained: save the would_block syscall
   }
   WaitReadable();
@@ -302,7 +347,7 @@ void WsConnection<Stream>::OnReadable(const error_code& wait_ec) {
 
 template <typename Stream>
 void WsConnection<Stream>::HandleInput(std::string_view input) {
-  while (!input.empty() && !input_stopped_ && !finished_) {
+  while (!input.empty() && input_ == Input::kParsing && !finished()) {
     size_t consumed = 0;
     WsEvent event;
     WsParseResult result = parser_.Parse(input, &consumed, &event);
@@ -339,12 +384,11 @@ void WsConnection<Stream>::HandleEvent(const WsEvent& event) {
 
 template <typename Stream>
 void WsConnection<Stream>::HandlePeerClose(const WsEvent& event) {
-  peer_closed_ = true;
-  input_stopped_ = true;
-  if (close_written_) {
+  input_ = Input::kPeerClosed;
+  if (state_ == State::kCloseWritten) {
     Finish("close handshake complete");
-  } else if (!closing_) {
-    BeginClose(event.close_code, kCloseFlushTimeout);  // echo the client's code (RFC 6455 5.5.1)
+  } else if (state_ == State::kOpen) {
+    BeginClose(event.close_code);  // echo the client's code (RFC 6455 5.5.1)
   }
 }
 
@@ -355,13 +399,13 @@ void WsConnection<Stream>::HandleParseError() {
                parser_.error_reason(), code);
   // After a 1009 the parser skips the message and still finds the client's close frame; after a
   // 1002 the byte stream is unreliable.
-  if (code != kWsCloseTooBig) input_stopped_ = true;
-  if (!closing_) BeginClose(code, kCloseFlushTimeout);
+  if (code != kWsCloseTooBig) input_ = Input::kBroken;
+  if (state_ == State::kOpen) BeginClose(code);
 }
 
 template <typename Stream>
 void WsConnection<Stream>::Flush() {
-  if (finished_ || !queue_.TakeBatch()) return;
+  if (finished() || !queue_.TakeBatch()) return;
   WriteBatch();
 }
 
@@ -381,7 +425,7 @@ void WsConnection<Stream>::WriteBatch() {
       if (!SendStaged() || !NextBatch()) return;
     }
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (!self->finished_) self->WriteBatch();
+      if (!self->finished()) self->WriteBatch();
     });
   }
 }
@@ -423,7 +467,7 @@ void WsConnection<Stream>::WaitWritable() {
 
 template <typename Stream>
 void WsConnection<Stream>::OnWritable(const error_code& ec) {
-  if (finished_) return;
+  if (finished()) return;
   if (ec) {
     Finish("write failed: " + ec.message());
     return;
@@ -433,7 +477,7 @@ void WsConnection<Stream>::OnWritable(const error_code& ec) {
 
 template <typename Stream>
 void WsConnection<Stream>::OnTlsWritten(const error_code& ec) {
-  if (finished_) return;
+  if (finished()) return;
   if (ec) {
     Finish("write failed: " + ec.message());
     return;
@@ -450,14 +494,17 @@ bool WsConnection<Stream>::NextBatch() {
   return written.next_batch;
 }
 
+// Our close frame is out (in kOpen when Close() queued it and the flush came first).
 template <typename Stream>
 void WsConnection<Stream>::OnCloseFrameWritten() {
-  close_written_ = true;
-  if (peer_closed_ || stopping_) {
-    Finish(peer_closed_ ? "close handshake complete" : "server stopping");
-    return;
+  if (input_ == Input::kPeerClosed) {
+    Finish("close handshake complete");
+  } else if (state_ == State::kStopping) {
+    Finish("server stopping");
+  } else {
+    state_ = State::kCloseWritten;
+    ArmCloseTimer(kCloseGrace);  // give the client time to answer with its close frame
   }
-  ArmCloseTimer(kCloseGrace);  // give the client time to answer with its close frame
 }
 
 template <typename Stream>
@@ -473,10 +520,10 @@ void WsConnection<Stream>::ArmIdleTimer() {
 
 template <typename Stream>
 void WsConnection<Stream>::OnIdleCheck() {
-  if (finished_ || closing_) return;
+  if (state_ != State::kOpen) return;
   if (Clock::now() - last_receive_ >= endpoint_->idle_timeout) {
     spdlog::info("connection {} ({}): heartbeat missing, closing", id_, remote_address_);
-    BeginClose(std::nullopt, kCloseFlushTimeout);
+    BeginClose(std::nullopt);
     return;
   }
   ArmIdleTimer();
@@ -484,7 +531,7 @@ void WsConnection<Stream>::OnIdleCheck() {
 
 template <typename Stream>
 void WsConnection<Stream>::ArmCloseTimer(Clock::duration delay) {
-  if (finished_) return;
+  if (finished()) return;
   close_timer_.expires_after(delay);  // cancels an earlier wait
   close_timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
     if (!ec) self->Finish("close timed out");
@@ -494,8 +541,8 @@ void WsConnection<Stream>::ArmCloseTimer(Clock::duration delay) {
 // The single exit: every way a connection ends comes here, once.
 template <typename Stream>
 void WsConnection<Stream>::Finish(std::string_view reason) {
-  if (finished_) return;
-  finished_ = true;
+  if (finished()) return;
+  state_ = State::kFinished;
   queue_.Abandon();
   idle_timer_.cancel();
   close_timer_.cancel();
