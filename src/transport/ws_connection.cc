@@ -32,8 +32,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "transport/asio_stream.h"
 #include "transport/exact_allocator.h"
-#include "transport/tls_stream.h"
 #include "transport/ws_connection_base.h"
 
 namespace strata {
@@ -298,8 +298,7 @@ void WsConnection<Stream>::ShutdownTls() {
 }  // namespace
 
 void StartWsConnection(WsConnectionSetup setup) {
-  auto& io_context = *static_cast<asio::io_context*>(setup.loop->native_handle());
-  tcp::socket socket(io_context);
+  tcp::socket socket(IoContext(setup.loop));
   error_code ec;
   socket.assign(setup.ipv6 ? tcp::v6() : tcp::v4(), setup.native_socket, ec);
   if (!ec) socket.non_blocking(true, ec);  // reads are done by hand after async_wait
