@@ -2,9 +2,13 @@
 // The seam between the transport (WebSocket/HTTP, src/transport) and the protocol layers above.
 // The transport owns sockets and framing; the server sees Connections and whole messages.
 //
-// Threading: each connection lives on one event loop (its executor()). Handler callbacks for a
-// connection run on that loop, one at a time, in arrival order. Send() and Close() may be
-// called from any thread.
+// Per connection: the handler of the endpoint gets OnOpen and returns the connection's
+// ConnectionListener, which the transport then calls directly for that connection's messages and
+// its close (no lookup per message).
+//
+// Threading: each connection lives on one event loop (its executor()). OnOpen and the listener's
+// callbacks for a connection run on that loop, one at a time, in arrival order. Send() and
+// Close() may be called from any thread.
 
 #include <cstdint>
 #include <memory>
@@ -20,9 +24,9 @@ namespace strata {
 using SharedFrame = std::shared_ptr<const std::string>;
 
 enum class SendStatus {
-  kSuccess,      // queued
-  kBackpressure, // queued, but the unsent output is above half the cap
-  kDropped,      // not queued: the connection is closing or closed, or the cap was exceeded
+  kSuccess,       // queued
+  kBackpressure,  // queued, but the unsent output is above half the cap
+  kDropped,       // not queued: the connection is closing or closed, or the cap was exceeded
 };
 
 class Connection {

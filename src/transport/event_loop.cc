@@ -1,17 +1,17 @@
 #include "transport/event_loop.h"
 
-#include <atomic>
-#include <mutex>
-#include <optional>
-#include <utility>
-#include <vector>
+#include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "transport/exact_allocator.h"
 
@@ -57,24 +57,35 @@ struct EventLoop::Impl {
 
   void Run();
   void RunTurn();
+  bool RunHandlers();
   void EndTurn();
   void SendOutbox();
   void Queue(Impl* target, std::function<void()> fn);
 };
 
-// Runs the loop until io_context::stop(). A handler that throws is a bug, but one bad callback
-// must not take every connection of the loop down with it: log and keep running.
+// Runs the loop until io_context::stop().
 void EventLoop::Impl::Run() {
   current_loop = this;
-  while (!io_context.stopped()) RunLoggingThrows("handler", [this] { RunTurn(); });
+  while (!io_context.stopped()) RunTurn();
   current_loop = nullptr;
 }
 
+// A handler that throws is a bug, but one bad callback must not take every connection of the loop
+// down with it: it is logged, the handlers still ready wait for the next turn, and this turn still
+// ends with its end-of-turn work (the flushes queued before the throw must not wait for the next
+// I/O event, which on a quiet loop is the next heartbeat).
 void EventLoop::Impl::RunTurn() {
-  if (io_context.run_one() == 0) return;  // stopped
+  bool handled = true;  // also when a handler threw: it ran
+  RunLoggingThrows("handler", [&] { handled = RunHandlers(); });
+  if (handled) RunLoggingThrows("end of turn", [this] { EndTurn(); });
+}
+
+// Waits for one handler, then runs those that are ready. Returns false when the loop stopped.
+bool EventLoop::Impl::RunHandlers() {
+  if (io_context.run_one() == 0) return false;
   for (int n = 1; n < kHandlersPerTurn && io_context.poll_one() > 0; ++n) {
   }
-  EndTurn();
+  return true;
 }
 
 // End-of-turn work may queue more (a flush that completes and finds new output); it runs in the

@@ -93,6 +93,20 @@ TEST(EventLoopTest, ATaskThatThrowsDoesNotCostTheOthers) {
   EXPECT_EQ(after.get_future().wait_for(10s), std::future_status::ready);
 }
 
+// Nothing is posted after the throw and the loop has no I/O: only the turn that threw can run
+// the end-of-turn work.
+TEST(EventLoopTest, AHandlerThatThrowsStillEndsItsTurn) {
+  EventLoop loop;
+  loop.Start();
+  std::promise<void> flushed;
+  loop.Post([&] {
+    loop.AtEndOfTurn([&] { flushed.set_value(); });
+    throw std::runtime_error("bug");
+  });
+  EXPECT_EQ(flushed.get_future().wait_for(10s), std::future_status::ready);
+  RunOn(loop, [] {});  // and the loop keeps running
+}
+
 TEST(EventLoopTest, AHandlerFloodStillReachesTheEndOfATurn) {
   EventLoop loop;
   loop.Start();

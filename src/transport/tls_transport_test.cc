@@ -78,14 +78,18 @@ class TempKeys {
   std::filesystem::path dir_;
 };
 
-// Echoes every message and counts opens and closes. Thread-safe.
+// Echoes every message and counts opens and closes (each connection's listener forwards here).
+// Thread-safe.
 class EchoHandler : public ConnectionHandler {
  public:
-  void OnOpen(const std::shared_ptr<Connection>&) override { Bump(&opens_); }
-  void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload, bool) override {
+  std::shared_ptr<ConnectionListener> OnOpen(const std::shared_ptr<Connection>& conn) override {
+    Bump(&opens_);
+    return std::make_shared<Listener>(*this, conn);
+  }
+  void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload, bool) {
     conn->Send(std::make_shared<const std::string>(payload));
   }
-  void OnClose(const std::shared_ptr<Connection>&) override { Bump(&closes_); }
+  void OnClose(const std::shared_ptr<Connection>&) { Bump(&closes_); }
 
   bool WaitForCloses(int n) {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -97,6 +101,20 @@ class EchoHandler : public ConnectionHandler {
   }
 
  private:
+  class Listener : public ConnectionListener {
+   public:
+    Listener(EchoHandler& handler, std::shared_ptr<Connection> conn)
+        : handler_(handler), conn_(std::move(conn)) {}
+    void OnMessage(std::string_view payload, bool binary) override {
+      handler_.OnMessage(conn_, payload, binary);
+    }
+    void OnClose() override { handler_.OnClose(conn_); }
+
+   private:
+    EchoHandler& handler_;
+    const std::shared_ptr<Connection> conn_;
+  };
+
   void Bump(int* counter) {
     std::lock_guard<std::mutex> lock(mutex_);
     ++*counter;

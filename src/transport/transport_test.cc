@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -13,11 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 
 #include "transport/event_loop.h"
 
@@ -39,18 +38,19 @@ struct Received {
   bool binary;
 };
 
-// Records every callback; echoes each message back when `echo` is set. Thread-safe.
+// Records every callback (each connection's listener forwards here); echoes each message back.
+// Thread-safe.
 class RecordingHandler : public ConnectionHandler {
  public:
-  void OnOpen(const std::shared_ptr<Connection>& conn) override {
+  std::shared_ptr<ConnectionListener> OnOpen(const std::shared_ptr<Connection>& conn) override {
     EXPECT_TRUE(conn->executor().RunningInThisThread());
     std::lock_guard<std::mutex> lock(mutex_);
     opened_.push_back(conn);
     ++open_count_[conn->id()];
     changed_.notify_all();
+    return std::make_shared<Listener>(*this, conn);
   }
-  void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload,
-                 bool binary) override {
+  void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload, bool binary) {
     EXPECT_TRUE(conn->executor().RunningInThisThread());
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -61,7 +61,7 @@ class RecordingHandler : public ConnectionHandler {
     }
     conn->Send(std::make_shared<const std::string>(payload));
   }
-  void OnClose(const std::shared_ptr<Connection>& conn) override {
+  void OnClose(const std::shared_ptr<Connection>& conn) {
     EXPECT_TRUE(conn->executor().RunningInThisThread());
     std::lock_guard<std::mutex> lock(mutex_);
     ++close_count_[conn->id()];
@@ -101,12 +101,44 @@ class RecordingHandler : public ConnectionHandler {
   }
 
  private:
+  class Listener : public ConnectionListener {
+   public:
+    Listener(RecordingHandler& handler, std::shared_ptr<Connection> conn)
+        : handler_(handler), conn_(std::move(conn)) {}
+    void OnMessage(std::string_view payload, bool binary) override {
+      handler_.OnMessage(conn_, payload, binary);
+    }
+    void OnClose() override { handler_.OnClose(conn_); }
+
+   private:
+    RecordingHandler& handler_;
+    const std::shared_ptr<Connection> conn_;
+  };
+
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::shared_ptr<Connection>> opened_;
   std::map<uint64_t, int> open_count_;
   std::map<uint64_t, int> close_count_;
   std::vector<Received> messages_;
+};
+
+// Refuses every connection: OnOpen returns no listener. Thread-safe.
+class RefusingHandler : public ConnectionHandler {
+ public:
+  std::shared_ptr<ConnectionListener> OnOpen(const std::shared_ptr<Connection>& conn) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    refused_.push_back(conn);
+    return nullptr;
+  }
+  std::vector<std::shared_ptr<Connection>> refused() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return refused_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<Connection>> refused_;
 };
 
 using WsClient = websocket::stream<tcp::socket>;
@@ -131,6 +163,9 @@ class TransportTest : public ::testing::Test {
     EndpointBinding text = Endpoint("/text");
     text.binary = false;
     options.endpoints.push_back(text);
+    EndpointBinding refused = Endpoint("/refused");
+    refused.handler = &refusing_;
+    options.endpoints.push_back(refused);
     // Answers GET /answer from another thread, as a handler gathering data from other loops does.
     options.http_handler = [](const HttpRequest& request,
                               std::function<void(HttpResponse)> respond) {
@@ -211,6 +246,7 @@ class TransportTest : public ::testing::Test {
 
   EventLoop loops_[2];
   RecordingHandler handler_;
+  RefusingHandler refusing_;
   std::unique_ptr<Transport> transport_;
   asio::io_context client_io_;
   beast::flat_buffer http_buffer_;
@@ -406,6 +442,22 @@ TEST_F(TransportTest, ServerCloseWithCode) {
   EXPECT_EQ(ReadUntilClosed(*ws), websocket::error::closed);
   EXPECT_EQ(ws->reason().code, 4000);
   EXPECT_TRUE(handler_.WaitForClose(conn->id()));
+}
+
+// No listener from OnOpen: the server closes the connection at once, with a close frame without
+// code, and no message reaches anyone.
+TEST_F(TransportTest, ConnectionWithoutListenerIsClosed) {
+  auto ws = MustConnect("/refused");
+  ASSERT_TRUE(ws);
+  error_code write_ec;  // not checked: the server may already have closed
+  ws->write(asio::buffer(std::string("ignored")), write_ec);
+  EXPECT_EQ(ReadUntilClosed(*ws), websocket::error::closed);
+  EXPECT_EQ(ws->reason().code, websocket::close_code::none);
+  auto refused = refusing_.refused();
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0]->Send(std::make_shared<const std::string>("x")), SendStatus::kDropped);
+  EXPECT_EQ(handler_.open_connections(), 0u);
+  EXPECT_TRUE(handler_.messages().empty());
 }
 
 TEST_F(TransportTest, ClientDisconnectWithoutCloseFrame) {

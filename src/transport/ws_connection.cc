@@ -1,363 +1,143 @@
+// WsConnection<Stream>: WsConnectionBase over its byte stream, a tcp::socket or a TlsSocket chosen
+// at compile time, so that the plain path has no TLS branch and no extra copy. This file holds the
+// socket calls (reads, writes, the timers, the end of the stream); what the bytes mean and when
+// the connection closes are decided in ws_connection_base.cc, which reaches the stream through
+// four virtual steps: one virtual call per flush, none per read or write.
+//
+// Threading: everything here runs on the connection's loop.
+//
+// Output: a flush takes the output queue's batch and writes it; the end of the batch takes
+// whatever gathered meanwhile (WsConnectionBase::NextBatch), until the queue is idle. Plain
+// sockets write with a non-blocking sendmsg right in Flush, so a batch the socket accepts costs
+// one syscall and no asio operation; only a full socket waits for writability. TLS writes with
+// asio's async_write.
+
 #include "transport/ws_connection.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <climits>
-#include <mutex>
-#include <optional>
-#include <type_traits>
-#include <vector>
-
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
+#include <cerrno>
+#include <climits>
+#include <span>
+#include <type_traits>
+#include <vector>
 
+#include "transport/asio_stream.h"
 #include "transport/exact_allocator.h"
-#include "transport/tls_stream.h"
-#include "transport/ws_frame.h"
+#include "transport/ws_connection_base.h"
 
 namespace strata {
 namespace {
 
 namespace asio = boost::asio;
-using boost::system::error_code;
 using asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
 
 constexpr size_t kReadBufferSize = 64 * 1024;
 // Reads per readiness wakeup: a busy client must not starve the others on its loop.
 constexpr int kMaxReadsPerWakeup = 4;
 // Batches one Flush writes before it lets the other connections of the loop run.
 constexpr int kMaxBatchesPerFlush = 4;
-// Outgoing payloads up to this size are copied into the batch buffer; bigger ones are sent from
-// the shared frame itself.
-constexpr size_t kPlainCopyLimit = 4 * 1024;
 // TLS reads decrypt into a buffer of the connection (the read is in flight while other
 // connections of the loop run): one TLS record.
 constexpr size_t kTlsReadBufferSize = 16 * 1024;
-// The batch buffer is released after a write when it grew beyond this.
-constexpr size_t kStagingKeep = 256 * 1024;
-// Close(): time allowed to flush the queue and the close frame before the socket is dropped.
-constexpr std::chrono::seconds kCloseFlushTimeout{5};
-// After our close frame went out: how long to wait for the client's close frame (or EOF).
-constexpr std::chrono::seconds kCloseGrace{1};
-// Transport::Stop: the whole close, flush included, must not take longer than this.
-constexpr std::chrono::seconds kStopTimeout{1};
 // TLS: how long the close_notify exchange after the end of a connection may take.
 constexpr std::chrono::seconds kTlsShutdownTimeout{1};
 
-std::atomic<uint64_t> next_connection_id{1};
-
-// Threading: Send/Close/StopFromTransport may run on any thread and touch only the queue under
-// mutex_ (one lock per connection, never global), then post to the loop. Everything else runs on
-// the loop. Lifetime: every pending async operation holds a shared_ptr to the connection; Finish
-// (the single exit) closes the socket so that they all complete and let go.
-//
-// Output: the first Send into an idle queue schedules one Flush at the end of the loop's turn, so
-// that everything the turn sends goes out together. A flush takes the whole queue as one batch
-// (writing_) and writes it; while a batch is being written Sends only queue, and the end of the
-// batch takes whatever gathered meanwhile, until the queue is empty and marked idle again. Plain
-// sockets write with a non-blocking sendmsg right in Flush, so a batch the socket accepts costs
-// one syscall and no asio operation; only a full socket waits for writability. TLS writes with
-// asio's async_write.
-//
-// Stream is tcp::socket or TlsSocket, chosen at compile time: the plain path has no TLS branch,
-// no virtual call and no extra copy.
 template <typename Stream>
-class WsConnection final : public Connection,
-                           public SessionRegistry::Session,
-                           public std::enable_shared_from_this<WsConnection<Stream>> {
+class WsConnection final : public WsConnectionBase {
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsSocket>;
-  // TLS encrypts whole buffers anyway, and asio's ssl stream writes one buffer per TLS record:
-  // a TLS batch is copied into one buffer.
-  static constexpr size_t kCopyLimit = kTls ? SIZE_MAX : kPlainCopyLimit;
 
   WsConnection(WsConnectionSetup setup, Stream stream);
-  ~WsConnection() override { registry_->Remove(this); }
-
-  // Runs on the loop right after construction.
-  void Start(std::string initial_bytes);
-
-  uint64_t id() const override { return id_; }
-  SendStatus Send(SharedFrame frame) override;
-  void Close(std::optional<uint16_t> code) override;
-  Executor& executor() override { return *loop_; }
-  const std::string& remote_address() const override { return remote_address_; }
-
-  void StopFromTransport() override;
 
  private:
-  // One queued frame. Data frames get their header at flush time; control frames (pong, close)
-  // are queued fully encoded.
-  struct OutFrame {
-    SharedFrame bytes;
-    bool control = false;
-    bool close = false;
-  };
-  // A piece of the gather write: a range of staging_, or a payload sent without copying.
-  struct Segment {
-    const char* external;  // null: the range [offset, offset + size) of staging_
-    size_t offset;
-    size_t size;
-  };
+  std::shared_ptr<WsConnection> Self() {
+    return std::static_pointer_cast<WsConnection>(shared_from_this());
+  }
+  tcp::socket& socket() { return LowestSocket(stream_); }
 
-  // Any thread.
-  bool QueueCloseFrame(std::optional<uint16_t> code);
-  void QueueControlFrame(std::string frame);
-  void PostFlush();
+  void StartReading() override;
+  void Flush() override;
+  void ArmCloseTimer(Clock::duration delay) override;
+  void CloseStream() override;
 
-  // Loop thread only.
-  ConnectionHandler& handler() { return *endpoint_->handler; }
-  void BeginClose(std::optional<uint16_t> code, std::chrono::seconds flush_timeout);
   void WaitReadable();
   void OnReadable(const error_code& wait_ec);
   void OnTlsRead(const error_code& ec, size_t bytes);
-  tcp::socket& socket() { return LowestSocket(stream_); }
-  void HandleInput(std::string_view input);
-  void HandleEvent(const WsEvent& event);
-  void HandlePeerClose(const WsEvent& event);
-  void HandleParseError();
-  void Flush();
-  bool TakeQueue(size_t written_bytes);
   void WriteBatch();
-  void StageBatch();
-  void Stage(const char* data, size_t size);
   bool SendStaged();
-  void ConsumeSent(size_t bytes);
   void WaitWritable();
   void OnWritable(const error_code& ec);
   void OnTlsWritten(const error_code& ec);
-  bool NextBatch();
-  void OnCloseFrameWritten();
   void ArmIdleTimer();
-  void OnIdleCheck();
-  void ArmCloseTimer(Clock::duration delay);
-  void Finish(std::string_view reason);
-  void CloseStream();
-  template <typename Fn>
-  void CallHandler(std::string_view what, Fn&& fn);
+  void ShutdownTls();
 
-  const uint64_t id_;
-  EventLoop* const loop_;
-  const std::shared_ptr<const EndpointBinding> endpoint_;
-  const std::string remote_address_;
-  const std::shared_ptr<SessionRegistry> registry_;
-  const std::shared_ptr<void> slot_;  // counts this connection against maxConnections
-
-  // Shared with Send/Close callers on other threads.
-  std::mutex mutex_;
-  std::vector<OutFrame> pending_;  // guarded by mutex_
-  size_t queued_bytes_ = 0;        // guarded by mutex_; data payload bytes pending or in flight
-  bool flush_scheduled_ = false;   // guarded by mutex_; a flush is posted or a write in flight
-  // Written under mutex_, read anywhere: no more data frames are accepted.
-  std::atomic<bool> close_queued_{false};
-
-  // Loop thread only.
   Stream stream_;
   std::vector<char> tls_read_buffer_;  // TLS only
   asio::steady_timer idle_timer_;
   asio::steady_timer close_timer_;
-  WsFrameParser parser_;
-  // The batch being written: its frames (kept alive until it is written), the data payload bytes
-  // in it and whether it ends with the close frame. Empty when the queue is idle. The vectors keep
-  // their capacity from batch to batch (writing_ trades it with pending_).
-  std::vector<OutFrame> writing_;
-  size_t writing_bytes_ = 0;
-  bool writing_close_ = false;
-  std::string staging_;  // frame headers and small payloads of the batch
-  std::vector<Segment> segments_;
-  std::vector<iovec> iovecs_;  // plain only: the batch as sendmsg takes it
-  size_t iov_next_ = 0;        // plain only: iovecs_[iov_next_] is the first not fully sent
-  Clock::time_point last_receive_;
-  std::shared_ptr<ConnectionListener> listener_;  // from OnOpen until after OnClose
-  bool opened_ = false;
-  bool finished_ = false;
-  bool closing_ = false;       // the loop knows a close frame is queued
-  bool close_written_ = false;
-  bool peer_closed_ = false;   // the client's close frame arrived
-  bool input_stopped_ = false; // ignore further input (after a protocol error or a close)
-  bool stopping_ = false;      // Transport::Stop: do not wait for the client's close
 };
 
 template <typename Stream>
 WsConnection<Stream>::WsConnection(WsConnectionSetup setup, Stream stream)
-    : id_(next_connection_id.fetch_add(1)),
-      loop_(setup.loop),
-      endpoint_(std::move(setup.endpoint)),
-      remote_address_(std::move(setup.remote_address)),
-      registry_(std::move(setup.registry)),
-      slot_(std::move(setup.slot)),
+    : WsConnectionBase(std::move(setup),
+                       kTls ? OutputQueue::Layout::kSingleBuffer : OutputQueue::Layout::kGather),
       stream_(std::move(stream)),
       idle_timer_(stream_.get_executor()),
-      close_timer_(stream_.get_executor()),
-      parser_(endpoint_->max_message_size) {}
+      close_timer_(stream_.get_executor()) {}
 
 template <typename Stream>
-void WsConnection<Stream>::Start(std::string initial_bytes) {
-  if (!registry_->Add(this, this->weak_from_this())) {
-    error_code ec;
-    socket().close(ec);  // the transport is stopping: never opened, so no OnClose either
-    finished_ = true;
-    return;
-  }
-  opened_ = true;
-  last_receive_ = Clock::now();
-  spdlog::debug("connection {} open from {} on {}", id_, remote_address_, endpoint_->path);
-  CallHandler("OnOpen", [&] { listener_ = handler().OnOpen(this->shared_from_this()); });
-  if (finished_) return;
-  if (!listener_) return BeginClose(std::nullopt, kCloseFlushTimeout);
-  HandleInput(initial_bytes);
-  if (finished_) return;
+void WsConnection<Stream>::StartReading() {
   ArmIdleTimer();
   WaitReadable();
 }
 
-template <typename Stream>
-SendStatus WsConnection<Stream>::Send(SharedFrame frame) {
-  if (!frame) return SendStatus::kDropped;
-  const size_t cap = endpoint_->max_outgoing_queue_bytes;
-  bool post_flush = false;
-  SendStatus status = SendStatus::kSuccess;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (close_queued_.load(std::memory_order_relaxed)) return SendStatus::kDropped;
-    if (queued_bytes_ + frame->size() > cap) {
-      close_queued_.store(true, std::memory_order_relaxed);
-      status = SendStatus::kDropped;
-    } else {
-      queued_bytes_ += frame->size();
-      pending_.push_back(OutFrame{std::move(frame)});
-      post_flush = !std::exchange(flush_scheduled_, true);
-      if (queued_bytes_ > cap / 2) status = SendStatus::kBackpressure;
-    }
-  }
-  if (status == SendStatus::kDropped) {
-    spdlog::warn("connection {} ({}): more than {} bytes of output queued, closing (slow consumer)",
-                 id_, remote_address_, cap);
-    asio::post(stream_.get_executor(),
-               [self = this->shared_from_this()] { self->Finish("slow consumer"); });
-  } else if (post_flush) {
-    PostFlush();
-  }
-  return status;
-}
-
-template <typename Stream>
-void WsConnection<Stream>::Close(std::optional<uint16_t> code) {
-  if (!QueueCloseFrame(code)) return;
-  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-    self->closing_ = true;
-    if (self->close_written_) return;  // already in the grace period
-    self->ArmCloseTimer(self->stopping_ ? kStopTimeout : kCloseFlushTimeout);
-  });
-}
-
-template <typename Stream>
-void WsConnection<Stream>::StopFromTransport() {
-  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-    if (self->finished_) return;
-    self->stopping_ = true;
-    if (self->close_written_) {
-      self->Finish("server stopping");
-    } else {
-      self->BeginClose(std::nullopt, kStopTimeout);
-    }
-  });
-}
-
-// Appends the close frame after everything queued and refuses later Sends. Returns false when a
-// close frame was already queued.
-template <typename Stream>
-bool WsConnection<Stream>::QueueCloseFrame(std::optional<uint16_t> code) {
-  bool post_flush = false;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (close_queued_.load(std::memory_order_relaxed)) return false;
-    close_queued_.store(true, std::memory_order_relaxed);
-    auto frame = std::make_shared<const std::string>(EncodeWsCloseFrame(code));
-    pending_.push_back(OutFrame{std::move(frame), true, true});
-    post_flush = !std::exchange(flush_scheduled_, true);
-  }
-  if (post_flush) PostFlush();
-  return true;
-}
-
-template <typename Stream>
-void WsConnection<Stream>::QueueControlFrame(std::string frame) {
-  bool post_flush = false;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (close_queued_.load(std::memory_order_relaxed)) return;  // nothing may follow a close
-    pending_.push_back(OutFrame{std::make_shared<const std::string>(std::move(frame)), true});
-    post_flush = !std::exchange(flush_scheduled_, true);
-  }
-  if (post_flush) PostFlush();
-}
-
-// The flush waits for the end of the loop's turn (EventLoop::AtEndOfTurn): everything the turn
-// sends to this connection leaves in one write.
-template <typename Stream>
-void WsConnection<Stream>::PostFlush() {
-  loop_->PostToEndOfTurn([self = this->shared_from_this()] { self->Flush(); });
-}
-
-// Loop-side close: queue the close frame and bound how long the close may take.
-template <typename Stream>
-void WsConnection<Stream>::BeginClose(std::optional<uint16_t> code,
-                                      std::chrono::seconds flush_timeout) {
-  closing_ = true;
-  QueueCloseFrame(code);
-  ArmCloseTimer(flush_timeout);
-}
-
 // Plain reads wait for readability and then read into the loop thread's shared buffer, so an idle
 // connection holds no read buffer (uWebSockets does the same). Safe because the loop has one
-// thread and HandleInput copies what it keeps before returning. TLS cannot do that (decrypted
-// bytes may wait inside the TLS stream without the socket being readable), so it reads.
+// thread and Receive copies what it keeps before returning. TLS cannot do that (decrypted bytes
+// may wait inside the TLS stream without the socket being readable), so it reads.
 template <typename Stream>
 void WsConnection<Stream>::WaitReadable() {
   if constexpr (kTls) {
     if (tls_read_buffer_.empty()) tls_read_buffer_.resize(kTlsReadBufferSize);
-    stream_.async_read_some(asio::buffer(tls_read_buffer_),
-                            [self = this->shared_from_this()](const error_code& ec, size_t n) {
-                              self->OnTlsRead(ec, n);
-                            });
+    stream_.async_read_some(
+        asio::buffer(tls_read_buffer_),
+        [self = Self()](const error_code& ec, size_t n) { self->OnTlsRead(ec, n); });
   } else {
     // Pending for as long as the client is quiet: exact-size handler memory.
-    stream_.async_wait(tcp::socket::wait_read,
-                       asio::bind_allocator(ExactAllocator<void>(),
-                                            [self = this->shared_from_this()](const error_code& ec) {
-                                              self->OnReadable(ec);
-                                            }));
+    stream_.async_wait(
+        tcp::socket::wait_read,
+        asio::bind_allocator(ExactAllocator<void>(),
+                             [self = Self()](const error_code& ec) { self->OnReadable(ec); }));
   }
 }
 
 template <typename Stream>
 void WsConnection<Stream>::OnTlsRead(const error_code& ec, size_t bytes) {
-  if (finished_) return;
+  if (finished()) return;
   if (ec) {
     Finish(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ? "closed by peer"
                                                                               : ec.message());
     return;
   }
-  last_receive_ = Clock::now();
-  HandleInput(std::string_view(tls_read_buffer_.data(), bytes));
-  if (!finished_) WaitReadable();
+  Receive(std::string_view(tls_read_buffer_.data(), bytes));
+  if (!finished()) WaitReadable();
 }
 
 template <typename Stream>
 void WsConnection<Stream>::OnReadable(const error_code& wait_ec) {
-  if (finished_) return;
+  if (finished()) return;
   if (wait_ec) {
     Finish(wait_ec.message());
     return;
@@ -371,157 +151,36 @@ void WsConnection<Stream>::OnReadable(const error_code& wait_ec) {
       Finish(ec == asio::error::eof ? "closed by peer" : ec.message());
       return;
     }
-    last_receive_ = Clock::now();
-    HandleInput(std::string_view(buffer.data(), bytes));
-    if (finished_) return;
+    Receive(std::string_view(buffer.data(), bytes));
+    if (finished()) return;
     if (bytes < buffer.size()) break;  // drained: save the would_block syscall
   }
   WaitReadable();
 }
 
 template <typename Stream>
-void WsConnection<Stream>::HandleInput(std::string_view input) {
-  while (!input.empty() && !input_stopped_ && !finished_) {
-    size_t consumed = 0;
-    WsEvent event;
-    WsParseResult result = parser_.Parse(input, &consumed, &event);
-    input.remove_prefix(consumed);
-    if (result == WsParseResult::kEvent) {
-      HandleEvent(event);
-    } else if (result == WsParseResult::kError) {
-      HandleParseError();
-    }
-  }
-}
-
-template <typename Stream>
-void WsConnection<Stream>::HandleEvent(const WsEvent& event) {
-  switch (event.kind) {
-    case WsEvent::Kind::kMessage:
-      // Once a close is queued the server has nothing more to say; input is ignored (RFC 6455).
-      if (close_queued_.load(std::memory_order_relaxed)) return;
-      CallHandler("OnMessage", [&] {
-        listener_->OnMessage(event.payload, event.binary);
-      });
-      return;
-    case WsEvent::Kind::kPing:
-      QueueControlFrame(EncodeWsFrame(WsOpcode::kPong, event.payload));
-      return;
-    case WsEvent::Kind::kPong:
-      return;
-    case WsEvent::Kind::kClose:
-      HandlePeerClose(event);
-      return;
-  }
-}
-
-template <typename Stream>
-void WsConnection<Stream>::HandlePeerClose(const WsEvent& event) {
-  peer_closed_ = true;
-  input_stopped_ = true;
-  if (close_written_) {
-    Finish("close handshake complete");
-  } else if (!closing_) {
-    BeginClose(event.close_code, kCloseFlushTimeout);  // echo the client's code (RFC 6455 5.5.1)
-  }
-}
-
-template <typename Stream>
-void WsConnection<Stream>::HandleParseError() {
-  uint16_t code = parser_.error_close_code();
-  spdlog::info("connection {} ({}): {}, closing with {}", id_, remote_address_,
-               parser_.error_reason(), code);
-  // After a 1009 the parser skips the message and still finds the client's close frame; after a
-  // 1002 the byte stream is unreliable.
-  if (code != kWsCloseTooBig) input_stopped_ = true;
-  if (!closing_) BeginClose(code, kCloseFlushTimeout);
-}
-
-template <typename Stream>
 void WsConnection<Stream>::Flush() {
-  if (finished_ || !TakeQueue(0)) return;
+  if (finished() || !queue().TakeBatch()) return;
   WriteBatch();
 }
 
-// Credits the bytes of the batch just written, then moves everything queued into writing_ (empty
-// on entry). Returns false, marking the queue idle, when nothing is queued: the next Send posts a
-// Flush again.
-template <typename Stream>
-bool WsConnection<Stream>::TakeQueue(size_t written_bytes) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  queued_bytes_ -= written_bytes;
-  writing_.swap(pending_);
-  if (!writing_.empty()) return true;
-  flush_scheduled_ = false;
-  return false;
-}
-
-// Writes the batch in writing_. Plain: sends it and then the batches queued meanwhile, until the
+// Writes the queue's batch. Plain: sends it and then the batches queued meanwhile, until the
 // queue is idle or the socket is full (OnWritable carries on); a connection that is fed as fast
 // as it writes yields the loop after a few batches. TLS: OnTlsWritten carries on.
 template <typename Stream>
 void WsConnection<Stream>::WriteBatch() {
   if constexpr (kTls) {
-    StageBatch();
-    asio::async_write(stream_, asio::buffer(staging_),
-                      [self = this->shared_from_this()](const error_code& ec, size_t) {
-                        self->OnTlsWritten(ec);
-                      });
+    const std::string_view batch = queue().single_buffer();
+    asio::async_write(stream_, asio::buffer(batch.data(), batch.size()),
+                      [self = Self()](const error_code& ec, size_t) { self->OnTlsWritten(ec); });
   } else {
     for (int i = 0; i < kMaxBatchesPerFlush; ++i) {
-      StageBatch();
       if (!SendStaged() || !NextBatch()) return;
     }
-    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (!self->finished_) self->WriteBatch();
+    asio::post(stream_.get_executor(), [self = Self()] {
+      if (!self->finished()) self->WriteBatch();
     });
   }
-}
-
-// Lays out the batch: headers and small payloads are copied into staging_, so that a batch of
-// small messages is one iovec and the kernel walks few segments; big payloads are not copied and
-// go out as their own iovec. TLS copies everything (kCopyLimit): one buffer, encrypted as a whole.
-template <typename Stream>
-void WsConnection<Stream>::StageBatch() {
-  const auto opcode = endpoint_->binary ? WsOpcode::kBinary : WsOpcode::kText;
-  staging_.clear();
-  segments_.clear();
-  writing_bytes_ = 0;
-  writing_close_ = false;
-  for (const OutFrame& frame : writing_) {
-    const std::string& bytes = *frame.bytes;
-    if (!frame.control) {
-      uint8_t header[kWsMaxServerHeaderSize];
-      size_t size = EncodeWsFrameHeader(opcode, bytes.size(), header);
-      Stage(reinterpret_cast<const char*>(header), size);
-      writing_bytes_ += bytes.size();
-    }
-    writing_close_ |= frame.close;
-    if (bytes.size() <= kCopyLimit) {
-      Stage(bytes.data(), bytes.size());
-    } else {
-      segments_.push_back(Segment{bytes.data(), 0, bytes.size()});
-    }
-  }
-  if constexpr (!kTls) {
-    iovecs_.clear();
-    iov_next_ = 0;
-    for (const Segment& segment : segments_) {
-      const char* data = segment.external ? segment.external : staging_.data() + segment.offset;
-      iovecs_.push_back(iovec{const_cast<char*>(data), segment.size});
-    }
-  }
-}
-
-// Appends to the staging buffer, extending the last segment when it is the staging one.
-// Segments hold offsets, not pointers: staging_ may reallocate while the batch is built.
-template <typename Stream>
-void WsConnection<Stream>::Stage(const char* data, size_t size) {
-  if (segments_.empty() || segments_.back().external != nullptr) {
-    segments_.push_back(Segment{nullptr, staging_.size(), 0});
-  }
-  staging_.append(data, size);
-  segments_.back().size += size;
 }
 
 // Plain: sends what is left of the batch with non-blocking sendmsg calls. Returns true when all
@@ -530,11 +189,13 @@ void WsConnection<Stream>::Stage(const char* data, size_t size) {
 // right away saves the sendmsg that would only return EAGAIN.
 template <typename Stream>
 bool WsConnection<Stream>::SendStaged() {
-  while (iov_next_ < iovecs_.size()) {
-    const size_t end = std::min<size_t>(iovecs_.size(), iov_next_ + IOV_MAX);
+  OutputQueue& out = queue();
+  while (!out.unsent().empty()) {
+    const std::span<const iovec> unsent = out.unsent();
+    const size_t count = std::min<size_t>(unsent.size(), IOV_MAX);
     msghdr message{};
-    message.msg_iov = iovecs_.data() + iov_next_;
-    message.msg_iovlen = end - iov_next_;
+    message.msg_iov = const_cast<iovec*>(unsent.data());  // sendmsg only reads them
+    message.msg_iovlen = count;
     ssize_t sent = ::sendmsg(socket().native_handle(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0) {
       if (errno == EINTR) continue;
@@ -542,24 +203,12 @@ bool WsConnection<Stream>::SendStaged() {
       Finish("write failed: " + error_code(errno, boost::system::system_category()).message());
       return false;
     }
-    ConsumeSent(static_cast<size_t>(sent));
-    if (iov_next_ < end) break;
+    out.ConsumeSent(static_cast<size_t>(sent));
+    if (out.unsent().size() > unsent.size() - count) break;  // short write
   }
-  if (iov_next_ == iovecs_.size()) return true;
+  if (out.unsent().empty()) return true;
   WaitWritable();
   return false;
-}
-
-// Drops `bytes` from the front of the unsent iovecs.
-template <typename Stream>
-void WsConnection<Stream>::ConsumeSent(size_t bytes) {
-  while (iov_next_ < iovecs_.size() && bytes >= iovecs_[iov_next_].iov_len) {
-    bytes -= iovecs_[iov_next_++].iov_len;
-  }
-  if (bytes == 0) return;
-  iovec& partial = iovecs_[iov_next_];
-  partial.iov_base = static_cast<char*>(partial.iov_base) + bytes;
-  partial.iov_len -= bytes;
 }
 
 // No writability edge is lost: asio re-arms epoll for each wait (EPOLL_CTL_MOD), which reports a
@@ -567,14 +216,12 @@ void WsConnection<Stream>::ConsumeSent(size_t bytes) {
 template <typename Stream>
 void WsConnection<Stream>::WaitWritable() {
   socket().async_wait(tcp::socket::wait_write,
-                      [self = this->shared_from_this()](const error_code& ec) {
-                        self->OnWritable(ec);
-                      });
+                      [self = Self()](const error_code& ec) { self->OnWritable(ec); });
 }
 
 template <typename Stream>
 void WsConnection<Stream>::OnWritable(const error_code& ec) {
-  if (finished_) return;
+  if (finished()) return;
   if (ec) {
     Finish("write failed: " + ec.message());
     return;
@@ -584,7 +231,7 @@ void WsConnection<Stream>::OnWritable(const error_code& ec) {
 
 template <typename Stream>
 void WsConnection<Stream>::OnTlsWritten(const error_code& ec) {
-  if (finished_) return;
+  if (finished()) return;
   if (ec) {
     Finish("write failed: " + ec.message());
     return;
@@ -592,127 +239,66 @@ void WsConnection<Stream>::OnTlsWritten(const error_code& ec) {
   if (NextBatch()) WriteBatch();
 }
 
-// The batch is written: releases it and takes the next one. Returns false when there is none
-// (the queue is now idle) or the batch ended with the close frame. Nothing is ever queued behind
-// the close frame, so TakeQueue then only credits the bytes and marks the queue idle.
-template <typename Stream>
-bool WsConnection<Stream>::NextBatch() {
-  writing_.clear();
-  // One burst must not pin a big buffer for the life of an idle connection.
-  if (staging_.capacity() > kStagingKeep) std::string().swap(staging_);
-  const bool more = TakeQueue(writing_bytes_);
-  if (writing_close_) OnCloseFrameWritten();
-  return more;
-}
-
-template <typename Stream>
-void WsConnection<Stream>::OnCloseFrameWritten() {
-  close_written_ = true;
-  if (peer_closed_ || stopping_) {
-    Finish(peer_closed_ ? "close handshake complete" : "server stopping");
-    return;
-  }
-  ArmCloseTimer(kCloseGrace);  // give the client time to answer with its close frame
-}
-
+// Pending for as long as the client is quiet, like the read: exact-size handler memory.
 template <typename Stream>
 void WsConnection<Stream>::ArmIdleTimer() {
-  const auto timeout = endpoint_->idle_timeout;
+  const std::chrono::milliseconds timeout = idle_timeout();
   if (timeout.count() <= 0) return;
   idle_timer_.expires_after(std::max(timeout / 2, std::chrono::milliseconds(1)));
-  idle_timer_.async_wait(asio::bind_allocator(
-      ExactAllocator<void>(), [self = this->shared_from_this()](const error_code& ec) {
-        if (!ec) self->OnIdleCheck();
+  idle_timer_.async_wait(
+      asio::bind_allocator(ExactAllocator<void>(), [self = Self()](const error_code& ec) {
+        if (!ec && self->CheckIdle()) self->ArmIdleTimer();
       }));
 }
 
 template <typename Stream>
-void WsConnection<Stream>::OnIdleCheck() {
-  if (finished_ || closing_) return;
-  if (Clock::now() - last_receive_ >= endpoint_->idle_timeout) {
-    spdlog::info("connection {} ({}): heartbeat missing, closing", id_, remote_address_);
-    BeginClose(std::nullopt, kCloseFlushTimeout);
-    return;
-  }
-  ArmIdleTimer();
-}
-
-template <typename Stream>
 void WsConnection<Stream>::ArmCloseTimer(Clock::duration delay) {
-  if (finished_) return;
+  if (finished()) return;
   close_timer_.expires_after(delay);  // cancels an earlier wait
-  close_timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
+  close_timer_.async_wait([self = Self()](const error_code& ec) {
     if (!ec) self->Finish("close timed out");
   });
 }
 
-// The single exit: every way a connection ends comes here, once.
-template <typename Stream>
-void WsConnection<Stream>::Finish(std::string_view reason) {
-  if (finished_) return;
-  finished_ = true;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    close_queued_.store(true, std::memory_order_relaxed);
-    pending_.clear();
-    queued_bytes_ = 0;
-  }
-  idle_timer_.cancel();
-  close_timer_.cancel();
-  CloseStream();
-  spdlog::debug("connection {} ({}) closed: {}", id_, remote_address_, reason);
-  if (listener_) CallHandler("OnClose", [&] { listener_->OnClose(); });
-  listener_.reset();
-  registry_->Remove(this);
-}
-
 // Plain: closes the socket, which aborts the waits in flight. TLS with no write in flight: sends
-// close_notify first, so that the client sees an orderly end instead of a truncated stream,
-// waiting at most kTlsShutdownTimeout for the client's.
+// close_notify first (ShutdownTls).
 template <typename Stream>
 void WsConnection<Stream>::CloseStream() {
-  error_code ignored;
+  idle_timer_.cancel();
+  close_timer_.cancel();
   if constexpr (kTls) {
-    if (writing_.empty()) {
-      socket().cancel(ignored);  // the read in flight: the shutdown reads the client's reply
-      close_timer_.expires_after(kTlsShutdownTimeout);
-      close_timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
-        error_code ignored;
-        if (!ec) self->socket().close(ignored);
-      });
-      stream_.async_shutdown([self = this->shared_from_this()](const error_code&) {
-        error_code ignored;
-        self->close_timer_.cancel();
-        self->socket().close(ignored);
-      });
+    if (!queue().has_batch()) {
+      ShutdownTls();
       return;
     }
   }
+  error_code ignored;
   socket().shutdown(tcp::socket::shutdown_both, ignored);
   socket().close(ignored);
 }
 
-// The handler is server code: an exception from it is a bug, but it must cost this connection
-// only, not the loop.
+// close_notify, so that the client sees an orderly end instead of a truncated stream, waiting at
+// most kTlsShutdownTimeout for the client's.
 template <typename Stream>
-template <typename Fn>
-void WsConnection<Stream>::CallHandler(std::string_view what, Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    spdlog::error("connection {}: {} threw: {}", id_, what, e.what());
-    Finish("handler error");
-  } catch (...) {
-    spdlog::error("connection {}: {} threw", id_, what);
-    Finish("handler error");
-  }
+void WsConnection<Stream>::ShutdownTls() {
+  error_code ignored;
+  socket().cancel(ignored);  // the read in flight: the shutdown reads the client's reply
+  close_timer_.expires_after(kTlsShutdownTimeout);
+  close_timer_.async_wait([self = Self()](const error_code& ec) {
+    error_code ignored;
+    if (!ec) self->socket().close(ignored);
+  });
+  stream_.async_shutdown([self = Self()](const error_code&) {
+    error_code ignored;
+    self->close_timer_.cancel();
+    self->socket().close(ignored);
+  });
 }
 
 }  // namespace
 
 void StartWsConnection(WsConnectionSetup setup) {
-  auto& io_context = *static_cast<asio::io_context*>(setup.loop->native_handle());
-  tcp::socket socket(io_context);
+  tcp::socket socket(IoContext(setup.loop));
   error_code ec;
   socket.assign(setup.ipv6 ? tcp::v6() : tcp::v4(), setup.native_socket, ec);
   if (!ec) socket.non_blocking(true, ec);  // reads are done by hand after async_wait
@@ -724,14 +310,14 @@ void StartWsConnection(WsConnectionSetup setup) {
   std::string initial_bytes = std::move(setup.initial_bytes);
   auto connection =
       std::make_shared<WsConnection<tcp::socket>>(std::move(setup), std::move(socket));
-  connection->Start(std::move(initial_bytes));
+  connection->Start(initial_bytes);
 }
 
 void StartTlsWsConnection(WsConnectionSetup setup, std::unique_ptr<TlsStream> stream) {
   std::string initial_bytes = std::move(setup.initial_bytes);
   auto connection =
       std::make_shared<WsConnection<TlsSocket>>(std::move(setup), std::move(stream->socket));
-  connection->Start(std::move(initial_bytes));
+  connection->Start(initial_bytes);
 }
 
 }  // namespace strata

@@ -1,8 +1,9 @@
 #pragma once
 // The WebSocket Connection after the handshake: own RFC 6455 framing (ws_frame.h) over a raw TCP
-// socket or a TLS stream, batching every queued outgoing message into one write. Internal to
-// src/transport: the HTTP session (transport.cc) hands a handshaken socket (StartWsConnection) or
-// TLS stream (StartTlsWsConnection) over.
+// socket or a TLS stream, batching every queued outgoing message into one write
+// (ws_connection_base.h, ws_connection.cc). Internal to src/transport: the HTTP session
+// (http_session.cc) hands a handshaken socket (StartWsConnection) or TLS stream
+// (StartTlsWsConnection) over.
 //
 // Kept free of asio types so that only the .cc files pay for asio.
 
@@ -15,7 +16,7 @@
 
 namespace strata {
 
-struct TlsStream;  // tls_stream.h
+struct TlsStream;  // asio_stream.h
 
 struct WsConnectionSetup {
   EventLoop* loop = nullptr;  // runs all I/O and handler callbacks of the connection
