@@ -35,9 +35,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/worker_thread.h"
 #include "connectors/memcached/memcached_client.h"
 #include "connectors/memcached/memcached_options.h"
-#include "connectors/common/worker_thread.h"
 #include "strata/cache_connector.h"
 
 namespace strata {

@@ -26,8 +26,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/worker_thread.h"
 #include "connectors/rocksdb/rocksdb_options.h"
-#include "connectors/common/worker_thread.h"
 #include "strata/storage_connector.h"
 
 namespace rocksdb {
@@ -67,8 +67,7 @@ class RocksdbStorage final : public StorageConnector {
   // Runs `work` on `worker` and hands its result to `cb`, or fails `cb` with
   // kFailedPrecondition when the storage is not running.
   template <typename Cb, typename Work>
-  void Dispatch(const std::unique_ptr<WorkerThread>& worker, const char* op, Cb cb,
-                Work work);
+  void Dispatch(const std::unique_ptr<WorkerThread>& worker, const char* op, Cb cb, Work work);
   Status Open();
   Status Write(rocksdb::WriteBatch& batch, const char* op);
   Result<std::optional<RecordValue>> Read(const std::string& name);

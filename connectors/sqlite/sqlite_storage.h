@@ -23,9 +23,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/worker_thread.h"
 #include "connectors/sqlite/record_tables.h"
 #include "connectors/sqlite/sqlite_options.h"
-#include "connectors/common/worker_thread.h"
 #include "strata/storage_connector.h"
 
 namespace strata {
