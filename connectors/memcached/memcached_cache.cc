@@ -16,11 +16,6 @@ using memcached::EncodeValue;
 using memcached::KeyFor;
 using memcached::MemcachedClient;
 
-Status NotRunning(const char* op) {
-  return Status::FailedPrecondition(std::string("memcached: ") + op +
-                                    ": cache is not running (not started, or closed)");
-}
-
 std::vector<std::string> KeysOf(std::span<const std::string> names) {
   std::vector<std::string> keys;
   keys.reserve(names.size());
@@ -140,7 +135,8 @@ Result<GetBulkResult> GetPart(MemcachedClient& client, const std::vector<std::st
 
 }  // namespace
 
-MemcachedCache::MemcachedCache(MemcachedOptions options) : options_(std::move(options)) {}
+MemcachedCache::MemcachedCache(MemcachedOptions options)
+    : options_(std::move(options)), lifecycle_("memcached", "cache") {}
 
 MemcachedCache::~MemcachedCache() {
   Close([](Status status) { status.IgnoreError(); });
@@ -151,49 +147,34 @@ void MemcachedCache::SetEventListener(ConnectorEventListener listener) {
 }
 
 void MemcachedCache::Start(DoneCallback ready) {
-  std::lock_guard lock(lifecycle_mu_);
-  if (state_.load() != State::kNew) {
-    return ready(Status::FailedPrecondition("memcached: Start called more than once"));
-  }
-  const size_t count = static_cast<size_t>(options_.pool_size);
-  workers_.reserve(count);
-  for (size_t i = 0; i < count; ++i) {
-    Worker worker;
-    worker.client = std::make_unique<MemcachedClient>(options_);
-    const auto period = std::chrono::milliseconds(options_.retry_ms);
-    worker.thread =
-        i == 0 ? std::make_unique<WorkerThread>("strata-mc-0", this, period,
-                                                           [this] { ProbeIfLost(); })
-               : std::make_unique<WorkerThread>("strata-mc-" + std::to_string(i), this);
-    workers_.push_back(std::move(worker));
-  }
-  state_.store(State::kStarting, std::memory_order_release);
-  workers_[0].thread->Post([this, ready = std::move(ready)](Status queue) mutable {
-    Status reached = queue.ok() ? workers_[0].client->Ping() : queue;
-    State expected = State::kStarting;
-    const State next = reached.ok() ? State::kRunning : State::kFailed;
-    connected_.store(reached.ok());
-    if (!state_.compare_exchange_strong(expected, next)) {
-      return ready(Status::FailedPrecondition("memcached: closed while starting"));
+  lifecycle_.Start(std::move(ready), [this](DoneCallback ready) {
+    const size_t count = static_cast<size_t>(options_.pool_size);
+    workers_.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      Worker worker;
+      worker.client = std::make_unique<MemcachedClient>(options_);
+      const auto period = std::chrono::milliseconds(options_.retry_ms);
+      worker.thread = i == 0
+                          ? lifecycle_.NewWorker("strata-mc-0", period, [this] { ProbeIfLost(); })
+                          : lifecycle_.NewWorker("strata-mc-" + std::to_string(i));
+      workers_.push_back(std::move(worker));
     }
-    if (!reached.ok()) reached = Status::Unavailable(reached.message());
-    ready(reached);
+    workers_[0].thread->Post([this, ready = std::move(ready)](Status queue) mutable {
+      Status reached = queue.ok() ? workers_[0].client->Ping() : queue;
+      connected_.store(reached.ok());
+      if (!reached.ok()) reached = Status::Unavailable(reached.message());
+      ready(lifecycle_.FinishStart(reached));
+    });
   });
 }
 
 void MemcachedCache::Close(DoneCallback done) {
-  if (WorkerThread::CurrentOwner() == this) {
-    return done(Status::FailedPrecondition("memcached: Close called from its own completion"));
-  }
-  {
-    std::lock_guard lock(lifecycle_mu_);
-    if (state_.exchange(State::kClosed) != State::kClosed) {
-      for (Worker& worker : workers_) worker.thread->Stop();  // runs what is queued
-      // The joins made the clients ours; the threads stay (stopped) for racing Dispatch calls.
-      for (Worker& worker : workers_) worker.client.reset();
-    }
-  }
-  done(Status());
+  lifecycle_.Close(std::move(done), [this] {
+    for (Worker& worker : workers_) worker.thread->Stop();  // runs what is queued
+    // The joins made the clients ours; the threads stay (stopped) for racing Dispatch calls.
+    for (Worker& worker : workers_) worker.client.reset();
+    return Status();
+  });
 }
 
 size_t MemcachedCache::WorkerFor(std::string_view key) const {
@@ -209,14 +190,10 @@ std::vector<std::vector<size_t>> MemcachedCache::GroupByWorker(
 
 template <typename Cb, typename Work>
 void MemcachedCache::Dispatch(size_t index, const char* op, Cb cb, Work work) {
-  // kRunning is stored after workers_ is built, so indexing is safe once it is seen.
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning(op));
   Worker& worker = workers_[index];
-  worker.thread->Post(
-      [this, &worker, op, cb = std::move(cb), work = std::move(work)](Status queue) mutable {
-        if (!queue.ok()) return cb(NotRunning(op));  // Close() won the race
-        cb(Observe(work(*worker.client)));
-      });
+  lifecycle_.Post(
+      *worker.thread, op, std::move(cb),
+      [this, &worker, work = std::move(work)]() mutable { return Observe(work(*worker.client)); });
 }
 
 Status MemcachedCache::Observe(Status status) {
@@ -233,7 +210,7 @@ Result<T> MemcachedCache::Observe(Result<T> result) {
 }
 
 void MemcachedCache::ProbeIfLost() {
-  if (state_.load() != State::kRunning || connected_.load() || restoring_.load()) return;
+  if (!lifecycle_.running() || connected_.load() || restoring_.load()) return;
   if (!workers_[0].client->Ping().ok()) return;
   restoring_.store(true);
   workers_[0].client->Reconnect();  // this is worker 0
@@ -253,7 +230,7 @@ void MemcachedCache::ProbeIfLost() {
 
 void MemcachedCache::Restored() {
   restoring_.store(false);
-  if (state_.load() != State::kRunning) return;
+  if (!lifecycle_.running()) return;
   if (!connected_.exchange(true)) Emit(ConnectorEvent::kConnectionRestored, Status());
 }
 
@@ -262,6 +239,7 @@ void MemcachedCache::Emit(ConnectorEvent event, const Status& detail) {
 }
 
 void MemcachedCache::Get(std::string_view name, Callback<std::optional<RecordValue>> cb) {
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("get"));
   std::string key = KeyFor(name);
   size_t index = WorkerFor(key);
   Dispatch(index, "get", std::move(cb), [key = std::move(key)](MemcachedClient& client) {
@@ -275,6 +253,7 @@ void MemcachedCache::Get(std::string_view name, Callback<std::optional<RecordVal
 }
 
 void MemcachedCache::Head(std::string_view name, Callback<std::optional<Version>> cb) {
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("head"));
   std::string key = KeyFor(name);
   size_t index = WorkerFor(key);
   Dispatch(index, "head", std::move(cb), [key = std::move(key)](MemcachedClient& client) {
@@ -288,6 +267,7 @@ void MemcachedCache::Head(std::string_view name, Callback<std::optional<Version>
 }
 
 void MemcachedCache::Set(std::string_view name, const RecordValue& value, DoneCallback cb) {
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("set"));
   std::string key = KeyFor(name);
   size_t index = WorkerFor(key);
   Dispatch(index, "set", std::move(cb),
@@ -297,6 +277,7 @@ void MemcachedCache::Set(std::string_view name, const RecordValue& value, DoneCa
 }
 
 void MemcachedCache::Delete(std::string_view name, DoneCallback cb) {
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("delete"));
   std::string key = KeyFor(name);
   size_t index = WorkerFor(key);
   Dispatch(index, "delete", std::move(cb),
@@ -304,7 +285,7 @@ void MemcachedCache::Delete(std::string_view name, DoneCallback cb) {
 }
 
 void MemcachedCache::SetBulk(std::span<const NamedValue> batch, DoneCallback cb) {
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("set"));
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("set"));
   if (batch.empty()) return cb(Status());
   std::vector<std::string> keys;
   keys.reserve(batch.size());
@@ -327,7 +308,7 @@ void MemcachedCache::SetBulk(std::span<const NamedValue> batch, DoneCallback cb)
 }
 
 void MemcachedCache::DeleteBulk(std::span<const std::string> names, DoneCallback cb) {
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("delete"));
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("delete"));
   if (names.empty()) return cb(Status());
   std::vector<std::string> keys = KeysOf(names);
   std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
@@ -348,7 +329,7 @@ void MemcachedCache::DeleteBulk(std::span<const std::string> names, DoneCallback
 }
 
 void MemcachedCache::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("get"));
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("get"));
   if (names.empty()) return cb(GetBulkResult{});
   std::vector<std::string> keys = KeysOf(names);
   std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
@@ -371,7 +352,7 @@ void MemcachedCache::GetBulk(std::span<const std::string> names, Callback<GetBul
 }
 
 void MemcachedCache::HeadBulk(std::span<const std::string> names, Callback<HeadBulkResult> cb) {
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("head"));
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("head"));
   if (names.empty()) return cb(HeadBulkResult{});
   std::vector<std::string> keys = KeysOf(names);
   std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
