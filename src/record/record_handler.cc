@@ -1,9 +1,8 @@
 #include "record/record_handler.h"
 
-#include <atomic>
-
 #include <spdlog/spdlog.h>
 
+#include "common/fan_in.h"
 #include "record/json_patch.h"
 #include "record/record_messages.h"
 
@@ -124,19 +123,8 @@ void RecordHandler::HandleSubscribeAndHead(const std::shared_ptr<Client>& client
 }
 
 void RecordHandler::Notify(std::vector<std::string> names, DoneCallback done) {
-  struct Join {
-    size_t remaining;
-    Status first_error;
-    DoneCallback done;
-  };
-  if (names.empty()) return done(Status());
-  auto join = std::make_shared<Join>(Join{names.size(), Status(), std::move(done)});
-  for (std::string& name : names) {
-    transitions_.Notify(std::move(name), [join](Status s) {
-      if (!s.ok() && join->first_error.ok()) join->first_error = s;
-      if (--join->remaining == 0) join->done(join->first_error);
-    });
-  }
+  DoneCallback part = FanIn(names.size(), std::move(done));
+  for (std::string& name : names) transitions_.Notify(std::move(name), part);
 }
 
 void RecordHandler::RemoveClient(uint64_t client_id) { subscriptions_.RemoveClient(client_id); }

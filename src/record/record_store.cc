@@ -1,30 +1,17 @@
 #include "record/record_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 #include <iterator>
 #include <memory>
 #include <utility>
 
-#include <spdlog/spdlog.h>
+#include "common/fan_in.h"
 
 namespace strata {
 namespace {
-
-// Joins two completions on one loop into one callback; the first error wins.
-DoneCallback JoinTwo(DoneCallback done) {
-  struct State {
-    int remaining = 2;
-    Status first_error;
-    DoneCallback done;
-  };
-  auto state = std::make_shared<State>();
-  state->done = std::move(done);
-  return [state](Status s) {
-    if (!s.ok() && state->first_error.ok()) state->first_error = s;
-    if (--state->remaining == 0) state->done(state->first_error);
-  };
-}
 
 // "cache read of 'a'", or for a batch "cache read of 3 records ('a', ...)". Deadline messages
 // start with the backend: record_messages.cc picks the client's error by it.
@@ -204,9 +191,9 @@ void RecordStore::Set(std::string_view name, RecordValue value, DoneCallback cac
                       DoneCallback durable) {
   const bool excluded = ExcludedFromStorage(name);
   if (!excluded && queue_.Full(name)) {
-    Status full = Status::ResourceExhausted("storage write queue is full (" +
-                                            std::to_string(queue_.stats().waiting) +
-                                            " records waiting)");
+    Status full =
+        Status::ResourceExhausted("storage write queue is full (" +
+                                  std::to_string(queue_.stats().waiting) + " records waiting)");
     loop_.Post([cached = std::move(cached), durable = std::move(durable), full] {
       cached(full);
       if (durable) durable(full);
@@ -237,7 +224,7 @@ void RecordStore::Set(std::string_view name, RecordValue value, DoneCallback cac
 void RecordStore::Delete(std::string_view name, DoneCallback done) {
   MarkWritten(name);
   std::string key(name);
-  DoneCallback both = JoinTwo(std::move(done));
+  DoneCallback both = FanIn(2, std::move(done));  // the cache delete and the storage delete
   if (ExcludedFromStorage(key)) {
     loop_.Post([both] { both(Status()); });
   } else {
