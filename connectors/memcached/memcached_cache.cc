@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/fan_in.h"
 #include "connectors/memcached/record_codec.h"
 #include "strata/connector_abi.h"
 
@@ -22,48 +23,6 @@ std::vector<std::string> KeysOf(std::span<const std::string> names) {
   for (const std::string& name : names) keys.push_back(KeyFor(name));
   return keys;
 }
-
-// Joins the completions of a bulk operation's parts (any threads); the first error wins.
-class PartJoin {
- public:
-  PartJoin(size_t parts, DoneCallback done) : remaining_(parts), done_(std::move(done)) {}
-  void Complete(const Status& status) {
-    std::unique_lock lock(mu_);
-    if (!status.ok() && first_error_.ok()) first_error_ = status;
-    if (--remaining_ > 0) return;
-    lock.unlock();
-    done_(first_error_);  // the last part: nobody else touches first_error_ any more
-  }
-
- private:
-  std::mutex mu_;
-  size_t remaining_;    // guarded by mu_
-  Status first_error_;  // guarded by mu_
-  DoneCallback done_;
-};
-
-// Merges the parts of a HeadBulk (any threads).
-struct HeadBulkJoin {
-  std::mutex mu;
-  size_t remaining;  // guarded by mu
-  HeadBulkResult result;
-  Status error;
-  Callback<HeadBulkResult> done;
-
-  void Complete(Result<HeadBulkResult> part) {
-    std::unique_lock lock(mu);
-    if (!part.ok()) {
-      if (error.ok()) error = part.status();
-    } else {
-      result.versions.merge(part->versions);
-      result.missing.insert(result.missing.end(), part->missing.begin(), part->missing.end());
-    }
-    if (--remaining > 0) return;
-    lock.unlock();
-    if (error.ok()) return done(std::move(result));
-    done(error);
-  }
-};
 
 // One worker's share of a HeadBulk: a multi-get of `keys`, answered per name.
 Result<HeadBulkResult> HeadPart(MemcachedClient& client, const std::vector<std::string>& names,
@@ -88,29 +47,6 @@ Result<HeadBulkResult> HeadPart(MemcachedClient& client, const std::vector<std::
   }
   return part;
 }
-
-// Merges the parts of a GetBulk (any threads); each part answers the batch positions it was
-// given, in that order.
-struct GetBulkJoin {
-  std::mutex mu;
-  size_t remaining;  // guarded by mu
-  GetBulkResult result;
-  Status error;
-  Callback<GetBulkResult> done;
-
-  void Complete(const std::vector<size_t>& positions, Result<GetBulkResult> part) {
-    std::unique_lock lock(mu);
-    if (!part.ok()) {
-      if (error.ok()) error = part.status();
-    } else {
-      for (size_t k = 0; k < positions.size(); ++k) result[positions[k]] = std::move((*part)[k]);
-    }
-    if (--remaining > 0) return;
-    lock.unlock();
-    if (error.ok()) return done(std::move(result));
-    done(error);
-  }
-};
 
 // One worker's share of a GetBulk: a multi-get of `keys`, answered in their order.
 Result<GetBulkResult> GetPart(MemcachedClient& client, const std::vector<std::string>& keys) {
@@ -181,11 +117,17 @@ size_t MemcachedCache::WorkerFor(std::string_view key) const {
   return std::hash<std::string_view>{}(key) % workers_.size();
 }
 
-std::vector<std::vector<size_t>> MemcachedCache::GroupByWorker(
+std::vector<MemcachedCache::Share> MemcachedCache::SplitByWorker(
     const std::vector<std::string>& keys) const {
-  std::vector<std::vector<size_t>> groups(workers_.size());
-  for (size_t i = 0; i < keys.size(); ++i) groups[WorkerFor(keys[i])].push_back(i);
-  return groups;
+  std::vector<Share> by_worker(workers_.size());
+  for (size_t i = 0; i < keys.size(); ++i) by_worker[WorkerFor(keys[i])].positions.push_back(i);
+  std::vector<Share> shares;
+  for (size_t w = 0; w < by_worker.size(); ++w) {
+    if (by_worker[w].positions.empty()) continue;
+    by_worker[w].worker = w;
+    shares.push_back(std::move(by_worker[w]));
+  }
+  return shares;
 }
 
 template <typename Cb, typename Work>
@@ -214,10 +156,7 @@ void MemcachedCache::ProbeIfLost() {
   if (!workers_[0].client->Ping().ok()) return;
   restoring_.store(true);
   workers_[0].client->Reconnect();  // this is worker 0
-  auto remaining = std::make_shared<std::atomic<size_t>>(workers_.size());
-  auto one_done = [this, remaining](Status) {
-    if (remaining->fetch_sub(1) == 1) Restored();
-  };
+  DoneCallback one_done = FanIn(workers_.size(), [this](Status) { Restored(); });
   one_done(Status());
   for (size_t i = 1; i < workers_.size(); ++i) {
     Worker& worker = workers_[i];
@@ -286,91 +225,91 @@ void MemcachedCache::Delete(std::string_view name, DoneCallback cb) {
 
 void MemcachedCache::SetBulk(std::span<const NamedValue> batch, DoneCallback cb) {
   if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("set"));
-  if (batch.empty()) return cb(Status());
   std::vector<std::string> keys;
   keys.reserve(batch.size());
   for (const NamedValue& nv : batch) keys.push_back(KeyFor(nv.name));
-  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
-  size_t parts = 0;
-  for (const auto& group : groups) parts += group.empty() ? 0 : 1;
-  auto join = std::make_shared<PartJoin>(parts, std::move(cb));
-  for (size_t w = 0; w < groups.size(); ++w) {
-    if (groups[w].empty()) continue;
+  std::vector<Share> shares = SplitByWorker(keys);
+  DoneCallback part = FanIn(shares.size(), std::move(cb));
+  for (const Share& share : shares) {
     std::vector<std::pair<std::string, std::string>> items;  // in batch order: the last wins
-    for (size_t i : groups[w]) items.emplace_back(std::move(keys[i]), EncodeValue(batch[i].value));
-    Dispatch(
-        w, "set", [join](Status s) { join->Complete(s); },
-        [items = std::move(items)](MemcachedClient& client) {
-          for (const auto& [key, stored] : items) STRATA_RETURN_IF_ERROR(client.Set(key, stored));
-          return Status();
-        });
+    for (size_t i : share.positions) {
+      items.emplace_back(std::move(keys[i]), EncodeValue(batch[i].value));
+    }
+    Dispatch(share.worker, "set", part, [items = std::move(items)](MemcachedClient& client) {
+      for (const auto& [key, stored] : items) STRATA_RETURN_IF_ERROR(client.Set(key, stored));
+      return Status();
+    });
   }
 }
 
 void MemcachedCache::DeleteBulk(std::span<const std::string> names, DoneCallback cb) {
   if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("delete"));
-  if (names.empty()) return cb(Status());
   std::vector<std::string> keys = KeysOf(names);
-  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
-  size_t parts = 0;
-  for (const auto& group : groups) parts += group.empty() ? 0 : 1;
-  auto join = std::make_shared<PartJoin>(parts, std::move(cb));
-  for (size_t w = 0; w < groups.size(); ++w) {
-    if (groups[w].empty()) continue;
-    std::vector<std::string> part;
-    for (size_t i : groups[w]) part.push_back(std::move(keys[i]));
-    Dispatch(
-        w, "delete", [join](Status s) { join->Complete(s); },
-        [part = std::move(part)](MemcachedClient& client) {
-          for (const std::string& key : part) STRATA_RETURN_IF_ERROR(client.Delete(key));
-          return Status();
-        });
+  std::vector<Share> shares = SplitByWorker(keys);
+  DoneCallback part = FanIn(shares.size(), std::move(cb));
+  for (const Share& share : shares) {
+    std::vector<std::string> share_keys;
+    for (size_t i : share.positions) share_keys.push_back(std::move(keys[i]));
+    Dispatch(share.worker, "delete", part, [keys = std::move(share_keys)](MemcachedClient& client) {
+      for (const std::string& key : keys) STRATA_RETURN_IF_ERROR(client.Delete(key));
+      return Status();
+    });
   }
 }
 
 void MemcachedCache::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
   if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("get"));
-  if (names.empty()) return cb(GetBulkResult{});
   std::vector<std::string> keys = KeysOf(names);
-  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
-  auto join = std::make_shared<GetBulkJoin>();
-  join->done = std::move(cb);
-  join->result.resize(names.size());
-  join->remaining = 0;
-  for (const auto& group : groups) join->remaining += group.empty() ? 0 : 1;
-  for (size_t w = 0; w < groups.size(); ++w) {
-    if (groups[w].empty()) continue;
-    std::vector<std::string> part_keys;
-    for (size_t i : groups[w]) part_keys.push_back(std::move(keys[i]));
+  auto shares = std::make_shared<const std::vector<Share>>(SplitByWorker(keys));
+  // Each share answers its batch positions, in order: put them back in the batch's order.
+  PartCallback<GetBulkResult> part =
+      FanInValues<GetBulkResult>(shares->size(), [shares, size = names.size(), cb = std::move(cb)](
+                                                     Result<std::vector<GetBulkResult>> answers) {
+        if (!answers.ok()) return cb(answers.status());
+        GetBulkResult result(size);
+        for (size_t s = 0; s < shares->size(); ++s) {
+          const std::vector<size_t>& positions = (*shares)[s].positions;
+          for (size_t k = 0; k < positions.size(); ++k) {
+            result[positions[k]] = std::move((*answers)[s][k]);
+          }
+        }
+        cb(std::move(result));
+      });
+  for (size_t s = 0; s < shares->size(); ++s) {
+    std::vector<std::string> share_keys;
+    for (size_t i : (*shares)[s].positions) share_keys.push_back(std::move(keys[i]));
     Dispatch(
-        w, "get",
-        [join, positions = std::move(groups[w])](Result<GetBulkResult> r) {
-          join->Complete(positions, std::move(r));
-        },
-        [keys = std::move(part_keys)](MemcachedClient& client) { return GetPart(client, keys); });
+        (*shares)[s].worker, "get",
+        [part, s](Result<GetBulkResult> answer) { part(s, std::move(answer)); },
+        [keys = std::move(share_keys)](MemcachedClient& client) { return GetPart(client, keys); });
   }
 }
 
 void MemcachedCache::HeadBulk(std::span<const std::string> names, Callback<HeadBulkResult> cb) {
   if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("head"));
-  if (names.empty()) return cb(HeadBulkResult{});
   std::vector<std::string> keys = KeysOf(names);
-  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
-  auto join = std::make_shared<HeadBulkJoin>();
-  join->done = std::move(cb);
-  join->remaining = 0;
-  for (const auto& group : groups) join->remaining += group.empty() ? 0 : 1;
-  for (size_t w = 0; w < groups.size(); ++w) {
-    if (groups[w].empty()) continue;
-    std::vector<std::string> part_names;
-    std::vector<std::string> part_keys;
-    for (size_t i : groups[w]) {
-      part_names.push_back(names[i]);
-      part_keys.push_back(std::move(keys[i]));
+  std::vector<Share> shares = SplitByWorker(keys);
+  PartCallback<HeadBulkResult> part = FanInValues<HeadBulkResult>(
+      shares.size(), [cb = std::move(cb)](Result<std::vector<HeadBulkResult>> answers) {
+        if (!answers.ok()) return cb(answers.status());
+        HeadBulkResult result;
+        for (HeadBulkResult& answer : *answers) {
+          result.versions.merge(answer.versions);
+          result.missing.insert(result.missing.end(), answer.missing.begin(), answer.missing.end());
+        }
+        cb(std::move(result));
+      });
+  for (size_t s = 0; s < shares.size(); ++s) {
+    std::vector<std::string> share_names;
+    std::vector<std::string> share_keys;
+    for (size_t i : shares[s].positions) {
+      share_names.push_back(names[i]);
+      share_keys.push_back(std::move(keys[i]));
     }
     Dispatch(
-        w, "head", [join](Result<HeadBulkResult> r) { join->Complete(std::move(r)); },
-        [names = std::move(part_names), keys = std::move(part_keys)](MemcachedClient& client) {
+        shares[s].worker, "head",
+        [part, s](Result<HeadBulkResult> answer) { part(s, std::move(answer)); },
+        [names = std::move(share_names), keys = std::move(share_keys)](MemcachedClient& client) {
           return HeadPart(client, names, keys);
         });
   }

@@ -75,9 +75,15 @@ class MemcachedCache final : public CacheConnector {
     std::unique_ptr<WorkerThread> thread;
   };
 
+  // One worker's share of a bulk operation: the batch positions that worker serves.
+  struct Share {
+    size_t worker = 0;
+    std::vector<size_t> positions;  // ascending
+  };
+
   size_t WorkerFor(std::string_view key) const;
-  // Indices of `keys` grouped by the worker that serves them.
-  std::vector<std::vector<size_t>> GroupByWorker(const std::vector<std::string>& keys) const;
+  // The shares of a batch of `keys`, one per worker that serves any of them, by worker.
+  std::vector<Share> SplitByWorker(const std::vector<std::string>& keys) const;
   // Runs `work(client)` on worker `index` and hands its result to `cb` (kFailedPrecondition if
   // Close() stops the worker first). REQUIRES: lifecycle_.running() was seen (workers_ exists).
   template <typename Cb, typename Work>
