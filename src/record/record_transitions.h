@@ -19,8 +19,8 @@
 #include <unordered_map>
 
 #include "protocol/client.h"
-#include "record/record_store.h"
 #include "pubsub/subscription_registry.h"
+#include "record/record_store.h"
 #include "strata/message.h"
 
 namespace strata {
@@ -63,8 +63,11 @@ class RecordTransitions {
   void Push(std::string name, Op op);
   // Runs queued operations until one has to wait, or none are left.
   void Run(const std::string& name);
-  void Load(const std::string& name);
-  void FailQueued(const std::string& name, const Status& status);
+  // The transition an operation's (or the load's) completion comes back to. A transition stays
+  // while it is busy, so a missing one is a bug (checked).
+  Transition& Waiting(const std::string& name);
+  void Load(const std::string& name, Transition& loading);
+  void FailQueued(const std::string& name, Transition& t, const Status& status);
   // Called by an operation that had to wait, once it is done.
   void Resume(const std::string& name);
   // Each returns true when it finished at once, false when it will call Resume().
