@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/fan_in.h"
-#include "record/json_patch.h"
+#include "common/json_validate.h"
 #include "record/record_messages.h"
 
 namespace strata {

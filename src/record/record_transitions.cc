@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "record/json_patch.h"
+#include "common/json_patch.h"
 #include "record/record_messages.h"
 
 namespace strata {

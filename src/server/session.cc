@@ -3,7 +3,7 @@
 #include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
-#include "record/json_patch.h"
+#include "common/json_validate.h"
 
 namespace strata {
 namespace {
