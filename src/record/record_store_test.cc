@@ -5,7 +5,8 @@
 #include <map>
 
 #include "record/record_messages.h"
-#include "record/test_fakes.h"
+#include "testing/fake_connector.h"
+#include "testing/manual_loop.h"
 
 namespace strata {
 namespace {
@@ -18,9 +19,7 @@ using ReadResult = Result<std::optional<RecordValue>>;
 class RecordStoreTest : public ::testing::Test {
  protected:
   RecordStoreTest() { Make(); }
-  void Make() {
-    store_ = std::make_unique<RecordStore>(options_, cache_, storage_, loop_);
-  }
+  void Make() { store_ = std::make_unique<RecordStore>(options_, cache_, storage_, loop_); }
   std::optional<ReadResult> Read(std::string_view name) {
     std::optional<ReadResult> out;
     store_->Get(name, [&](ReadResult r) { out = std::move(r); });
@@ -32,8 +31,9 @@ class RecordStoreTest : public ::testing::Test {
                                                                 std::string json) {
     auto cached = std::make_shared<std::optional<Status>>();
     auto durable = std::make_shared<std::optional<Status>>();
-    store_->Set(name, RecordValue{v, std::move(json)}, [cached](Status s) { *cached = s; },
-                [durable](Status s) { *durable = s; });
+    store_->Set(
+        name, RecordValue{v, std::move(json)}, [cached](Status s) { *cached = s; },
+        [durable](Status s) { *durable = s; });
     loop_.RunUntilIdle();
     last_durable_ = durable;
     return {*cached, *durable};
