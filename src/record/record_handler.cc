@@ -83,7 +83,7 @@ void RecordHandler::HandleWrite(const std::shared_ptr<Client>& client, Message m
 
 void RecordHandler::HandleRead(const std::shared_ptr<Client>& client, Message msg) {
   std::string name = *msg.name;
-  store_.Get(name, [client, msg = std::move(msg)](Result<std::optional<RecordValue>> r) {
+  store_.Get(name, [client, msg = std::move(msg)](ReadResult r) {
     if (!r.ok()) return client->Send(msgs::Error(msgs::ReadErrorAction(r.status()), msg));
     if (!r->has_value()) return client->Send(msgs::Error(ra::kRecordNotFound, msg));
     client->Send(msgs::ReadResponse(*msg.name, (*r)->version, (*r)->json));
@@ -92,7 +92,7 @@ void RecordHandler::HandleRead(const std::shared_ptr<Client>& client, Message ms
 
 void RecordHandler::HandleHead(const std::shared_ptr<Client>& client, Message msg) {
   std::string name = *msg.name;
-  store_.Get(name, [client, msg = std::move(msg)](Result<std::optional<RecordValue>> r) {
+  store_.Get(name, [client, msg = std::move(msg)](ReadResult r) {
     if (!r.ok()) return client->Send(msgs::Error(msgs::ReadErrorAction(r.status()), msg));
     client->Send(msgs::HeadResponse(*msg.name, r->has_value() ? (*r)->version : -1));
   });
@@ -112,7 +112,7 @@ void RecordHandler::HandleSubscribeAndHead(const std::shared_ptr<Client>& client
                                            const Message& msg) {
   for (const std::string& name : msg.names) {
     subscriptions_.Subscribe(name, client);
-    store_.Get(name, [client, name](Result<std::optional<RecordValue>> r) {
+    store_.Get(name, [client, name](ReadResult r) {
       if (!r.ok()) {
         Message m = msgs::Named(ra::kSubscribeAndHead, name);
         return client->Send(msgs::Error(msgs::ReadErrorAction(r.status()), m));

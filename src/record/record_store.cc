@@ -13,8 +13,7 @@
 namespace strata {
 namespace {
 
-// "cache read of 'a'", or for a batch "cache read of 3 records ('a', ...)". Deadline messages
-// start with the backend: record_messages.cc picks the client's error by it.
+// "cache read of 'a'", or for a batch "cache read of 3 records ('a', ...)".
 std::string Describe(std::string_view what, const std::vector<std::string>& names) {
   std::string text(what);
   if (names.size() == 1) return text + " of '" + names.front() + "'";
@@ -69,7 +68,7 @@ void WithDeadline(Executor& loop, std::chrono::milliseconds timeout, Describe&& 
   });
 }
 
-void RecordStore::Get(std::string_view name, Callback<std::optional<RecordValue>> cb) {
+void RecordStore::Get(std::string_view name, ReadCallback cb) {
   ++stats_.reads;
   if (const std::optional<RecordValue>* waiting = queue_.Latest(name)) {
     loop_.Post([cb = std::move(cb), value = *waiting] { cb(value); });
@@ -105,7 +104,8 @@ void RecordStore::ReadCache(Names names) {
       [this, names](R result) {
         if (!result.ok()) {
           ++stats_.cache_errors;
-          for (const std::string& name : *names) FinishRead(name, result.status());
+          ReadError error(result.status(), ReadBackend::kCache);
+          for (const std::string& name : *names) FinishRead(name, error);
           return;
         }
         std::vector<std::string> to_storage;
@@ -137,7 +137,8 @@ void RecordStore::ReadStorage(Names names) {
       [this, names](R result) {
         if (!result.ok()) {
           ++stats_.storage_read_errors;
-          for (const std::string& name : *names) FinishRead(name, result.status());
+          ReadError error(result.status(), ReadBackend::kStorage);
+          for (const std::string& name : *names) FinishRead(name, error);
           return;
         }
         std::vector<NamedValue> found;
@@ -175,8 +176,7 @@ void RecordStore::Promote(const std::vector<NamedValue>& found) {
   });
 }
 
-void RecordStore::FinishRead(const std::string& name,
-                             const Result<std::optional<RecordValue>>& result) {
+void RecordStore::FinishRead(const std::string& name, const ReadResult& result) {
   auto node = reads_.extract(name);
   if (node.empty()) return;
   for (auto& cb : node.mapped().callbacks) cb(result);

@@ -14,7 +14,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::FakeConnector;
 using testing::ManualLoop;
-using ReadResult = Result<std::optional<RecordValue>>;
 
 class RecordStoreTest : public ::testing::Test {
  protected:
@@ -212,6 +211,26 @@ TEST_F(RecordStoreTest, ConnectorsThatAnswerAtOnceNeedNoDeadlineTimer) {
   EXPECT_EQ(loop_.pending_timers(), 1u);
   cache_.Release();
   loop_.RunUntilIdle();
+}
+
+// The action follows the backend that failed, whatever its message says: a cache connector words
+// its own timeouts its own way, and a storage's message may well start with "cache".
+TEST_F(RecordStoreTest, ReadTimeoutsAreClassifiedByBackendNotByMessageWording) {
+  cache_.fail_with = Status::DeadlineExceeded("memcached: timed out reading 'a'");
+  cache_.fail_count = 1;
+  auto from_cache = Read("a");
+  ASSERT_TRUE(from_cache && !from_cache->ok());
+  EXPECT_EQ(from_cache->status().backend(), ReadBackend::kCache);
+  EXPECT_EQ(record_messages::ReadErrorAction(from_cache->status()),
+            record_action::kCacheRetrievalTimeout);
+
+  storage_.fail_with = Status::DeadlineExceeded("cache-backed storage: timed out reading 'b'");
+  storage_.fail_count = 1;
+  auto from_storage = Read("b");
+  ASSERT_TRUE(from_storage && !from_storage->ok());
+  EXPECT_EQ(from_storage->status().backend(), ReadBackend::kStorage);
+  EXPECT_EQ(record_messages::ReadErrorAction(from_storage->status()),
+            record_action::kStorageRetrievalTimeout);
 }
 
 TEST_F(RecordStoreTest, CacheErrorIsReportedAsLoadError) {

@@ -130,7 +130,7 @@ RecordTransitions::Transition& RecordTransitions::Waiting(const std::string& nam
 
 void RecordTransitions::Load(const std::string& name, Transition& loading) {
   loading.busy = true;
-  store_.Get(name, [this, name](Result<std::optional<RecordValue>> r) {
+  store_.Get(name, [this, name](ReadResult r) {
     Transition& t = Waiting(name);
     t.busy = false;
     if (!r.ok()) return FailQueued(name, t, r.status());
@@ -141,14 +141,14 @@ void RecordTransitions::Load(const std::string& name, Transition& loading) {
 }
 
 // The record could not be loaded: every waiting operation gets the error it would report.
-void RecordTransitions::FailQueued(const std::string& name, Transition& t, const Status& status) {
-  spdlog::warn("record '{}': loading failed: {}", name, status.ToString());
+void RecordTransitions::FailQueued(const std::string& name, Transition& t, const ReadError& error) {
+  spdlog::warn("record '{}': loading failed: {}", name, error.ToString());
   std::deque<Op> ops = std::move(t.ops);
   transitions_.erase(name);
   for (Op& op : ops) {
     switch (op.kind) {
       case Kind::kSubscribeRead:
-        op.client->Send(msgs::Error(msgs::ReadErrorAction(status), op.msg));
+        op.client->Send(msgs::Error(msgs::ReadErrorAction(error), op.msg));
         break;
       case Kind::kWrite:
         op.client->Send(msgs::Error(record_action::kRecordUpdateError, op.msg, false));
@@ -157,7 +157,7 @@ void RecordTransitions::FailQueued(const std::string& name, Transition& t, const
         op.client->Send(msgs::Error(record_action::kRecordDeleteError, op.msg));
         break;
       case Kind::kNotify:
-        op.done(status);
+        op.done(error);
         break;
     }
   }
@@ -280,15 +280,12 @@ bool RecordTransitions::RunNotify(const std::string& name, Op& op) {
       done(s);
       return Resume(name);
     }
-    store_.Get(name, [this, name, done](Result<std::optional<RecordValue>> r) {
-      AfterNotifyRead(name, r, done);
-    });
+    store_.Get(name, [this, name, done](ReadResult r) { AfterNotifyRead(name, r, done); });
   });
   return false;
 }
 
-void RecordTransitions::AfterNotifyRead(const std::string& name,
-                                        const Result<std::optional<RecordValue>>& r,
+void RecordTransitions::AfterNotifyRead(const std::string& name, const ReadResult& r,
                                         const DoneCallback& done) {
   Transition& t = Waiting(name);
   if (!r.ok()) {

@@ -67,7 +67,7 @@ class RecordTransitions {
   // while it is busy, so a missing one is a bug (checked).
   Transition& Waiting(const std::string& name);
   void Load(const std::string& name, Transition& loading);
-  void FailQueued(const std::string& name, Transition& t, const Status& status);
+  void FailQueued(const std::string& name, Transition& t, const ReadError& error);
   // Called by an operation that had to wait, once it is done.
   void Resume(const std::string& name);
   // Each returns true when it finished at once, false when it will call Resume().
@@ -76,8 +76,7 @@ class RecordTransitions {
   bool RunWrite(const std::string& name, Transition& t, Op& op);
   bool RunDelete(const std::string& name, Op& op);
   bool RunNotify(const std::string& name, Op& op);
-  void AfterNotifyRead(const std::string& name, const Result<std::optional<RecordValue>>& r,
-                       const DoneCallback& done);
+  void AfterNotifyRead(const std::string& name, const ReadResult& r, const DoneCallback& done);
 
   RecordStore& store_;
   SubscriptionRegistry& subscriptions_;
