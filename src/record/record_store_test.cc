@@ -178,7 +178,11 @@ TEST_F(RecordStoreTest, CallbackNeverRunsBeforeTheCallReturns) {
 TEST_F(RecordStoreTest, CacheTimeoutReportsCacheRetrievalTimeout) {
   cache_.hold = true;
   std::optional<ReadResult> out;
-  store_->Get("a", [&](ReadResult r) { out = std::move(r); });
+  int calls = 0;
+  store_->Get("a", [&](ReadResult r) {
+    ++calls;
+    out = std::move(r);
+  });
   loop_.Advance(options_.cache_timeout - 1ms);
   EXPECT_FALSE(out);
   loop_.Advance(1ms);
@@ -188,6 +192,7 @@ TEST_F(RecordStoreTest, CacheTimeoutReportsCacheRetrievalTimeout) {
   // The late answer is ignored: the callback ran exactly once.
   cache_.Release();
   loop_.RunUntilIdle();
+  EXPECT_EQ(calls, 1);
 }
 
 TEST_F(RecordStoreTest, StorageTimeoutReportsStorageRetrievalTimeout) {
