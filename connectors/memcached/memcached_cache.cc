@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/fan_in.h"
 #include "connectors/memcached/record_codec.h"
 #include "strata/connector_abi.h"
 
@@ -16,59 +17,12 @@ using memcached::EncodeValue;
 using memcached::KeyFor;
 using memcached::MemcachedClient;
 
-Status NotRunning(const char* op) {
-  return Status::FailedPrecondition(std::string("memcached: ") + op +
-                                    ": cache is not running (not started, or closed)");
-}
-
 std::vector<std::string> KeysOf(std::span<const std::string> names) {
   std::vector<std::string> keys;
   keys.reserve(names.size());
   for (const std::string& name : names) keys.push_back(KeyFor(name));
   return keys;
 }
-
-// Joins the completions of a bulk operation's parts (any threads); the first error wins.
-class PartJoin {
- public:
-  PartJoin(size_t parts, DoneCallback done) : remaining_(parts), done_(std::move(done)) {}
-  void Complete(const Status& status) {
-    std::unique_lock lock(mu_);
-    if (!status.ok() && first_error_.ok()) first_error_ = status;
-    if (--remaining_ > 0) return;
-    lock.unlock();
-    done_(first_error_);  // the last part: nobody else touches first_error_ any more
-  }
-
- private:
-  std::mutex mu_;
-  size_t remaining_;    // guarded by mu_
-  Status first_error_;  // guarded by mu_
-  DoneCallback done_;
-};
-
-// Merges the parts of a HeadBulk (any threads).
-struct HeadBulkJoin {
-  std::mutex mu;
-  size_t remaining;  // guarded by mu
-  HeadBulkResult result;
-  Status error;
-  Callback<HeadBulkResult> done;
-
-  void Complete(Result<HeadBulkResult> part) {
-    std::unique_lock lock(mu);
-    if (!part.ok()) {
-      if (error.ok()) error = part.status();
-    } else {
-      result.versions.merge(part->versions);
-      result.missing.insert(result.missing.end(), part->missing.begin(), part->missing.end());
-    }
-    if (--remaining > 0) return;
-    lock.unlock();
-    if (error.ok()) return done(std::move(result));
-    done(error);
-  }
-};
 
 // One worker's share of a HeadBulk: a multi-get of `keys`, answered per name.
 Result<HeadBulkResult> HeadPart(MemcachedClient& client, const std::vector<std::string>& names,
@@ -94,29 +48,6 @@ Result<HeadBulkResult> HeadPart(MemcachedClient& client, const std::vector<std::
   return part;
 }
 
-// Merges the parts of a GetBulk (any threads); each part answers the batch positions it was
-// given, in that order.
-struct GetBulkJoin {
-  std::mutex mu;
-  size_t remaining;  // guarded by mu
-  GetBulkResult result;
-  Status error;
-  Callback<GetBulkResult> done;
-
-  void Complete(const std::vector<size_t>& positions, Result<GetBulkResult> part) {
-    std::unique_lock lock(mu);
-    if (!part.ok()) {
-      if (error.ok()) error = part.status();
-    } else {
-      for (size_t k = 0; k < positions.size(); ++k) result[positions[k]] = std::move((*part)[k]);
-    }
-    if (--remaining > 0) return;
-    lock.unlock();
-    if (error.ok()) return done(std::move(result));
-    done(error);
-  }
-};
-
 // One worker's share of a GetBulk: a multi-get of `keys`, answered in their order.
 Result<GetBulkResult> GetPart(MemcachedClient& client, const std::vector<std::string>& keys) {
   std::unordered_map<std::string, Result<RecordValue>> found;  // libmemcached reuses buffers
@@ -140,7 +71,8 @@ Result<GetBulkResult> GetPart(MemcachedClient& client, const std::vector<std::st
 
 }  // namespace
 
-MemcachedCache::MemcachedCache(MemcachedOptions options) : options_(std::move(options)) {}
+MemcachedCache::MemcachedCache(MemcachedOptions options)
+    : options_(std::move(options)), lifecycle_("memcached", "cache") {}
 
 MemcachedCache::~MemcachedCache() {
   Close([](Status status) { status.IgnoreError(); });
@@ -151,72 +83,59 @@ void MemcachedCache::SetEventListener(ConnectorEventListener listener) {
 }
 
 void MemcachedCache::Start(DoneCallback ready) {
-  std::lock_guard lock(lifecycle_mu_);
-  if (state_.load() != State::kNew) {
-    return ready(Status::FailedPrecondition("memcached: Start called more than once"));
-  }
-  const size_t count = static_cast<size_t>(options_.pool_size);
-  workers_.reserve(count);
-  for (size_t i = 0; i < count; ++i) {
-    Worker worker;
-    worker.client = std::make_unique<MemcachedClient>(options_);
-    const auto period = std::chrono::milliseconds(options_.retry_ms);
-    worker.thread =
-        i == 0 ? std::make_unique<WorkerThread>("strata-mc-0", this, period,
-                                                           [this] { ProbeIfLost(); })
-               : std::make_unique<WorkerThread>("strata-mc-" + std::to_string(i), this);
-    workers_.push_back(std::move(worker));
-  }
-  state_.store(State::kStarting, std::memory_order_release);
-  workers_[0].thread->Post([this, ready = std::move(ready)](Status queue) mutable {
-    Status reached = queue.ok() ? workers_[0].client->Ping() : queue;
-    State expected = State::kStarting;
-    const State next = reached.ok() ? State::kRunning : State::kFailed;
-    connected_.store(reached.ok());
-    if (!state_.compare_exchange_strong(expected, next)) {
-      return ready(Status::FailedPrecondition("memcached: closed while starting"));
+  lifecycle_.Start(std::move(ready), [this](DoneCallback ready) {
+    const size_t count = static_cast<size_t>(options_.pool_size);
+    workers_.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      Worker worker;
+      worker.client = std::make_unique<MemcachedClient>(options_);
+      const auto period = std::chrono::milliseconds(options_.retry_ms);
+      worker.thread = i == 0
+                          ? lifecycle_.NewWorker("strata-mc-0", period, [this] { ProbeIfLost(); })
+                          : lifecycle_.NewWorker("strata-mc-" + std::to_string(i));
+      workers_.push_back(std::move(worker));
     }
-    if (!reached.ok()) reached = Status::Unavailable(reached.message());
-    ready(reached);
+    workers_[0].thread->Post([this, ready = std::move(ready)](Status queue) mutable {
+      Status reached = queue.ok() ? workers_[0].client->Ping() : queue;
+      connected_.store(reached.ok());
+      if (!reached.ok()) reached = Status::Unavailable(reached.message());
+      ready(lifecycle_.FinishStart(reached));
+    });
   });
 }
 
 void MemcachedCache::Close(DoneCallback done) {
-  if (WorkerThread::CurrentOwner() == this) {
-    return done(Status::FailedPrecondition("memcached: Close called from its own completion"));
-  }
-  {
-    std::lock_guard lock(lifecycle_mu_);
-    if (state_.exchange(State::kClosed) != State::kClosed) {
-      for (Worker& worker : workers_) worker.thread->Stop();  // runs what is queued
-      // The joins made the clients ours; the threads stay (stopped) for racing Dispatch calls.
-      for (Worker& worker : workers_) worker.client.reset();
-    }
-  }
-  done(Status());
+  lifecycle_.Close(std::move(done), [this] {
+    for (Worker& worker : workers_) worker.thread->Stop();  // runs what is queued
+    // The joins made the clients ours; the threads stay (stopped) for racing Dispatch calls.
+    for (Worker& worker : workers_) worker.client.reset();
+    return Status();
+  });
 }
 
 size_t MemcachedCache::WorkerFor(std::string_view key) const {
   return std::hash<std::string_view>{}(key) % workers_.size();
 }
 
-std::vector<std::vector<size_t>> MemcachedCache::GroupByWorker(
+std::vector<MemcachedCache::Share> MemcachedCache::SplitByWorker(
     const std::vector<std::string>& keys) const {
-  std::vector<std::vector<size_t>> groups(workers_.size());
-  for (size_t i = 0; i < keys.size(); ++i) groups[WorkerFor(keys[i])].push_back(i);
-  return groups;
+  std::vector<Share> by_worker(workers_.size());
+  for (size_t i = 0; i < keys.size(); ++i) by_worker[WorkerFor(keys[i])].positions.push_back(i);
+  std::vector<Share> shares;
+  for (size_t w = 0; w < by_worker.size(); ++w) {
+    if (by_worker[w].positions.empty()) continue;
+    by_worker[w].worker = w;
+    shares.push_back(std::move(by_worker[w]));
+  }
+  return shares;
 }
 
 template <typename Cb, typename Work>
 void MemcachedCache::Dispatch(size_t index, const char* op, Cb cb, Work work) {
-  // kRunning is stored after workers_ is built, so indexing is safe once it is seen.
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning(op));
   Worker& worker = workers_[index];
-  worker.thread->Post(
-      [this, &worker, op, cb = std::move(cb), work = std::move(work)](Status queue) mutable {
-        if (!queue.ok()) return cb(NotRunning(op));  // Close() won the race
-        cb(Observe(work(*worker.client)));
-      });
+  lifecycle_.Post(
+      *worker.thread, op, std::move(cb),
+      [this, &worker, work = std::move(work)]() mutable { return Observe(work(*worker.client)); });
 }
 
 Status MemcachedCache::Observe(Status status) {
@@ -233,14 +152,11 @@ Result<T> MemcachedCache::Observe(Result<T> result) {
 }
 
 void MemcachedCache::ProbeIfLost() {
-  if (state_.load() != State::kRunning || connected_.load() || restoring_.load()) return;
+  if (!lifecycle_.running() || connected_.load() || restoring_.load()) return;
   if (!workers_[0].client->Ping().ok()) return;
   restoring_.store(true);
   workers_[0].client->Reconnect();  // this is worker 0
-  auto remaining = std::make_shared<std::atomic<size_t>>(workers_.size());
-  auto one_done = [this, remaining](Status) {
-    if (remaining->fetch_sub(1) == 1) Restored();
-  };
+  DoneCallback one_done = FanIn(workers_.size(), [this](Status) { Restored(); });
   one_done(Status());
   for (size_t i = 1; i < workers_.size(); ++i) {
     Worker& worker = workers_[i];
@@ -253,7 +169,7 @@ void MemcachedCache::ProbeIfLost() {
 
 void MemcachedCache::Restored() {
   restoring_.store(false);
-  if (state_.load() != State::kRunning) return;
+  if (!lifecycle_.running()) return;
   if (!connected_.exchange(true)) Emit(ConnectorEvent::kConnectionRestored, Status());
 }
 
@@ -262,6 +178,7 @@ void MemcachedCache::Emit(ConnectorEvent event, const Status& detail) {
 }
 
 void MemcachedCache::Get(std::string_view name, Callback<std::optional<RecordValue>> cb) {
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("get"));
   std::string key = KeyFor(name);
   size_t index = WorkerFor(key);
   Dispatch(index, "get", std::move(cb), [key = std::move(key)](MemcachedClient& client) {
@@ -275,6 +192,7 @@ void MemcachedCache::Get(std::string_view name, Callback<std::optional<RecordVal
 }
 
 void MemcachedCache::Head(std::string_view name, Callback<std::optional<Version>> cb) {
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("head"));
   std::string key = KeyFor(name);
   size_t index = WorkerFor(key);
   Dispatch(index, "head", std::move(cb), [key = std::move(key)](MemcachedClient& client) {
@@ -288,6 +206,7 @@ void MemcachedCache::Head(std::string_view name, Callback<std::optional<Version>
 }
 
 void MemcachedCache::Set(std::string_view name, const RecordValue& value, DoneCallback cb) {
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("set"));
   std::string key = KeyFor(name);
   size_t index = WorkerFor(key);
   Dispatch(index, "set", std::move(cb),
@@ -297,6 +216,7 @@ void MemcachedCache::Set(std::string_view name, const RecordValue& value, DoneCa
 }
 
 void MemcachedCache::Delete(std::string_view name, DoneCallback cb) {
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("delete"));
   std::string key = KeyFor(name);
   size_t index = WorkerFor(key);
   Dispatch(index, "delete", std::move(cb),
@@ -304,92 +224,92 @@ void MemcachedCache::Delete(std::string_view name, DoneCallback cb) {
 }
 
 void MemcachedCache::SetBulk(std::span<const NamedValue> batch, DoneCallback cb) {
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("set"));
-  if (batch.empty()) return cb(Status());
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("set"));
   std::vector<std::string> keys;
   keys.reserve(batch.size());
   for (const NamedValue& nv : batch) keys.push_back(KeyFor(nv.name));
-  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
-  size_t parts = 0;
-  for (const auto& group : groups) parts += group.empty() ? 0 : 1;
-  auto join = std::make_shared<PartJoin>(parts, std::move(cb));
-  for (size_t w = 0; w < groups.size(); ++w) {
-    if (groups[w].empty()) continue;
+  std::vector<Share> shares = SplitByWorker(keys);
+  DoneCallback part = FanIn(shares.size(), std::move(cb));
+  for (const Share& share : shares) {
     std::vector<std::pair<std::string, std::string>> items;  // in batch order: the last wins
-    for (size_t i : groups[w]) items.emplace_back(std::move(keys[i]), EncodeValue(batch[i].value));
-    Dispatch(
-        w, "set", [join](Status s) { join->Complete(s); },
-        [items = std::move(items)](MemcachedClient& client) {
-          for (const auto& [key, stored] : items) STRATA_RETURN_IF_ERROR(client.Set(key, stored));
-          return Status();
-        });
+    for (size_t i : share.positions) {
+      items.emplace_back(std::move(keys[i]), EncodeValue(batch[i].value));
+    }
+    Dispatch(share.worker, "set", part, [items = std::move(items)](MemcachedClient& client) {
+      for (const auto& [key, stored] : items) STRATA_RETURN_IF_ERROR(client.Set(key, stored));
+      return Status();
+    });
   }
 }
 
 void MemcachedCache::DeleteBulk(std::span<const std::string> names, DoneCallback cb) {
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("delete"));
-  if (names.empty()) return cb(Status());
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("delete"));
   std::vector<std::string> keys = KeysOf(names);
-  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
-  size_t parts = 0;
-  for (const auto& group : groups) parts += group.empty() ? 0 : 1;
-  auto join = std::make_shared<PartJoin>(parts, std::move(cb));
-  for (size_t w = 0; w < groups.size(); ++w) {
-    if (groups[w].empty()) continue;
-    std::vector<std::string> part;
-    for (size_t i : groups[w]) part.push_back(std::move(keys[i]));
-    Dispatch(
-        w, "delete", [join](Status s) { join->Complete(s); },
-        [part = std::move(part)](MemcachedClient& client) {
-          for (const std::string& key : part) STRATA_RETURN_IF_ERROR(client.Delete(key));
-          return Status();
-        });
+  std::vector<Share> shares = SplitByWorker(keys);
+  DoneCallback part = FanIn(shares.size(), std::move(cb));
+  for (const Share& share : shares) {
+    std::vector<std::string> share_keys;
+    for (size_t i : share.positions) share_keys.push_back(std::move(keys[i]));
+    Dispatch(share.worker, "delete", part, [keys = std::move(share_keys)](MemcachedClient& client) {
+      for (const std::string& key : keys) STRATA_RETURN_IF_ERROR(client.Delete(key));
+      return Status();
+    });
   }
 }
 
 void MemcachedCache::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("get"));
-  if (names.empty()) return cb(GetBulkResult{});
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("get"));
   std::vector<std::string> keys = KeysOf(names);
-  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
-  auto join = std::make_shared<GetBulkJoin>();
-  join->done = std::move(cb);
-  join->result.resize(names.size());
-  join->remaining = 0;
-  for (const auto& group : groups) join->remaining += group.empty() ? 0 : 1;
-  for (size_t w = 0; w < groups.size(); ++w) {
-    if (groups[w].empty()) continue;
-    std::vector<std::string> part_keys;
-    for (size_t i : groups[w]) part_keys.push_back(std::move(keys[i]));
+  auto shares = std::make_shared<const std::vector<Share>>(SplitByWorker(keys));
+  // Each share answers its batch positions, in order: put them back in the batch's order.
+  PartCallback<GetBulkResult> part =
+      FanInValues<GetBulkResult>(shares->size(), [shares, size = names.size(), cb = std::move(cb)](
+                                                     Result<std::vector<GetBulkResult>> answers) {
+        if (!answers.ok()) return cb(answers.status());
+        GetBulkResult result(size);
+        for (size_t s = 0; s < shares->size(); ++s) {
+          const std::vector<size_t>& positions = (*shares)[s].positions;
+          for (size_t k = 0; k < positions.size(); ++k) {
+            result[positions[k]] = std::move((*answers)[s][k]);
+          }
+        }
+        cb(std::move(result));
+      });
+  for (size_t s = 0; s < shares->size(); ++s) {
+    std::vector<std::string> share_keys;
+    for (size_t i : (*shares)[s].positions) share_keys.push_back(std::move(keys[i]));
     Dispatch(
-        w, "get",
-        [join, positions = std::move(groups[w])](Result<GetBulkResult> r) {
-          join->Complete(positions, std::move(r));
-        },
-        [keys = std::move(part_keys)](MemcachedClient& client) { return GetPart(client, keys); });
+        (*shares)[s].worker, "get",
+        [part, s](Result<GetBulkResult> answer) { part(s, std::move(answer)); },
+        [keys = std::move(share_keys)](MemcachedClient& client) { return GetPart(client, keys); });
   }
 }
 
 void MemcachedCache::HeadBulk(std::span<const std::string> names, Callback<HeadBulkResult> cb) {
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning("head"));
-  if (names.empty()) return cb(HeadBulkResult{});
+  if (!lifecycle_.running()) return cb(lifecycle_.NotRunning("head"));
   std::vector<std::string> keys = KeysOf(names);
-  std::vector<std::vector<size_t>> groups = GroupByWorker(keys);
-  auto join = std::make_shared<HeadBulkJoin>();
-  join->done = std::move(cb);
-  join->remaining = 0;
-  for (const auto& group : groups) join->remaining += group.empty() ? 0 : 1;
-  for (size_t w = 0; w < groups.size(); ++w) {
-    if (groups[w].empty()) continue;
-    std::vector<std::string> part_names;
-    std::vector<std::string> part_keys;
-    for (size_t i : groups[w]) {
-      part_names.push_back(names[i]);
-      part_keys.push_back(std::move(keys[i]));
+  std::vector<Share> shares = SplitByWorker(keys);
+  PartCallback<HeadBulkResult> part = FanInValues<HeadBulkResult>(
+      shares.size(), [cb = std::move(cb)](Result<std::vector<HeadBulkResult>> answers) {
+        if (!answers.ok()) return cb(answers.status());
+        HeadBulkResult result;
+        for (HeadBulkResult& answer : *answers) {
+          result.versions.merge(answer.versions);
+          result.missing.insert(result.missing.end(), answer.missing.begin(), answer.missing.end());
+        }
+        cb(std::move(result));
+      });
+  for (size_t s = 0; s < shares.size(); ++s) {
+    std::vector<std::string> share_names;
+    std::vector<std::string> share_keys;
+    for (size_t i : shares[s].positions) {
+      share_names.push_back(names[i]);
+      share_keys.push_back(std::move(keys[i]));
     }
     Dispatch(
-        w, "head", [join](Result<HeadBulkResult> r) { join->Complete(std::move(r)); },
-        [names = std::move(part_names), keys = std::move(part_keys)](MemcachedClient& client) {
+        shares[s].worker, "head",
+        [part, s](Result<HeadBulkResult> answer) { part(s, std::move(answer)); },
+        [names = std::move(share_names), keys = std::move(share_keys)](MemcachedClient& client) {
           return HeadPart(client, names, keys);
         });
   }

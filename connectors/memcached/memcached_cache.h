@@ -29,15 +29,15 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/worker_thread.h"
+#include "connectors/common/connector_lifecycle.h"
 #include "connectors/memcached/memcached_client.h"
 #include "connectors/memcached/memcached_options.h"
-#include "connectors/common/worker_thread.h"
 #include "strata/cache_connector.h"
 
 namespace strata {
@@ -70,17 +70,22 @@ class MemcachedCache final : public CacheConnector {
   const MemcachedOptions& options() const { return options_; }
 
  private:
-  enum class State { kNew, kStarting, kRunning, kFailed, kClosed };
   struct Worker {
     std::unique_ptr<memcached::MemcachedClient> client;  // confined to `thread`'s jobs
     std::unique_ptr<WorkerThread> thread;
   };
 
+  // One worker's share of a bulk operation: the batch positions that worker serves.
+  struct Share {
+    size_t worker = 0;
+    std::vector<size_t> positions;  // ascending
+  };
+
   size_t WorkerFor(std::string_view key) const;
-  // Indices of `keys` grouped by the worker that serves them.
-  std::vector<std::vector<size_t>> GroupByWorker(const std::vector<std::string>& keys) const;
-  // Runs `work(client)` on worker `index` and hands its result to `cb`, or fails `cb` with
-  // kFailedPrecondition when the cache is not running.
+  // The shares of a batch of `keys`, one per worker that serves any of them, by worker.
+  std::vector<Share> SplitByWorker(const std::vector<std::string>& keys) const;
+  // Runs `work(client)` on worker `index` and hands its result to `cb` (kFailedPrecondition if
+  // Close() stops the worker first). REQUIRES: lifecycle_.running() was seen (workers_ exists).
   template <typename Cb, typename Work>
   void Dispatch(size_t index, const char* op, Cb cb, Work work);
   // Reports kConnectionLost the first time an operation finds a server unreachable.
@@ -95,11 +100,11 @@ class MemcachedCache final : public CacheConnector {
 
   const MemcachedOptions options_;
   ConnectorEventListener listener_;  // set before Start, then read-only
-  std::mutex lifecycle_mu_;          // serializes Start and Close
-  std::atomic<State> state_{State::kNew};
+  ConnectorLifecycle lifecycle_;
   std::atomic<bool> connected_{false};
   std::atomic<bool> restoring_{false};  // workers are reconnecting after a successful probe
-  // Built by Start() before state_ leaves kNew; emptied only by Close() after the joins.
+  // Built by Start() before the cache runs; never resized after (Close() only stops the threads
+  // and drops the clients).
   std::vector<Worker> workers_;
 };
 

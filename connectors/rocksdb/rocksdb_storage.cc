@@ -13,11 +13,6 @@
 namespace strata {
 namespace {
 
-Status NotRunning(const char* op) {
-  return Status::FailedPrecondition(std::string("rocksdb: ") + op +
-                                    ": storage is not running (not started, or closed)");
-}
-
 rocksdb::Slice AsSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
 // A RocksDB failure of `what` as a strata Status.
@@ -49,28 +44,20 @@ bool IsLockConflict(const rocksdb::Status& s) {
 
 }  // namespace
 
-RocksdbStorage::RocksdbStorage(RocksdbOptions options) : options_(std::move(options)) {}
+RocksdbStorage::RocksdbStorage(RocksdbOptions options)
+    : options_(std::move(options)), lifecycle_("rocksdb", "storage") {}
 
 RocksdbStorage::~RocksdbStorage() {
   Close([](Status status) { status.IgnoreError(); });
 }
 
 void RocksdbStorage::Start(DoneCallback ready) {
-  std::lock_guard lock(lifecycle_mu_);
-  if (state_.load() != State::kNew) {
-    return ready(Status::FailedPrecondition("rocksdb: Start called more than once"));
-  }
-  write_worker_ = std::make_unique<WorkerThread>("strata-rocks-w", this);
-  read_worker_ = std::make_unique<WorkerThread>("strata-rocks-r", this);
-  state_.store(State::kStarting);
-  write_worker_->Post([this, ready = std::move(ready)](Status queue) mutable {
-    Status opened = queue.ok() ? Open() : queue;
-    State expected = State::kStarting;
-    const State next = opened.ok() ? State::kRunning : State::kFailed;
-    if (!state_.compare_exchange_strong(expected, next)) {
-      return ready(Status::FailedPrecondition("rocksdb: closed while starting"));
-    }
-    ready(opened);
+  lifecycle_.Start(std::move(ready), [this](DoneCallback ready) {
+    write_worker_ = lifecycle_.NewWorker("strata-rocks-w");
+    read_worker_ = lifecycle_.NewWorker("strata-rocks-r");
+    write_worker_->Post([this, ready = std::move(ready)](Status queue) mutable {
+      ready(lifecycle_.FinishStart(queue.ok() ? Open() : queue));
+    });
   });
 }
 
@@ -97,20 +84,11 @@ Status RocksdbStorage::Open() {
 }
 
 void RocksdbStorage::Close(DoneCallback done) {
-  if (WorkerThread::CurrentOwner() == this) {
-    return done(Status::FailedPrecondition("rocksdb: Close called from its own completion"));
-  }
-  Status status;
-  {
-    std::lock_guard lock(lifecycle_mu_);
-    const State previous = state_.exchange(State::kClosed);
-    if (previous != State::kClosed && write_worker_ != nullptr) {
-      write_worker_->Stop();  // runs what is queued
-      read_worker_->Stop();
-      status = CloseDb();  // the joins made db_ ours
-    }
-  }
-  done(status);
+  lifecycle_.Close(std::move(done), [this] {
+    write_worker_->Stop();  // runs what is queued
+    read_worker_->Stop();
+    return CloseDb();  // the joins made db_ ours
+  });
 }
 
 Status RocksdbStorage::CloseDb() {
@@ -124,17 +102,6 @@ Status RocksdbStorage::CloseDb() {
   delete db_;
   db_ = nullptr;
   return status;
-}
-
-template <typename Cb, typename Work>
-void RocksdbStorage::Dispatch(const std::unique_ptr<WorkerThread>& worker, const char* op,
-                              Cb cb, Work work) {
-  // kRunning is stored after the workers and db_ exist, so they are safe to use once it is seen.
-  if (state_.load(std::memory_order_acquire) != State::kRunning) return cb(NotRunning(op));
-  worker->Post([op, cb = std::move(cb), work = std::move(work)](Status queue) mutable {
-    if (!queue.ok()) return cb(NotRunning(op));  // Close() won the race
-    cb(work());
-  });
 }
 
 Status RocksdbStorage::Write(rocksdb::WriteBatch& batch, const char* op) {
@@ -170,28 +137,28 @@ Result<GetBulkResult> RocksdbStorage::ReadAll(const std::vector<std::string>& na
 }
 
 void RocksdbStorage::Get(std::string_view name, Callback<std::optional<RecordValue>> cb) {
-  Dispatch(read_worker_, "get", std::move(cb),
-           [this, name = std::string(name)] { return Read(name); });
+  lifecycle_.Dispatch(read_worker_, "get", std::move(cb),
+                      [this, name = std::string(name)] { return Read(name); });
 }
 
 void RocksdbStorage::GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb) {
-  Dispatch(read_worker_, "get batch", std::move(cb),
-           [this, names = std::vector<std::string>(names.begin(), names.end())] {
-             return ReadAll(names);
-           });
+  lifecycle_.Dispatch(read_worker_, "get batch", std::move(cb),
+                      [this, names = std::vector<std::string>(names.begin(), names.end())] {
+                        return ReadAll(names);
+                      });
 }
 
 void RocksdbStorage::Set(std::string_view name, const RecordValue& value, DoneCallback cb) {
-  Dispatch(write_worker_, "set", std::move(cb),
-           [this, name = std::string(name), stored = rocks::EncodeValue(value)] {
-             rocksdb::WriteBatch batch;
-             batch.Put(AsSlice(name), AsSlice(stored));
-             return Write(batch, "set");
-           });
+  lifecycle_.Dispatch(write_worker_, "set", std::move(cb),
+                      [this, name = std::string(name), stored = rocks::EncodeValue(value)] {
+                        rocksdb::WriteBatch batch;
+                        batch.Put(AsSlice(name), AsSlice(stored));
+                        return Write(batch, "set");
+                      });
 }
 
 void RocksdbStorage::Delete(std::string_view name, DoneCallback cb) {
-  Dispatch(write_worker_, "delete", std::move(cb), [this, name = std::string(name)] {
+  lifecycle_.Dispatch(write_worker_, "delete", std::move(cb), [this, name = std::string(name)] {
     rocksdb::WriteBatch batch;
     batch.Delete(AsSlice(name));
     return Write(batch, "delete");
@@ -204,15 +171,15 @@ void RocksdbStorage::SetBulk(std::span<const NamedValue> batch, DoneCallback cb)
   for (const NamedValue& nv : batch) {
     write->Put(AsSlice(nv.name), AsSlice(rocks::EncodeValue(nv.value)));  // later puts win
   }
-  Dispatch(write_worker_, "set batch", std::move(cb),
-           [this, write] { return Write(*write, "set batch"); });
+  lifecycle_.Dispatch(write_worker_, "set batch", std::move(cb),
+                      [this, write] { return Write(*write, "set batch"); });
 }
 
 void RocksdbStorage::DeleteBulk(std::span<const std::string> names, DoneCallback cb) {
   auto write = std::make_shared<rocksdb::WriteBatch>();
   for (const std::string& name : names) write->Delete(AsSlice(name));
-  Dispatch(write_worker_, "delete batch", std::move(cb),
-           [this, write] { return Write(*write, "delete batch"); });
+  lifecycle_.Dispatch(write_worker_, "delete batch", std::move(cb),
+                      [this, write] { return Write(*write, "delete batch"); });
 }
 
 Result<std::unique_ptr<StorageConnector>> NewRocksdbStorage(std::string_view options_json) {

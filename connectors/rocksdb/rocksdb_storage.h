@@ -18,16 +18,15 @@
 // workers; Close() then answers kFailedPrecondition). Operations before Start() has completed,
 // or after Close(), fail with kFailedPrecondition.
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/worker_thread.h"
+#include "connectors/common/connector_lifecycle.h"
 #include "connectors/rocksdb/rocksdb_options.h"
-#include "connectors/common/worker_thread.h"
 #include "strata/storage_connector.h"
 
 namespace rocksdb {
@@ -62,13 +61,6 @@ class RocksdbStorage final : public StorageConnector {
   const RocksdbOptions& options() const { return options_; }
 
  private:
-  enum class State { kNew, kStarting, kRunning, kFailed, kClosed };
-
-  // Runs `work` on `worker` and hands its result to `cb`, or fails `cb` with
-  // kFailedPrecondition when the storage is not running.
-  template <typename Cb, typename Work>
-  void Dispatch(const std::unique_ptr<WorkerThread>& worker, const char* op, Cb cb,
-                Work work);
   Status Open();
   Status Write(rocksdb::WriteBatch& batch, const char* op);
   Result<std::optional<RecordValue>> Read(const std::string& name);
@@ -76,11 +68,10 @@ class RocksdbStorage final : public StorageConnector {
   Status CloseDb();
 
   const RocksdbOptions options_;
-  std::mutex lifecycle_mu_;  // serializes Start and Close
-  std::atomic<State> state_{State::kNew};
-  // Opened on the writer before state_ becomes kRunning; closed by Close() after the joins.
+  ConnectorLifecycle lifecycle_;
+  // Opened on the writer before the storage runs; closed by Close() after the joins.
   rocksdb::DB* db_ = nullptr;
-  // Created by Start() before state_ leaves kNew; never reset before destruction.
+  // Created by Start() before the storage runs; never reset before destruction.
   std::unique_ptr<WorkerThread> write_worker_;
   std::unique_ptr<WorkerThread> read_worker_;
 };

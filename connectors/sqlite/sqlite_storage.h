@@ -16,16 +16,15 @@
 // workers; Close() then answers kFailedPrecondition instead of deadlocking).
 // Operations before Start() has completed, or after Close(), fail with kFailedPrecondition.
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "common/worker_thread.h"
+#include "connectors/common/connector_lifecycle.h"
 #include "connectors/sqlite/record_tables.h"
 #include "connectors/sqlite/sqlite_options.h"
-#include "connectors/common/worker_thread.h"
 #include "strata/storage_connector.h"
 
 namespace strata {
@@ -55,22 +54,14 @@ class SqliteStorage final : public StorageConnector {
   const SqliteOptions& options() const { return options_; }
 
  private:
-  enum class State { kNew, kStarting, kRunning, kFailed, kClosed };
-
-  // Runs `work` on `worker` and hands its result to `cb`, or fails `cb` with
-  // kFailedPrecondition when the storage is not running.
-  template <typename Cb, typename Work>
-  void Dispatch(const std::unique_ptr<WorkerThread>& worker, const char* op, Cb cb, Work work);
   void OpenReader(DoneCallback ready);
-  void Finish(const Status& status, DoneCallback ready);
 
   const SqliteOptions options_;
-  std::mutex lifecycle_mu_;  // serializes Start and Close
-  std::atomic<State> state_{State::kNew};
+  ConnectorLifecycle lifecycle_;
   // Each confined to its worker's jobs (and to Close() after the joins).
   RecordWriter writer_;
   RecordReader reader_;
-  // Created by Start() before state_ leaves kNew; never reset before destruction.
+  // Created by Start() before the storage runs; never reset before destruction.
   std::unique_ptr<WorkerThread> write_worker_;
   std::unique_ptr<WorkerThread> read_worker_;
 };

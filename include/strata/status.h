@@ -13,6 +13,10 @@
 //   kCancelled         shutdown
 //   kInternal          a bug
 // Thread-safety: values; safe to copy between threads.
+//
+// Bugs are not values: STRATA_CHECK(cond) (always on) and STRATA_DCHECK(cond) (debug builds only)
+// abort with file:line and the condition when an invariant that only a bug can break does not
+// hold. Never use them on data from outside (network, config, backends): that is a Status.
 
 #include <memory>
 #include <string>
@@ -20,7 +24,35 @@
 #include <utility>
 #include <variant>
 
+// STRATA_CHECK(cond): aborts, printing file:line and `cond`, when `cond` is false; in every build.
+// For REQUIRES: of an API and states a bug alone can reach. STRATA_DCHECK(cond): the same in
+// debug builds (NDEBUG unset), for checks too costly for release builds.
+#define STRATA_CHECK(cond)                                        \
+  do {                                                            \
+    if (!(cond)) [[unlikely]] {                                   \
+      ::strata::internal::CheckFailed(__FILE__, __LINE__, #cond); \
+    }                                                             \
+  } while (0)
+
+#ifdef NDEBUG
+// Compiled out, yet still type-checked; `cond` is never evaluated.
+#define STRATA_DCHECK(cond) \
+  do {                      \
+    if (false) {            \
+      (void)(cond);         \
+    }                       \
+  } while (0)
+#else
+#define STRATA_DCHECK(cond) STRATA_CHECK(cond)
+#endif
+
 namespace strata {
+namespace internal {
+
+// Prints "file:line: STRATA_CHECK failed: condition" to stderr and aborts.
+[[noreturn]] void CheckFailed(const char* file, int line, const char* condition);
+
+}  // namespace internal
 
 enum class StatusCode {
   kOk = 0,
@@ -81,8 +113,11 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}    // NOLINT: REQUIRES: !status.ok()
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  // REQUIRES: !status.ok() (checked: an OK Result must hold a value).
+  Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
+    STRATA_CHECK(!std::get<Status>(v_).ok() && "Result constructed from an OK Status");
+  }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   Status status() const { return ok() ? Status() : std::get<Status>(v_); }
@@ -103,9 +138,9 @@ class [[nodiscard]] Result {
 #define STRATA_CONCAT_INNER_(a, b) a##b
 #define STRATA_CONCAT_(a, b) STRATA_CONCAT_INNER_(a, b)
 
-#define STRATA_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::strata::Status strata_status_ = (expr);   \
+#define STRATA_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::strata::Status strata_status_ = (expr);        \
     if (!strata_status_.ok()) return strata_status_; \
   } while (0)
 

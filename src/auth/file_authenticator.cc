@@ -3,7 +3,7 @@
 #include <rapidjson/document.h>
 
 #include "common/json_text.h"
-#include "connectors/common/worker_thread.h"
+#include "common/worker_thread.h"
 
 namespace strata::auth {
 namespace {
@@ -14,7 +14,8 @@ constexpr char kMissingParameters[] =
 
 }  // namespace
 
-Result<std::unique_ptr<FileAuthenticator>> FileAuthenticator::Create(std::string_view options_json) {
+Result<std::unique_ptr<FileAuthenticator>> FileAuthenticator::Create(
+    std::string_view options_json) {
   rapidjson::Document options;
   options.Parse(options_json.data(), options_json.size());
   if (options.HasParseError() || !options.IsObject()) {
@@ -22,14 +23,16 @@ Result<std::unique_ptr<FileAuthenticator>> FileAuthenticator::Create(std::string
   }
   std::unique_ptr<FileAuthenticator> auth(new FileAuthenticator());
   if (auto it = options.FindMember("reportInvalidParameters"); it != options.MemberEnd()) {
-    if (!it->value.IsBool()) return Status::InvalidArgument("reportInvalidParameters must be true or false");
+    if (!it->value.IsBool())
+      return Status::InvalidArgument("reportInvalidParameters must be true or false");
     auth->report_invalid_parameters_ = it->value.GetBool();
   }
   if (auto it = options.FindMember("hash"); it != options.MemberEnd() && !it->value.IsNull()) {
     if (!it->value.IsString()) return Status::InvalidArgument("hash must be the name of a digest");
     HashOptions hash;
     hash.algorithm = it->value.GetString();
-    for (auto [key, field] : {std::pair{"iterations", &hash.iterations}, std::pair{"keyLength", &hash.key_length}}) {
+    for (auto [key, field] :
+         {std::pair{"iterations", &hash.iterations}, std::pair{"keyLength", &hash.key_length}}) {
       auto member = options.FindMember(key);
       if (member == options.MemberEnd() || !member->value.IsInt()) {
         return Status::InvalidArgument(std::string(key) + " must be a number when hash is set");
@@ -45,14 +48,16 @@ Result<std::unique_ptr<FileAuthenticator>> FileAuthenticator::Create(std::string
   }
   for (const auto& member : users->value.GetObject()) {
     const std::string name(member.name.GetString(), member.name.GetStringLength());
-    if (!member.value.IsObject()) return Status::InvalidArgument("user '" + name + "' must be a map");
+    if (!member.value.IsObject())
+      return Status::InvalidArgument("user '" + name + "' must be a map");
     auto password = member.value.FindMember("password");
     if (password == member.value.MemberEnd() || !password->value.IsString()) {
       return Status::InvalidArgument("missing password for user '" + name + "'");
     }
     User user;
     user.password.assign(password->value.GetString(), password->value.GetStringLength());
-    for (auto [key, field] : {std::pair{"clientData", &user.client_data}, std::pair{"serverData", &user.server_data}}) {
+    for (auto [key, field] :
+         {std::pair{"clientData", &user.client_data}, std::pair{"serverData", &user.server_data}}) {
       auto data = member.value.FindMember(key);
       if (data != member.value.MemberEnd()) *field = ToJsonText(data->value);
     }
@@ -83,8 +88,10 @@ AuthOutcome FileAuthenticator::Check(const std::string& auth_data_json) const {
     if (auto it = data.FindMember("username"); it != data.MemberEnd()) username = &it->value;
     if (auto it = data.FindMember("password"); it != data.MemberEnd()) password = &it->value;
   }
-  if (username == nullptr || !username->IsString() || password == nullptr || !password->IsString()) {
-    return report_invalid_parameters_ ? AuthOutcome::Rejected(kMissingParameters) : AuthOutcome::NotMine();
+  if (username == nullptr || !username->IsString() || password == nullptr ||
+      !password->IsString()) {
+    return report_invalid_parameters_ ? AuthOutcome::Rejected(kMissingParameters)
+                                      : AuthOutcome::NotMine();
   }
   auto user = users_.find(std::string_view(username->GetString(), username->GetStringLength()));
   if (user == users_.end()) return AuthOutcome::NotMine();
@@ -96,7 +103,8 @@ AuthOutcome FileAuthenticator::Check(const std::string& auth_data_json) const {
   } else {
     matches = given == user->second.password;
   }
-  if (!matches) return report_invalid_parameters_ ? AuthOutcome::Rejected() : AuthOutcome::NotMine();
+  if (!matches)
+    return report_invalid_parameters_ ? AuthOutcome::Rejected() : AuthOutcome::NotMine();
   AuthOutcome accepted;
   accepted.verdict = AuthOutcome::Verdict::kAccepted;
   accepted.id = user->first;

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "record/test_fakes.h"
+#include "testing/fake_client.h"
 
 namespace strata {
 namespace {

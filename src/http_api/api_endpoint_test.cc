@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "record/test_fakes.h"
+#include "testing/manual_loop.h"
 
 namespace strata::http_api {
 namespace {
@@ -25,7 +25,10 @@ class ApiEndpointTest : public ::testing::Test {
   void Make(ApiOptions options) {
     options.request_timeout = std::chrono::milliseconds(1000);
     api_ = std::make_unique<ApiEndpoint>(
-        options, loop_, [this](const std::shared_ptr<Client>& c, Message m) { routed_.push_back({c, m}); },
+        options, loop_,
+        [this](const std::shared_ptr<Client>& c, Message m) {
+          routed_.push_back({c, m});
+        },
         [this](const auth::LoginAttempt& attempt, std::function<void(AuthOutcome)> done) {
           logins_.push_back(attempt.auth_data);
           AuthOutcome o;
@@ -42,8 +45,9 @@ class ApiEndpointTest : public ::testing::Test {
   }
 
   // POSTs and returns the response once it came (std::nullopt while pending).
-  std::shared_ptr<std::optional<HttpResponse>> Post(const std::string& path, const std::string& body,
-                                                   const std::string& content_type = "application/json") {
+  std::shared_ptr<std::optional<HttpResponse>> Post(
+      const std::string& path, const std::string& body,
+      const std::string& content_type = "application/json") {
     auto response = std::make_shared<std::optional<HttpResponse>>();
     HttpRequest request{"POST", path, body, content_type, "", "127.0.0.1:5"};
     EXPECT_TRUE(api_->Handle(request, [response](HttpResponse r) { *response = std::move(r); }));
@@ -85,10 +89,13 @@ TEST_F(ApiEndpointTest, BatchRunsThroughTheRouterAndCollectsResults) {
   routed_[2].client->Send(answer);  // a second reply changes nothing
   ASSERT_TRUE(response->has_value());
   EXPECT_EQ((*response)->status, 200);
-  EXPECT_EQ((*response)->body,
-            R"({"result":"SUCCESS","body":[{"version":3,"data":{"x":1},"success":true},{"success":true},)"
-            R"({"data":3,"success":true}]})" "\r\n\r\n");
-  EXPECT_EQ((*response)->headers.at(0), (std::pair<std::string, std::string>{"Access-Control-Allow-Origin", "*"}));
+  EXPECT_EQ(
+      (*response)->body,
+      R"({"result":"SUCCESS","body":[{"version":3,"data":{"x":1},"success":true},{"success":true},)"
+      R"({"data":3,"success":true}]})"
+      "\r\n\r\n");
+  EXPECT_EQ((*response)->headers.at(0),
+            (std::pair<std::string, std::string>{"Access-Control-Allow-Origin", "*"}));
   EXPECT_FALSE(routed_[0].client->connected());  // answered: handlers may drop it
 }
 
@@ -119,8 +126,10 @@ TEST_F(ApiEndpointTest, UnansweredMessagesTimeOut) {
   EXPECT_FALSE(response->has_value());
   loop_.Advance(std::chrono::milliseconds(1));
   ASSERT_TRUE(response->has_value());
-  EXPECT_EQ((*response)->body, R"({"result":"PARTIAL_SUCCESS","body":[{"version":1,"success":true},)"
-                               R"({"success":false,"error":"HTTP_REQUEST_TIMEOUT"}]})" "\r\n\r\n");
+  EXPECT_EQ((*response)->body,
+            R"({"result":"PARTIAL_SUCCESS","body":[{"version":1,"success":true},)"
+            R"({"success":false,"error":"HTTP_REQUEST_TIMEOUT"}]})"
+            "\r\n\r\n");
   routed_[1].client->Send(head);  // too late: nothing happens
   EXPECT_EQ(logins_, (std::vector<std::string>{R"({"token":"good"})"}));
 }
@@ -128,22 +137,30 @@ TEST_F(ApiEndpointTest, UnansweredMessagesTimeOut) {
 TEST_F(ApiEndpointTest, RequestErrors) {
   auto status = [&](const std::string& body, const std::string& type = "application/json") {
     auto r = Post("/api", body, type);
-    return r->has_value() ? std::to_string((*r)->status) + " " + (*r)->body : std::string("pending");
+    return r->has_value() ? std::to_string((*r)->status) + " " + (*r)->body
+                          : std::string("pending");
   };
-  EXPECT_EQ(status("{}", "text/plain"),
-            "415 Invalid \"Content-Type\" header. Supported media types: \"application/json\"\r\n\r\n");
-  EXPECT_EQ(status("{nope"), "400 Failed to parse body of request: Missing a name for object member.\r\n\r\n");
-  EXPECT_EQ(status(R"({"body":[]})"),
-            "400 Invalid message: the \"body\" parameter must be a non-empty array of Objects.\r\n\r\n");
-  EXPECT_EQ(status(R"({"body":[1]})"),
-            "400 Invalid message: the \"body\" parameter must be a non-empty array of Objects.\r\n\r\n");
-  EXPECT_EQ(status("null"), "400 Invalid message: the \"body\" parameter must be a non-empty array of Objects.\r\n\r\n");
+  EXPECT_EQ(
+      status("{}", "text/plain"),
+      "415 Invalid \"Content-Type\" header. Supported media types: \"application/json\"\r\n\r\n");
+  EXPECT_EQ(status("{nope"),
+            "400 Failed to parse body of request: Missing a name for object member.\r\n\r\n");
+  EXPECT_EQ(
+      status(R"({"body":[]})"),
+      "400 Invalid message: the \"body\" parameter must be a non-empty array of Objects.\r\n\r\n");
+  EXPECT_EQ(
+      status(R"({"body":[1]})"),
+      "400 Invalid message: the \"body\" parameter must be a non-empty array of Objects.\r\n\r\n");
+  EXPECT_EQ(
+      status("null"),
+      "400 Invalid message: the \"body\" parameter must be a non-empty array of Objects.\r\n\r\n");
   EXPECT_EQ(status(R"({"body":[{"topic":"event","action":"emit","eventName":"e"},{"topic":"x"}]})"),
             "400 Failed to parse JIF object at index 1: property 'action' is required.\r\n\r\n");
   EXPECT_EQ(status(R"({"token":"bad","body":[{"topic":"event","action":"emit","eventName":"e"}]})"),
             "401 Unsuccessful authentication attempt.\r\n\r\n");
-  EXPECT_EQ(status(R"({"authData":"alice","body":[{"topic":"event","action":"emit","eventName":"e"}]})"),
-            "400 Invalid message: \"authData\" must be an object.\r\n\r\n");
+  EXPECT_EQ(
+      status(R"({"authData":"alice","body":[{"topic":"event","action":"emit","eventName":"e"}]})"),
+      "400 Invalid message: \"authData\" must be an object.\r\n\r\n");
   EXPECT_TRUE(routed_.empty());  // nothing bad reached the server
 
   std::optional<HttpResponse> get;
@@ -155,7 +172,8 @@ TEST_F(ApiEndpointTest, RequestErrors) {
 TEST_F(ApiEndpointTest, AuthEndpointAndTooBigBatches) {
   auto ok = Post("/api/auth", R"({"username":"alice"})");
   EXPECT_EQ((*ok)->status, 200);
-  EXPECT_EQ((*ok)->body, R"({"clientData":{"c":1}})" "\r\n\r\n");
+  EXPECT_EQ((*ok)->body, R"({"clientData":{"c":1}})"
+                         "\r\n\r\n");
   auto refused = Post("/api/auth", R"({"password":"x"})");
   EXPECT_EQ((*refused)->status, 401);
   EXPECT_EQ((*refused)->body, "Invalid authentication data.\r\n\r\n");
@@ -166,12 +184,14 @@ TEST_F(ApiEndpointTest, AuthEndpointAndTooBigBatches) {
   options.allow_all_origins = false;
   options.origins = {"https://app.example"};
   Make(options);
-  std::string three = R"({"body":[{"topic":"presence","action":"query"},{"topic":"presence","action":"query"},)"
-                      R"({"topic":"presence","action":"query"}]})";
+  std::string three =
+      R"({"body":[{"topic":"presence","action":"query"},{"topic":"presence","action":"query"},)"
+      R"({"topic":"presence","action":"query"}]})";
   auto big = Post("/api", three);
   EXPECT_EQ((*big)->status, 400);
   EXPECT_EQ((*big)->body, "Too many messages: at most 2 per request.\r\n\r\n");
-  EXPECT_EQ((*big)->headers, (std::vector<std::pair<std::string, std::string>>{{"Vary", "Origin"}}));
+  EXPECT_EQ((*big)->headers,
+            (std::vector<std::pair<std::string, std::string>>{{"Vary", "Origin"}}));
 }
 
 }  // namespace

@@ -8,7 +8,8 @@
 #include <memory>
 #include <vector>
 
-#include "record/test_fakes.h"
+#include "testing/fake_client.h"
+#include "testing/manual_loop.h"
 
 namespace strata {
 namespace {

@@ -5,7 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "record/test_fakes.h"
+#include "testing/fake_client.h"
+#include "testing/manual_loop.h"
 
 namespace strata {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "presence/presence_messages.h"
-#include "record/test_fakes.h"
+#include "testing/fake_client.h"
 
 namespace strata {
 namespace {

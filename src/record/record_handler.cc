@@ -1,11 +1,10 @@
 #include "record/record_handler.h"
 
-#include <atomic>
-
 #include <spdlog/spdlog.h>
 
+#include "common/fan_in.h"
+#include "common/json_validate.h"
 #include "pubsub/replies.h"
-#include "record/json_patch.h"
 #include "record/record_messages.h"
 
 namespace strata {
@@ -85,7 +84,7 @@ void RecordHandler::HandleWrite(const std::shared_ptr<Client>& client, Message m
 
 void RecordHandler::HandleRead(const std::shared_ptr<Client>& client, Message msg) {
   std::string name = *msg.name;
-  store_.Get(name, [client, msg = std::move(msg)](Result<std::optional<RecordValue>> r) {
+  store_.Get(name, [client, msg = std::move(msg)](ReadResult r) {
     if (!r.ok()) return client->Send(msgs::Error(msgs::ReadErrorAction(r.status()), msg));
     if (!r->has_value()) return client->Send(msgs::Error(ra::kRecordNotFound, msg));
     client->Send(msgs::ReadResponse(*msg.name, (*r)->version, (*r)->json));
@@ -94,7 +93,7 @@ void RecordHandler::HandleRead(const std::shared_ptr<Client>& client, Message ms
 
 void RecordHandler::HandleHead(const std::shared_ptr<Client>& client, Message msg) {
   std::string name = *msg.name;
-  store_.Get(name, [client, msg = std::move(msg)](Result<std::optional<RecordValue>> r) {
+  store_.Get(name, [client, msg = std::move(msg)](ReadResult r) {
     if (!r.ok()) return client->Send(msgs::Error(msgs::ReadErrorAction(r.status()), msg));
     client->Send(msgs::HeadResponse(*msg.name, r->has_value() ? (*r)->version : -1));
   });
@@ -112,7 +111,7 @@ void RecordHandler::HandleSubscribeAndHead(const std::shared_ptr<Client>& client
                                            const Message& msg) {
   for (const std::string& name : msg.names) {
     subscriptions_.Subscribe(name, client);
-    store_.Get(name, [client, name](Result<std::optional<RecordValue>> r) {
+    store_.Get(name, [client, name](ReadResult r) {
       if (!r.ok()) {
         Message m = msgs::Named(ra::kSubscribeAndHead, name);
         return client->Send(msgs::Error(msgs::ReadErrorAction(r.status()), m));
@@ -123,19 +122,8 @@ void RecordHandler::HandleSubscribeAndHead(const std::shared_ptr<Client>& client
 }
 
 void RecordHandler::Notify(std::vector<std::string> names, DoneCallback done) {
-  struct Join {
-    size_t remaining;
-    Status first_error;
-    DoneCallback done;
-  };
-  if (names.empty()) return done(Status());
-  auto join = std::make_shared<Join>(Join{names.size(), Status(), std::move(done)});
-  for (std::string& name : names) {
-    transitions_.Notify(std::move(name), [join](Status s) {
-      if (!s.ok() && join->first_error.ok()) join->first_error = s;
-      if (--join->remaining == 0) join->done(join->first_error);
-    });
-  }
+  DoneCallback part = FanIn(names.size(), std::move(done));
+  for (std::string& name : names) transitions_.Notify(std::move(name), part);
 }
 
 void RecordHandler::RemoveClient(uint64_t client_id) { subscriptions_.RemoveClient(client_id); }

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "record/test_fakes.h"
+#include "testing/fake_client.h"
+#include "testing/fake_connector.h"
+#include "testing/manual_loop.h"
 
 namespace strata {
 namespace {
@@ -30,8 +32,8 @@ class RecordHandlerTest : public ::testing::Test {
     m.correlation_id = "0";
     Send(c, m);
   }
-  Message Write(int32_t action, std::string name, int32_t version,
-                std::optional<std::string> data, std::optional<std::string> path = {}) {
+  Message Write(int32_t action, std::string name, int32_t version, std::optional<std::string> data,
+                std::optional<std::string> path = {}) {
     Message m;
     m.action = action;
     m.name = std::move(name);

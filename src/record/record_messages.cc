@@ -95,12 +95,15 @@ Message Error(int32_t action, const Message& msg, bool with_original_action) {
   return m;
 }
 
-int32_t ReadErrorAction(const Status& status) {
-  if (status.code() != StatusCode::kDeadlineExceeded) return record_action::kRecordLoadError;
-  // RecordStore names the backend first in its deadline messages ("cache read of ...").
-  return status.message().starts_with("cache")
-             ? record_action::kCacheRetrievalTimeout
-             : record_action::kStorageRetrievalTimeout;
+int32_t ReadErrorAction(const ReadError& error) {
+  if (error.code() != StatusCode::kDeadlineExceeded) return record_action::kRecordLoadError;
+  switch (error.backend()) {
+    case ReadBackend::kCache:
+      return record_action::kCacheRetrievalTimeout;
+    case ReadBackend::kStorage:
+      return record_action::kStorageRetrievalTimeout;
+  }
+  return record_action::kRecordLoadError;  // unreachable: the switch covers every backend
 }
 
 }  // namespace strata::record_messages

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "record/read_result.h"
 #include "strata/message.h"
 #include "strata/record_value.h"
 #include "strata/status.h"
@@ -25,14 +26,16 @@ Message WriteAck(std::string_view name, std::string_view correlation_id);
 // carrying the write's ack fields so the client can fail its callback. INVALID_VERSION is marked
 // isError (deepstream does not): the official client's write-ack service reports any non-error
 // message with isWriteAck as success, and a client whose write was refused (e.g. by a permission)
-// is a version ahead, so its next write would otherwise look acknowledged while nothing was written.
+// is a version ahead, so its next write would otherwise look acknowledged while nothing was
+// written.
 Message VersionConflict(int32_t action, const Message& write, Version current,
                         std::optional<std::string_view> current_data);
 // INVALID_MESSAGE_DATA: the offending message echoed with originalAction.
 Message InvalidData(const Message& msg);
 // `action` error for `msg`: {name, isError, originalAction} plus the write-ack fields when asked.
 Message Error(int32_t action, const Message& msg, bool with_original_action = true);
-// The error action a failed read reports: CACHE_/STORAGE_RETRIEVAL_TIMEOUT or RECORD_LOAD_ERROR.
-int32_t ReadErrorAction(const Status& status);
+// The error action a failed read reports: CACHE_/STORAGE_RETRIEVAL_TIMEOUT for a timeout, by the
+// backend that timed out, else RECORD_LOAD_ERROR.
+int32_t ReadErrorAction(const ReadError& error);
 
 }  // namespace strata::record_messages

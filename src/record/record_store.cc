@@ -1,33 +1,19 @@
 #include "record/record_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 #include <iterator>
 #include <memory>
 #include <utility>
 
-#include <spdlog/spdlog.h>
+#include "common/fan_in.h"
 
 namespace strata {
 namespace {
 
-// Joins two completions on one loop into one callback; the first error wins.
-DoneCallback JoinTwo(DoneCallback done) {
-  struct State {
-    int remaining = 2;
-    Status first_error;
-    DoneCallback done;
-  };
-  auto state = std::make_shared<State>();
-  state->done = std::move(done);
-  return [state](Status s) {
-    if (!s.ok() && state->first_error.ok()) state->first_error = s;
-    if (--state->remaining == 0) state->done(state->first_error);
-  };
-}
-
-// "cache read of 'a'", or for a batch "cache read of 3 records ('a', ...)". Deadline messages
-// start with the backend: record_messages.cc picks the client's error by it.
+// "cache read of 'a'", or for a batch "cache read of 3 records ('a', ...)".
 std::string Describe(std::string_view what, const std::vector<std::string>& names) {
   std::string text(what);
   if (names.size() == 1) return text + " of '" + names.front() + "'";
@@ -82,7 +68,7 @@ void WithDeadline(Executor& loop, std::chrono::milliseconds timeout, Describe&& 
   });
 }
 
-void RecordStore::Get(std::string_view name, Callback<std::optional<RecordValue>> cb) {
+void RecordStore::Get(std::string_view name, ReadCallback cb) {
   ++stats_.reads;
   if (const std::optional<RecordValue>* waiting = queue_.Latest(name)) {
     loop_.Post([cb = std::move(cb), value = *waiting] { cb(value); });
@@ -118,7 +104,8 @@ void RecordStore::ReadCache(Names names) {
       [this, names](R result) {
         if (!result.ok()) {
           ++stats_.cache_errors;
-          for (const std::string& name : *names) FinishRead(name, result.status());
+          ReadError error(result.status(), ReadBackend::kCache);
+          for (const std::string& name : *names) FinishRead(name, error);
           return;
         }
         std::vector<std::string> to_storage;
@@ -150,7 +137,8 @@ void RecordStore::ReadStorage(Names names) {
       [this, names](R result) {
         if (!result.ok()) {
           ++stats_.storage_read_errors;
-          for (const std::string& name : *names) FinishRead(name, result.status());
+          ReadError error(result.status(), ReadBackend::kStorage);
+          for (const std::string& name : *names) FinishRead(name, error);
           return;
         }
         std::vector<NamedValue> found;
@@ -188,8 +176,7 @@ void RecordStore::Promote(const std::vector<NamedValue>& found) {
   });
 }
 
-void RecordStore::FinishRead(const std::string& name,
-                             const Result<std::optional<RecordValue>>& result) {
+void RecordStore::FinishRead(const std::string& name, const ReadResult& result) {
   auto node = reads_.extract(name);
   if (node.empty()) return;
   for (auto& cb : node.mapped().callbacks) cb(result);
@@ -204,9 +191,9 @@ void RecordStore::Set(std::string_view name, RecordValue value, DoneCallback cac
                       DoneCallback durable) {
   const bool excluded = ExcludedFromStorage(name);
   if (!excluded && queue_.Full(name)) {
-    Status full = Status::ResourceExhausted("storage write queue is full (" +
-                                            std::to_string(queue_.stats().waiting) +
-                                            " records waiting)");
+    Status full =
+        Status::ResourceExhausted("storage write queue is full (" +
+                                  std::to_string(queue_.stats().waiting) + " records waiting)");
     loop_.Post([cached = std::move(cached), durable = std::move(durable), full] {
       cached(full);
       if (durable) durable(full);
@@ -237,7 +224,7 @@ void RecordStore::Set(std::string_view name, RecordValue value, DoneCallback cac
 void RecordStore::Delete(std::string_view name, DoneCallback done) {
   MarkWritten(name);
   std::string key(name);
-  DoneCallback both = JoinTwo(std::move(done));
+  DoneCallback both = FanIn(2, std::move(done));  // the cache delete and the storage delete
   if (ExcludedFromStorage(key)) {
     loop_.Post([both] { both(Status()); });
   } else {

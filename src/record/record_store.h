@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "record/read_result.h"
 #include "record/write_behind_queue.h"
 #include "strata/cache_connector.h"
 #include "strata/callback.h"
@@ -38,7 +39,7 @@ struct RecordStoreStats {
   uint64_t cache_hits = 0;
   uint64_t storage_hits = 0;
   uint64_t misses = 0;
-  uint64_t cache_errors = 0;     // failed or timed out cache operations
+  uint64_t cache_errors = 0;  // failed or timed out cache operations
   uint64_t storage_read_errors = 0;
   uint64_t storage_read_batches = 0;  // GetBulk requests to storage (each of 1 or more names)
   WriteBehindStats storage_writes;
@@ -51,9 +52,9 @@ class RecordStore {
   RecordStore(const RecordStore&) = delete;
   RecordStore& operator=(const RecordStore&) = delete;
 
-  // nullopt = no such record. Errors: kDeadlineExceeded (cache or storage timeout; the message
-  // says which), or the backend's own error.
-  void Get(std::string_view name, Callback<std::optional<RecordValue>> cb);
+  // nullopt = no such record. Errors are ReadErrors naming the backend that failed:
+  // kDeadlineExceeded when it did not answer within its timeout, or its own error.
+  void Get(std::string_view name, ReadCallback cb);
   // `cached` runs after the cache write; `durable` (may be null) after storage holds this value
   // too (at once for excluded names). On failure both get the error. kResourceExhausted when the
   // storage queue is full (nothing is written then).
@@ -69,7 +70,7 @@ class RecordStore {
 
  private:
   struct PendingRead {
-    std::vector<Callback<std::optional<RecordValue>>> callbacks;
+    std::vector<ReadCallback> callbacks;
     bool superseded = false;  // a write or delete happened meanwhile: do not promote to cache
   };
 
@@ -81,7 +82,7 @@ class RecordStore {
   void StartLookups();
   void ReadCache(Names names);
   void ReadStorage(Names names);
-  void FinishRead(const std::string& name, const Result<std::optional<RecordValue>>& result);
+  void FinishRead(const std::string& name, const ReadResult& result);
   void Promote(const std::vector<NamedValue>& found);
   void MarkWritten(std::string_view name);
 

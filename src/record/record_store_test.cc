@@ -5,7 +5,8 @@
 #include <map>
 
 #include "record/record_messages.h"
-#include "record/test_fakes.h"
+#include "testing/fake_connector.h"
+#include "testing/manual_loop.h"
 
 namespace strata {
 namespace {
@@ -13,14 +14,11 @@ namespace {
 using namespace std::chrono_literals;
 using testing::FakeConnector;
 using testing::ManualLoop;
-using ReadResult = Result<std::optional<RecordValue>>;
 
 class RecordStoreTest : public ::testing::Test {
  protected:
   RecordStoreTest() { Make(); }
-  void Make() {
-    store_ = std::make_unique<RecordStore>(options_, cache_, storage_, loop_);
-  }
+  void Make() { store_ = std::make_unique<RecordStore>(options_, cache_, storage_, loop_); }
   std::optional<ReadResult> Read(std::string_view name) {
     std::optional<ReadResult> out;
     store_->Get(name, [&](ReadResult r) { out = std::move(r); });
@@ -32,8 +30,9 @@ class RecordStoreTest : public ::testing::Test {
                                                                 std::string json) {
     auto cached = std::make_shared<std::optional<Status>>();
     auto durable = std::make_shared<std::optional<Status>>();
-    store_->Set(name, RecordValue{v, std::move(json)}, [cached](Status s) { *cached = s; },
-                [durable](Status s) { *durable = s; });
+    store_->Set(
+        name, RecordValue{v, std::move(json)}, [cached](Status s) { *cached = s; },
+        [durable](Status s) { *durable = s; });
     loop_.RunUntilIdle();
     last_durable_ = durable;
     return {*cached, *durable};
@@ -179,7 +178,11 @@ TEST_F(RecordStoreTest, CallbackNeverRunsBeforeTheCallReturns) {
 TEST_F(RecordStoreTest, CacheTimeoutReportsCacheRetrievalTimeout) {
   cache_.hold = true;
   std::optional<ReadResult> out;
-  store_->Get("a", [&](ReadResult r) { out = std::move(r); });
+  int calls = 0;
+  store_->Get("a", [&](ReadResult r) {
+    ++calls;
+    out = std::move(r);
+  });
   loop_.Advance(options_.cache_timeout - 1ms);
   EXPECT_FALSE(out);
   loop_.Advance(1ms);
@@ -189,6 +192,7 @@ TEST_F(RecordStoreTest, CacheTimeoutReportsCacheRetrievalTimeout) {
   // The late answer is ignored: the callback ran exactly once.
   cache_.Release();
   loop_.RunUntilIdle();
+  EXPECT_EQ(calls, 1);
 }
 
 TEST_F(RecordStoreTest, StorageTimeoutReportsStorageRetrievalTimeout) {
@@ -212,6 +216,26 @@ TEST_F(RecordStoreTest, ConnectorsThatAnswerAtOnceNeedNoDeadlineTimer) {
   EXPECT_EQ(loop_.pending_timers(), 1u);
   cache_.Release();
   loop_.RunUntilIdle();
+}
+
+// The action follows the backend that failed, whatever its message says: a cache connector words
+// its own timeouts its own way, and a storage's message may well start with "cache".
+TEST_F(RecordStoreTest, ReadTimeoutsAreClassifiedByBackendNotByMessageWording) {
+  cache_.fail_with = Status::DeadlineExceeded("memcached: timed out reading 'a'");
+  cache_.fail_count = 1;
+  auto from_cache = Read("a");
+  ASSERT_TRUE(from_cache && !from_cache->ok());
+  EXPECT_EQ(from_cache->status().backend(), ReadBackend::kCache);
+  EXPECT_EQ(record_messages::ReadErrorAction(from_cache->status()),
+            record_action::kCacheRetrievalTimeout);
+
+  storage_.fail_with = Status::DeadlineExceeded("cache-backed storage: timed out reading 'b'");
+  storage_.fail_count = 1;
+  auto from_storage = Read("b");
+  ASSERT_TRUE(from_storage && !from_storage->ok());
+  EXPECT_EQ(from_storage->status().backend(), ReadBackend::kStorage);
+  EXPECT_EQ(record_messages::ReadErrorAction(from_storage->status()),
+            record_action::kStorageRetrievalTimeout);
 }
 
 TEST_F(RecordStoreTest, CacheErrorIsReportedAsLoadError) {

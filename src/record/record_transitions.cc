@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/json_patch.h"
 #include "pubsub/replies.h"
-#include "record/json_patch.h"
 #include "record/record_messages.h"
 
 namespace strata {
@@ -41,7 +41,7 @@ RecordTransitions::RecordTransitions(RecordStore& store, SubscriptionRegistry& s
     : store_(store), subscriptions_(subscriptions) {}
 
 RecordTransitions::Op RecordTransitions::MakeOp(Kind kind, std::shared_ptr<Client> client,
-                                              Message msg) {
+                                                Message msg) {
   Op op;
   op.kind = kind;
   op.client = std::move(client);
@@ -92,16 +92,24 @@ void RecordTransitions::Run(const std::string& name) {
       transitions_.erase(it);
       return;
     }
-    if (!t.loaded) return Load(name);
+    if (!t.loaded) return Load(name, t);
     Op op = std::move(t.ops.front());
     t.ops.pop_front();
     t.busy = true;
     bool finished = false;
     switch (op.kind) {
-      case Kind::kSubscribeRead: finished = RunSubscribeRead(name, t, op); break;
-      case Kind::kWrite: finished = RunWrite(name, t, op); break;
-      case Kind::kDelete: finished = RunDelete(name, op); break;
-      case Kind::kNotify: finished = RunNotify(name, op); break;
+      case Kind::kSubscribeRead:
+        finished = RunSubscribeRead(name, t, op);
+        break;
+      case Kind::kWrite:
+        finished = RunWrite(name, t, op);
+        break;
+      case Kind::kDelete:
+        finished = RunDelete(name, op);
+        break;
+      case Kind::kNotify:
+        finished = RunNotify(name, op);
+        break;
     }
     if (finished) t.busy = false;
   }
@@ -114,12 +122,19 @@ void RecordTransitions::Resume(const std::string& name) {
   Run(name);
 }
 
-void RecordTransitions::Load(const std::string& name) {
-  transitions_.at(name).busy = true;
-  store_.Get(name, [this, name](Result<std::optional<RecordValue>> r) {
-    Transition& t = transitions_.at(name);
+RecordTransitions::Transition& RecordTransitions::Waiting(const std::string& name) {
+  auto it = transitions_.find(name);
+  // Only Run() erases a transition, and never while it is busy.
+  STRATA_CHECK(it != transitions_.end() && it->second.busy);
+  return it->second;
+}
+
+void RecordTransitions::Load(const std::string& name, Transition& loading) {
+  loading.busy = true;
+  store_.Get(name, [this, name](ReadResult r) {
+    Transition& t = Waiting(name);
     t.busy = false;
-    if (!r.ok()) return FailQueued(name, r.status());
+    if (!r.ok()) return FailQueued(name, t, r.status());
     t.current = std::move(*r);
     t.loaded = true;
     Run(name);
@@ -127,14 +142,14 @@ void RecordTransitions::Load(const std::string& name) {
 }
 
 // The record could not be loaded: every waiting operation gets the error it would report.
-void RecordTransitions::FailQueued(const std::string& name, const Status& status) {
-  spdlog::warn("record '{}': loading failed: {}", name, status.ToString());
-  std::deque<Op> ops = std::move(transitions_.at(name).ops);
+void RecordTransitions::FailQueued(const std::string& name, Transition& t, const ReadError& error) {
+  spdlog::warn("record '{}': loading failed: {}", name, error.ToString());
+  std::deque<Op> ops = std::move(t.ops);
   transitions_.erase(name);
   for (Op& op : ops) {
     switch (op.kind) {
       case Kind::kSubscribeRead:
-        op.client->Send(msgs::Error(msgs::ReadErrorAction(status), op.msg));
+        op.client->Send(msgs::Error(msgs::ReadErrorAction(error), op.msg));
         break;
       case Kind::kWrite:
         op.client->Send(msgs::Error(record_action::kRecordUpdateError, op.msg, false));
@@ -143,7 +158,7 @@ void RecordTransitions::FailQueued(const std::string& name, const Status& status
         op.client->Send(msgs::Error(record_action::kRecordDeleteError, op.msg));
         break;
       case Kind::kNotify:
-        op.done(status);
+        op.done(error);
         break;
     }
   }
@@ -169,7 +184,7 @@ bool RecordTransitions::RunCreate(const std::string& name, Op& op) {
   store_.Set(
       name, RecordValue{0, std::string(kEmptyRecord)},
       [this, name, client = op.client, msg = op.msg](Status s) {
-        Transition& t = transitions_.at(name);
+        Transition& t = Waiting(name);
         if (s.ok()) {
           t.current = RecordValue{0, std::string(kEmptyRecord)};
           client->Send(msgs::ReadResponse(name, 0, kEmptyRecord));
@@ -221,7 +236,7 @@ bool RecordTransitions::RunWrite(const std::string& name, Transition& t, Op& op)
   store_.Set(
       name, value,
       [this, name, client = op.client, msg = w, value, ack](Status s) mutable {
-        Transition& t = transitions_.at(name);
+        Transition& t = Waiting(name);
         if (!s.ok()) {
           spdlog::warn("record '{}': write of version {} failed: {}", name, value.version,
                        s.ToString());
@@ -239,7 +254,7 @@ bool RecordTransitions::RunWrite(const std::string& name, Transition& t, Op& op)
 
 bool RecordTransitions::RunDelete(const std::string& name, Op& op) {
   store_.Delete(name, [this, name, client = op.client, msg = op.msg](Status s) {
-    Transition& t = transitions_.at(name);
+    Transition& t = Waiting(name);
     if (s.ok()) {
       t.current.reset();
       t.loaded = true;
@@ -260,21 +275,18 @@ bool RecordTransitions::RunDelete(const std::string& name, Op& op) {
 bool RecordTransitions::RunNotify(const std::string& name, Op& op) {
   store_.Evict(name, [this, name, done = op.done](Status s) {
     if (!s.ok()) {
-      transitions_.at(name).loaded = false;
+      Waiting(name).loaded = false;
       done(s);
       return Resume(name);
     }
-    store_.Get(name, [this, name, done](Result<std::optional<RecordValue>> r) {
-      AfterNotifyRead(name, r, done);
-    });
+    store_.Get(name, [this, name, done](ReadResult r) { AfterNotifyRead(name, r, done); });
   });
   return false;
 }
 
-void RecordTransitions::AfterNotifyRead(const std::string& name,
-                                        const Result<std::optional<RecordValue>>& r,
+void RecordTransitions::AfterNotifyRead(const std::string& name, const ReadResult& r,
                                         const DoneCallback& done) {
-  Transition& t = transitions_.at(name);
+  Transition& t = Waiting(name);
   if (!r.ok()) {
     t.loaded = false;
     done(r.status());

@@ -19,8 +19,8 @@
 #include <unordered_map>
 
 #include "pubsub/client.h"
-#include "record/record_store.h"
 #include "pubsub/subscription_registry.h"
+#include "record/record_store.h"
 #include "strata/message.h"
 
 namespace strata {
@@ -63,8 +63,11 @@ class RecordTransitions {
   void Push(std::string name, Op op);
   // Runs queued operations until one has to wait, or none are left.
   void Run(const std::string& name);
-  void Load(const std::string& name);
-  void FailQueued(const std::string& name, const Status& status);
+  // The transition an operation's (or the load's) completion comes back to. A transition stays
+  // while it is busy, so a missing one is a bug (checked).
+  Transition& Waiting(const std::string& name);
+  void Load(const std::string& name, Transition& loading);
+  void FailQueued(const std::string& name, Transition& t, const ReadError& error);
   // Called by an operation that had to wait, once it is done.
   void Resume(const std::string& name);
   // Each returns true when it finished at once, false when it will call Resume().
@@ -73,8 +76,7 @@ class RecordTransitions {
   bool RunWrite(const std::string& name, Transition& t, Op& op);
   bool RunDelete(const std::string& name, Op& op);
   bool RunNotify(const std::string& name, Op& op);
-  void AfterNotifyRead(const std::string& name, const Result<std::optional<RecordValue>>& r,
-                       const DoneCallback& done);
+  void AfterNotifyRead(const std::string& name, const ReadResult& r, const DoneCallback& done);
 
   RecordStore& store_;
   SubscriptionRegistry& subscriptions_;

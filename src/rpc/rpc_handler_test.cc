@@ -2,7 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "record/test_fakes.h"
+#include "testing/fake_client.h"
+#include "testing/manual_loop.h"
 
 namespace strata {
 namespace {

@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "record/test_fakes.h"
+#include "testing/fake_client.h"
+#include "testing/manual_loop.h"
 
 namespace strata {
 namespace {

@@ -3,7 +3,7 @@
 #include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
-#include "record/json_patch.h"
+#include "common/json_validate.h"
 #include "server/permission_gate.h"
 
 namespace strata {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "record/test_fakes.h"
+#include "testing/manual_loop.h"
 
 namespace strata {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "record/test_fakes.h"
+#include "testing/fake_client.h"
 
 namespace strata {
 namespace {

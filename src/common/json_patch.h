@@ -1,5 +1,5 @@
 #pragma once
-// JSON checks and path writes on record documents, as deepstream's json-path does them:
+// Path writes on record documents, as deepstream's json-path does them:
 // a path is `a.b[2].c`; missing containers on the way are created (an array when the next step
 // is an index, else an object); erasing removes an object member, or nulls an array element
 // (JSON has no holes). Thread-safety: pure functions.
@@ -12,10 +12,6 @@
 
 namespace strata {
 
-// kInvalidArgument unless `json` is one complete JSON value.
-Status ValidateJson(std::string_view json);
-// kInvalidArgument unless `json` is a JSON object or array (what a whole record may be).
-Status ValidateRecordData(std::string_view json);
 // `record_json` with `path` set to the JSON value `value_json`, or erased when it is nullopt.
 // kInvalidArgument for an empty or malformed path, or value/record text that is not JSON.
 Result<std::string> ApplyPatch(std::string_view record_json, std::string_view path,

@@ -1,4 +1,4 @@
-#include "record/json_patch.h"
+#include "common/json_patch.h"
 
 #include <gtest/gtest.h>
 
@@ -47,18 +47,6 @@ TEST(JsonPatchTest, RejectsBadPathsAndBadJson) {
   EXPECT_FALSE(ApplyPatch("{}", "a", "{not json").ok());
   EXPECT_FALSE(ApplyPatch("{}", "a", "1 2").ok());
   EXPECT_FALSE(ApplyPatch("nope", "a", "1").ok());
-}
-
-TEST(JsonPatchTest, ValidatesRecordData) {
-  EXPECT_TRUE(ValidateRecordData(R"({"a":[1,2]})").ok());
-  EXPECT_TRUE(ValidateRecordData(" [1] ").ok());
-  EXPECT_FALSE(ValidateRecordData(R"("str")").ok());
-  EXPECT_FALSE(ValidateRecordData("42").ok());
-  EXPECT_FALSE(ValidateRecordData("{").ok());
-  EXPECT_FALSE(ValidateRecordData(R"({"a":1} x)").ok());
-  EXPECT_FALSE(ValidateRecordData("").ok());
-  EXPECT_TRUE(ValidateJson("null").ok());
-  EXPECT_FALSE(ValidateJson("nul").ok());
 }
 
 }  // namespace

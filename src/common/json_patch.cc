@@ -1,14 +1,14 @@
-#include "record/json_patch.h"
+#include "common/json_patch.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <charconv>
 #include <variant>
 #include <vector>
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "common/json_validate.h"
 
 namespace strata {
 namespace {
@@ -46,22 +46,12 @@ Result<std::vector<PathStep>> ParsePath(std::string_view path) {
   return steps;
 }
 
-Status ValidateJsonText(std::string_view json);
-
 Status ParseInto(rapidjson::Document& doc, std::string_view json, std::string_view what) {
-  if (Status s = ValidateJsonText(json); !s.ok()) {
+  if (Status s = ValidateJson(json); !s.ok()) {
     return Status::InvalidArgument(std::string(what) + " is " + std::string(s.message()));
   }
   doc.Parse<rapidjson::kParseStopWhenDoneFlag>(json.data(), json.size());
   return Status();
-}
-
-bool OnlySpaceAfter(std::string_view json, size_t offset) {
-  for (size_t i = offset; i < json.size(); ++i) {
-    char c = json[i];
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
-  }
-  return true;
 }
 
 // Makes `node` the container the step needs, replacing a scalar or a container of the wrong
@@ -87,7 +77,8 @@ void Erase(rapidjson::Value& node, const PathStep& step) {
     return;
   }
   size_t index = std::get<size_t>(step);
-  if (node.IsArray() && index < node.Size()) node[static_cast<rapidjson::SizeType>(index)].SetNull();
+  if (node.IsArray() && index < node.Size())
+    node[static_cast<rapidjson::SizeType>(index)].SetNull();
 }
 
 // Walks to the parent of the last step without creating anything; null when absent.
@@ -108,32 +99,7 @@ rapidjson::Value* FindParent(rapidjson::Value& root, const std::vector<PathStep>
   return node;
 }
 
-Status ValidateJsonText(std::string_view json) {
-  rapidjson::Reader reader;
-  rapidjson::BaseReaderHandler<> handler;
-  rapidjson::MemoryStream stream(json.data(), json.size());
-  rapidjson::ParseResult ok = reader.Parse<rapidjson::kParseStopWhenDoneFlag>(stream, handler);
-  if (!ok) {
-    return Status::InvalidArgument(std::string("not JSON: ") + rapidjson::GetParseError_En(ok.Code()));
-  }
-  if (!OnlySpaceAfter(json, stream.Tell())) {
-    return Status::InvalidArgument("not JSON: trailing characters");
-  }
-  return Status();
-}
-
 }  // namespace
-
-Status ValidateJson(std::string_view json) { return ValidateJsonText(json); }
-
-Status ValidateRecordData(std::string_view json) {
-  size_t i = 0;
-  while (i < json.size() && (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' || json[i] == '\r')) ++i;
-  if (i == json.size() || (json[i] != '{' && json[i] != '[')) {
-    return Status::InvalidArgument("record data must be a JSON object or array");
-  }
-  return ValidateJson(json);
-}
 
 Result<std::string> ApplyPatch(std::string_view record_json, std::string_view path,
                                std::optional<std::string_view> value_json) {

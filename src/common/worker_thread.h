@@ -1,8 +1,8 @@
 #pragma once
 // WorkerThread: one thread running jobs in FIFO order, plus an optional periodic task (e.g. a
-// reconnect probe). Connectors whose client libraries block (sqlite, rocksdb, libmemcached) run
-// those calls on workers, so they never block a strata loop thread; a handle owned by one worker
-// is only ever touched by that worker's jobs.
+// reconnect probe). Code whose calls block (the sqlite, rocksdb and libmemcached connectors, the
+// file authenticator's password hashing) runs them on workers, so they never block a strata loop
+// thread; a handle owned by one worker is only ever touched by that worker's jobs.
 //
 // Thread-safety: Post() and Stop() may be called from any thread.
 

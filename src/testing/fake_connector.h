@@ -1,59 +1,17 @@
 #pragma once
-// Test doubles for the data path: a manual event loop with virtual time, a scriptable
-// in-memory connector for fault injection (failing, holding, slow backends), and a client that
-// records what it is sent. Test-only.
+// A scriptable connector, for fault injection in tests of the data path. Test-only.
 
-#include <algorithm>
-#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "pubsub/client.h"
 #include "strata/cache_connector.h"
-#include "strata/executor.h"
 
 namespace strata::testing {
-
-// Runs posted work only when the test says so; timers fire when virtual time passes them.
-class ManualLoop : public Executor {
- public:
-  void Post(std::function<void()> fn) override { ready_.push_back(std::move(fn)); }
-  void PostAfter(std::chrono::milliseconds delay, std::function<void()> fn) override {
-    timers_.emplace(now_ + delay, std::move(fn));
-  }
-  bool RunningInThisThread() const override { return true; }
-
-  // Runs posted work until none is left (timers stay until their time comes).
-  void RunUntilIdle() {
-    for (int guard = 0; !ready_.empty() && guard < 1000000; ++guard) {
-      auto fn = std::move(ready_.front());
-      ready_.pop_front();
-      fn();
-    }
-  }
-  // Moves virtual time forward, firing due timers in order, running work in between.
-  void Advance(std::chrono::milliseconds by) {
-    auto until = now_ + by;
-    RunUntilIdle();
-    while (!timers_.empty() && timers_.begin()->first <= until) {
-      auto node = timers_.extract(timers_.begin());
-      now_ = node.key();
-      node.mapped()();
-      RunUntilIdle();
-    }
-    now_ = until;
-  }
-  size_t pending_timers() const { return timers_.size(); }
-
- private:
-  std::chrono::milliseconds now_{0};
-  std::deque<std::function<void()>> ready_;
-  std::multimap<std::chrono::milliseconds, std::function<void()>> timers_;
-};
 
 // An in-memory cache/storage whose answers the test controls. Completions run synchronously
 // (allowed by the connector contract) unless `hold` is set: then they wait in `held` until
@@ -141,32 +99,6 @@ class FakeConnector : public CacheConnector {
     }
   }
   std::string name_;
-};
-
-// Records every message it is sent.
-class FakeClient : public Client {
- public:
-  FakeClient(uint64_t id, std::string user) : id_(id), user_(std::move(user)) {}
-  uint64_t id() const override { return id_; }
-  const std::string& user_id() const override { return user_; }
-  bool connected() const override { return connected_flag; }
-  void Send(const Message& msg) override { sent.push_back(msg); }
-  void Send(const Broadcast& msg) override { sent.push_back(msg.message()); }
-
-  // Messages with this action, in order.
-  std::vector<Message> With(int32_t action) const {
-    std::vector<Message> out;
-    std::copy_if(sent.begin(), sent.end(), std::back_inserter(out),
-                 [action](const Message& m) { return m.action == action; });
-    return out;
-  }
-
-  std::vector<Message> sent;
-  bool connected_flag = true;
-
- private:
-  uint64_t id_;
-  std::string user_;
 };
 
 }  // namespace strata::testing
