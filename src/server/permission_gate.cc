@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/fan_in.h"
+
 namespace strata {
 namespace {
 
@@ -28,6 +30,20 @@ std::vector<std::string> NamesOf(const Message& msg) {
   if (!msg.names.empty()) return msg.names;
   if (msg.name) return {*msg.name};
   return {""};
+}
+
+// What of `msg` may pass, given the verdict on each of its names: a bulk message goes on with its
+// allowed names (nothing when none is), any other message when its one name is allowed.
+std::optional<Message> Passing(Message msg, std::vector<std::string> names,
+                               const std::vector<bool>& allowed) {
+  if (msg.names.empty()) return allowed[0] ? std::optional<Message>(std::move(msg)) : std::nullopt;
+  std::vector<std::string> kept;
+  for (size_t k = 0; k < names.size(); ++k) {
+    if (allowed[k]) kept.push_back(std::move(names[k]));
+  }
+  if (kept.empty()) return std::nullopt;
+  msg.names = std::move(kept);
+  return msg;
 }
 
 }  // namespace
@@ -64,43 +80,31 @@ void PermissionGate::Pump() {
 }
 
 void PermissionGate::Check(Message msg, std::function<void(std::optional<Message>)> done) {
-  struct Join {
+  struct Checked {
     Message msg;
     std::vector<std::string> names;
-    std::vector<bool> allowed;
-    size_t remaining;
-    std::function<void(std::optional<Message>)> done;
   };
-  auto join = std::make_shared<Join>();
-  join->names = NamesOf(msg);
-  join->allowed.assign(join->names.size(), false);
-  join->remaining = join->names.size();
-  join->msg = std::move(msg);
-  join->done = std::move(done);
-  const bool bulk = !join->msg.names.empty();
+  auto checked = std::make_shared<Checked>();
+  checked->names = NamesOf(msg);
+  checked->msg = std::move(msg);
+  PartCallback<bool> part = FanInValues<bool>(
+      checked->names.size(), [checked, done = std::move(done)](Result<std::vector<bool>> allowed) {
+        done(Passing(std::move(checked->msg), std::move(checked->names), *allowed));
+      });
   permission::Actor actor{client_->user_id(), client_->server_data()};
-  for (size_t i = 0; i < join->names.size(); ++i) {
-    auto finish = [self = shared_from_this(), join, i, bulk](CheckResult result) {
-      if (result.verdict == Verdict::kAllowed) {
-        join->allowed[i] = true;
-      } else {
-        self->Refuse(join->msg, join->names[i], result);
-      }
-      if (--join->remaining > 0) return;
-      if (!bulk) return join->done(join->allowed[0] ? std::optional<Message>(std::move(join->msg)) : std::nullopt);
-      std::vector<std::string> kept;
-      for (size_t k = 0; k < join->names.size(); ++k) {
-        if (join->allowed[k]) kept.push_back(std::move(join->names[k]));
-      }
-      if (kept.empty()) return join->done(std::nullopt);
-      join->msg.names = std::move(kept);
-      join->done(std::move(join->msg));
+  for (size_t i = 0; i < checked->names.size(); ++i) {
+    auto finish = [self = shared_from_this(), checked, part, i](CheckResult result) {
+      const bool allowed = result.verdict == Verdict::kAllowed;
+      if (!allowed) self->Refuse(checked->msg, checked->names[i], result);
+      part(i, allowed);
     };
     // Checks that load records answer on other loops: back to this one before going on.
-    checker_.Check(actor, join->msg, join->names[i], lookup_,
+    checker_.Check(actor, checked->msg, checked->names[i], lookup_,
                    [self = shared_from_this(), finish](CheckResult result) {
                      if (self->loop_.RunningInThisThread()) return finish(std::move(result));
-                     self->loop_.Post([finish, result = std::move(result)]() mutable { finish(std::move(result)); });
+                     self->loop_.Post([finish, result = std::move(result)]() mutable {
+                       finish(std::move(result));
+                     });
                    });
   }
 }

@@ -1,7 +1,9 @@
 #include "server/shard_router.h"
 
-#include <mutex>
+#include <algorithm>
 #include <utility>
+
+#include "common/fan_in.h"
 
 namespace strata {
 namespace {
@@ -89,23 +91,12 @@ void ShardRouter::SplitByShard(Service service, const std::shared_ptr<Client>& c
 }
 
 void ShardRouter::SplitJoined(Route route, const std::shared_ptr<Client>& client, Message msg) {
-  struct Join {
-    std::mutex mu;
-    size_t remaining = 0;
-    Status first_error;
-  };
   std::vector<std::vector<std::string>> parts = Parts(msg.names);
-  auto join = std::make_shared<Join>();
-  for (const auto& part : parts) join->remaining += part.empty() ? 0 : 1;
-  if (join->remaining == 0) return client->Send(route.joined_reply(Status()));
-  auto finish = [client, join, reply = std::move(route.joined_reply)](Status s) {
-    std::unique_lock lock(join->mu);
-    if (!s.ok() && join->first_error.ok()) join->first_error = s;
-    if (--join->remaining > 0) return;
-    Status result = join->first_error;
-    lock.unlock();
-    client->Send(reply(result));
-  };
+  const size_t owners = std::count_if(parts.begin(), parts.end(), [](auto& p) { return !p.empty(); });
+  DoneCallback finish =
+      FanIn(owners, [client, reply = std::move(route.joined_reply)](const Status& first_error) {
+        client->Send(reply(first_error));
+      });
   for (size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].empty()) continue;
     TopicHandler* handler = HandlerOf(i, route.service);

@@ -1,10 +1,10 @@
 #include "server/shard_set.h"
 
 #include <future>
-#include <mutex>
 
 #include <spdlog/spdlog.h>
 
+#include "common/fan_in.h"
 #include "server/message_routes.h"
 
 namespace strata {
@@ -92,26 +92,13 @@ permission::RecordLookup ShardSet::RecordLookup() {
 }
 
 void ShardSet::GatherMetrics(std::function<void(std::vector<LoopMetrics>)> done) {
-  struct Gather {
-    std::mutex mu;
-    std::vector<LoopMetrics> loops;
-    size_t remaining;
-    std::function<void(std::vector<LoopMetrics>)> done;
-  };
-  auto gather = std::make_shared<Gather>();
-  gather->loops.resize(shards_.size());
-  gather->remaining = shards_.size();
-  gather->done = std::move(done);
+  PartCallback<LoopMetrics> part = FanInValues<LoopMetrics>(
+      shards_.size(), [done = std::move(done)](Result<std::vector<LoopMetrics>> loops) {
+        done(std::move(loops).value());  // no part fails
+      });
   for (size_t i = 0; i < shards_.size(); ++i) {
     Shard* shard = shards_[i].get();
-    router_->RunOnShard(i, [shard, gather, i] {
-      LoopMetrics m = shard->Metrics();
-      std::unique_lock lock(gather->mu);
-      gather->loops[i] = m;
-      if (--gather->remaining > 0) return;
-      lock.unlock();
-      gather->done(std::move(gather->loops));
-    });
+    router_->RunOnShard(i, [shard, part, i] { part(i, shard->Metrics()); });
   }
 }
 
