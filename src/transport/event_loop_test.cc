@@ -1,14 +1,15 @@
 #include "transport/event_loop.h"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace strata {
 namespace {
@@ -153,6 +154,37 @@ TEST(EventLoopTest, PostToEndOfTurnFromAPlainThreadAndFromItsOwnLoop) {
   RunOn(loop, [&] { loop.PostToEndOfTurn([&] { from_inside.set_value(); }); });
   EXPECT_EQ(from_outside.get_future().wait_for(10s), std::future_status::ready);
   EXPECT_EQ(from_inside.get_future().wait_for(10s), std::future_status::ready);
+}
+
+TEST(EventLoopTest, PostRunsInOrderOnTheLoopThread) {
+  EventLoop loop;
+  loop.Start();
+  EXPECT_FALSE(loop.RunningInThisThread());
+  std::mutex mutex;
+  std::condition_variable done;
+  std::vector<int> order;
+  bool on_loop = true;
+  for (int i = 0; i < 100; ++i) {
+    loop.Post([&, i] {
+      std::lock_guard<std::mutex> lock(mutex);
+      on_loop &= loop.RunningInThisThread();
+      order.push_back(i);
+      done.notify_all();
+    });
+  }
+  loop.PostAfter(std::chrono::milliseconds(1), [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    order.push_back(-1);
+    done.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(mutex);
+  ASSERT_TRUE(done.wait_for(lock, std::chrono::seconds(20), [&] { return order.size() == 101; }));
+  EXPECT_TRUE(on_loop);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(order[i], i);
+  EXPECT_EQ(order[100], -1);
+  lock.unlock();
+  loop.Stop();
+  loop.Stop();  // idempotent
 }
 
 }  // namespace
