@@ -1,6 +1,7 @@
 // strata-loadgen: the C++ load generator of bench/ (see bench/README.md).
 //
-//   strata-loadgen write|write-ack|fanout|event|conns|read-cold --url ws://127.0.0.1:PORT/deepstream
+//   strata-loadgen write|write-ack|fanout|event|conns|read-cold --url
+//   ws://127.0.0.1:PORT/deepstream
 //                  [--pid SERVER_PID] [--label NAME] [--out result.json] [--threads N]
 //                  [--rate UPDATES_PER_S]
 //
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   if (s == "fanout") return RunWrite(ctx, true);
   if (s == "event") return RunEvent(ctx);
   if (s == "conns") return RunConns(ctx);
-  std::fprintf(stderr, "unknown scenario \"%s\" (write, write-ack, fanout, event, conns, read-cold)\n", s.c_str());
+  std::fprintf(stderr,
+               "unknown scenario \"%s\" (write, write-ack, fanout, event, conns, read-cold)\n",
+               s.c_str());
   return 2;
 }

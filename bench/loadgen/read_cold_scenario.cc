@@ -49,9 +49,8 @@ class ReadColdScenario final : public ConnHandler {
     inflight_[i] = 0;
     if (!m.has_version || m.version < 1) c.Problem("READ_RESPONSE without version " + Describe(m));
     if (m.data != SeedData(i, payload_)) {
-      c.Problem("record " + std::string(m.name) + " has data " +
-                std::string(m.data.substr(0, 80)) + ", expected " +
-                SeedData(i, payload_).substr(0, 40) + "...");
+      c.Problem("record " + std::string(m.name) + " has data " + std::string(m.data.substr(0, 80)) +
+                ", expected " + SeedData(i, payload_).substr(0, 40) + "...");
     }
     ++done_[c.index];
     total_done_.fetch_add(1, std::memory_order_relaxed);
@@ -109,8 +108,8 @@ int ReadColdScenario::Run() {
   }
   for (auto& c : conns_) group.Add(c.get());
   for (int i = 0; i < n_; ++i) {
-    frames_.push_back(MaskedFrame(EncodeMessage(
-        topic::kRecord, ProtoWriter().Varint(1, kRead).Bytes(6, Name(i)).str())));
+    frames_.push_back(MaskedFrame(
+        EncodeMessage(topic::kRecord, ProtoWriter().Varint(1, kRead).Bytes(6, Name(i)).str())));
   }
   send_ns_.assign(size_t(n_), 0);
   inflight_.assign(size_t(n_), 0);
@@ -167,9 +166,9 @@ int ReadColdScenario::Run() {
                 "stopped by %s\n"
                 "   %lld reads in %.2f s: %.0f reads/s; read latency ms p50 %.2f p99 %.2f\n"
                 "   server: per read user %.1f us sys %.1f us; RSS %.1f MB\n",
-                n_, c_, k_, setup_ms, stopped.c_str(), (long long)done, el_s,
-                double(done) / el_s, l.p50_ms, l.p99_ms, done ? su / double(done) : 0,
-                done ? ss / double(done) : 0, r.rss_kb / 1024);
+                n_, c_, k_, setup_ms, stopped.c_str(), (long long)done, el_s, double(done) / el_s,
+                l.p50_ms, l.p99_ms, done ? su / double(done) : 0, done ? ss / double(done) : 0,
+                r.rss_kb / 1024);
   return Finish(ctx_, j, buf);
 }
 

@@ -33,7 +33,8 @@ double ParseRate(const std::string& v) {
 void Usage() {
   std::fprintf(
       stderr,
-      "usage: strata-loadgen write|write-ack|fanout|event|conns|read-cold --url ws://127.0.0.1:PORT/deepstream\n"
+      "usage: strata-loadgen write|write-ack|fanout|event|conns|read-cold --url "
+      "ws://127.0.0.1:PORT/deepstream\n"
       "       [--pid SERVER_PID] [--label NAME] [--out result.json] [--threads N]\n"
       "       [--rate UPDATES_PER_S]  (write, write-ack, fanout: paced instead of K in flight)\n"
       "knobs via env (see bench/README.md): BENCH_W, BENCH_S, BENCH_N, BENCH_K, ...\n");

@@ -13,7 +13,8 @@
 
 namespace strata::loadgen {
 
-// write and write-ack (W writers x S subscribers, acked writes) and fanout (1 writer, many subscribers).
+// write and write-ack (W writers x S subscribers, acked writes) and fanout (1 writer, many
+// subscribers).
 int RunWrite(RunContext& ctx, bool fanout);
 // P publishers, S subscribers on every publisher's event.
 int RunEvent(RunContext& ctx);

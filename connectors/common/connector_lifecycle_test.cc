@@ -1,10 +1,10 @@
 #include "connectors/common/connector_lifecycle.h"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <future>
 #include <memory>
+
+#include <gtest/gtest.h>
 
 namespace strata {
 namespace {

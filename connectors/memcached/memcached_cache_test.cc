@@ -1,6 +1,5 @@
 #include "connectors/memcached/memcached_cache.h"
 
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -8,12 +7,14 @@
 #include <mutex>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "connectors/memcached/memcached_client.h"
 #include "connectors/memcached/record_codec.h"
 #include "connectors/memcached/sha256.h"
 #include "connectors/testing/connector_suite.h"
-#include "connectors/testing/plugin_under_test.h"
 #include "connectors/testing/external_server.h"
+#include "connectors/testing/plugin_under_test.h"
 #include "strata/connector_abi.h"
 
 namespace strata {

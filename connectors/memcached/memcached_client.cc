@@ -1,10 +1,10 @@
 #include "connectors/memcached/memcached_client.h"
 
-#include <libmemcached/memcached.h>
-
 #include <cstdlib>
 #include <memory>
 #include <vector>
+
+#include <libmemcached/memcached.h>
 
 namespace strata::memcached {
 namespace {

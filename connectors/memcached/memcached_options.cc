@@ -1,8 +1,8 @@
 #include "connectors/memcached/memcached_options.h"
 
-#include <rapidjson/document.h>
-
 #include <charconv>
+
+#include <rapidjson/document.h>
 
 #include "connectors/common/json_options.h"
 

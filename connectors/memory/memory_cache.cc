@@ -1,7 +1,5 @@
 #include "connectors/memory/memory_cache.h"
 
-#include <rapidjson/document.h>
-
 #include <algorithm>
 #include <functional>
 #include <list>
@@ -9,6 +7,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <rapidjson/document.h>
 
 #include "connectors/common/json_options.h"
 

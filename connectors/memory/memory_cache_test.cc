@@ -1,9 +1,9 @@
 #include "connectors/memory/memory_cache.h"
 
-#include <gtest/gtest.h>
-
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "connectors/testing/connector_suite.h"
 

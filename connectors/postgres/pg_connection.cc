@@ -14,9 +14,8 @@ std::string Trimmed(const char* message) {
 bool IsRetryable(std::string_view state) {
   if (state.empty()) return true;  // libpq's own errors: the connection broke
   std::string_view cls = state.substr(0, 2);
-  return cls == "08" || cls == "53" || state == "57P01" || state == "57P02" ||
-         state == "57P03" || state == "40001" || state == "40P01" || state == "55P03" ||
-         state == "42P01";
+  return cls == "08" || cls == "53" || state == "57P01" || state == "57P02" || state == "57P03" ||
+         state == "40001" || state == "40P01" || state == "55P03" || state == "42P01";
 }
 
 // The record in `row` of `result`, whose columns from `first` on are version and val.
@@ -86,7 +85,8 @@ Status PgConnection::PollConnect() {
   if (connect_poll_ != PGRES_POLLING_OK) return Status();
   // Pipeline mode needs a non-blocking, idle connection: it is both now.
   // NOTICEs ("relation already exists, skipping") are expected; libpq would print them.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
   if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
     Status failed = Broken();
     Reset();

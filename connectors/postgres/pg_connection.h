@@ -6,7 +6,6 @@
 //
 // Thread-safety: none; confined to the engine's loop thread.
 
-#include <libpq-fe.h>
 #include <poll.h>
 
 #include <chrono>
@@ -14,6 +13,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <libpq-fe.h>
 
 #include "connectors/postgres/pg_op.h"
 #include "strata/status.h"

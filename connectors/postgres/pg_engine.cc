@@ -90,8 +90,8 @@ void PgEngine::Submit(std::unique_ptr<PgOp> op) {
   }
   if (!online_.load()) {
     lock.unlock();
-    op->Fail(Status::Unavailable(Describe(*op) + ": not connected to " + Where() +
-                                 " (reconnecting)"));
+    op->Fail(
+        Status::Unavailable(Describe(*op) + ": not connected to " + Where() + " (reconnecting)"));
     return;
   }
   inbox_.push_back(std::move(op));
@@ -237,9 +237,9 @@ void PgEngine::PollOnce() {
     PgConnection& conn = slots_[i]->conn;
     if (conn.state() == PgConnection::State::kConnecting && conn.connect_deadline() <= now) {
       conn.Reset();
-      OnConnectFailed(i, Status::Unavailable("connection timed out after " +
-                                             std::to_string(options_.connection_timeout_ms) +
-                                             " ms"));
+      OnConnectFailed(i,
+                      Status::Unavailable("connection timed out after " +
+                                          std::to_string(options_.connection_timeout_ms) + " ms"));
     }
   }
 }
@@ -403,8 +403,8 @@ void PgEngine::Shutdown() {
   std::vector<DoneCallback> waiters;
   {
     std::lock_guard lock(mu_);
-    phase_ = start_failed_ != nullptr && phase_ == Phase::kStarting ? Phase::kFailed
-                                                                    : Phase::kClosed;
+    phase_ =
+        start_failed_ != nullptr && phase_ == Phase::kStarting ? Phase::kFailed : Phase::kClosed;
     waiters.swap(close_waiters_);
   }
   online_.store(false);
@@ -420,8 +420,6 @@ void PgEngine::Wake() {
   (void)ignored;
 }
 
-std::string PgEngine::Where() const {
-  return options_.host + ":" + std::to_string(options_.port);
-}
+std::string PgEngine::Where() const { return options_.host + ":" + std::to_string(options_.port); }
 
 }  // namespace strata

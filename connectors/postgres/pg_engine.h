@@ -98,10 +98,10 @@ class PgEngine {
   std::vector<std::string> conn_keys_, conn_values_;  // libpq connection parameters
 
   std::mutex mu_;
-  Phase phase_ = Phase::kNew;                       // guarded by mu_; written by the loop
-  std::vector<std::unique_ptr<PgOp>> inbox_;        // guarded by mu_
-  std::vector<DoneCallback> close_waiters_;         // guarded by mu_
-  std::atomic<bool> online_{false};                 // written by the loop; read by Submit
+  Phase phase_ = Phase::kNew;                 // guarded by mu_; written by the loop
+  std::vector<std::unique_ptr<PgOp>> inbox_;  // guarded by mu_
+  std::vector<DoneCallback> close_waiters_;   // guarded by mu_
+  std::atomic<bool> online_{false};           // written by the loop; read by Submit
   int wake_fd_ = -1;
 
   // Loop thread only.
@@ -112,9 +112,9 @@ class PgEngine {
   std::unordered_set<std::string> known_tables_;  // tables that exist (created or seen)
   int probe_ = -1;  // while offline, the one slot that keeps trying to reconnect
   bool closing_ = false;
-  bool start_done_ = false;                 // the init op succeeded
-  Clock::time_point start_deadline_;        // Start retries a server still starting up until
-  std::unique_ptr<PgOp> start_failed_;      // the init op, failed; answered by Shutdown
+  bool start_done_ = false;             // the init op succeeded
+  Clock::time_point start_deadline_;    // Start retries a server still starting up until
+  std::unique_ptr<PgOp> start_failed_;  // the init op, failed; answered by Shutdown
 
   std::thread thread_;
 };

@@ -63,7 +63,7 @@ struct PgOp {
   // Outcome, filled in by the connection. The first error wins.
   Status status;
   std::optional<RecordValue> row;
-  bool missing_table = false;  // a write found its table gone (dropped behind strata's back)
+  bool missing_table = false;        // a write found its table gone (dropped behind strata's back)
   std::vector<std::string> created;  // tables this op created
   // kGetBulk: the answer, one entry per asked name; wanted[g] places the rows group g selects.
   // Only writes get groups prepended (AddEnsureGroups), so a read's group indices are stable.

@@ -3,7 +3,6 @@
 // suite, deepstream's table layout, options, and outages (server down at Start, server stopped
 // during writes, restarted on the same port and data directory).
 
-#include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,13 +18,14 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include "connectors/postgres/postgres_options.h"
 #include "connectors/postgres/postgres_storage.h"
 #include "connectors/postgres/record_sql.h"
 #include "connectors/testing/connector_suite.h"
-#include "connectors/testing/plugin_under_test.h"
 #include "connectors/testing/external_server.h"
+#include "connectors/testing/plugin_under_test.h"
 #include "strata/connector_abi.h"
 
 namespace strata::testing {
@@ -87,11 +87,11 @@ class PgCluster {
   }
 
   Status Launch() {
-    return server_.Start(AsServerUser({kBin + "postgres", "-D", dir_, "-k", dir_, "-p",
-                                       std::to_string(port_), "-c", "listen_addresses=127.0.0.1",
-                                       "-c", "fsync=off", "-c", "synchronous_commit=off",
-                                       "-c", "full_page_writes=off"}),
-                         port_, dir_ + ".log");
+    return server_.Start(
+        AsServerUser({kBin + "postgres", "-D", dir_, "-k", dir_, "-p", std::to_string(port_), "-c",
+                      "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
+                      "synchronous_commit=off", "-c", "full_page_writes=off"}),
+        port_, dir_ + ".log");
   }
 
   // Fast shutdown (SIGINT): clients are disconnected at once. (SIGTERM, a smart shutdown, would
@@ -143,10 +143,11 @@ std::string FreshSchema() {
 
 ConnectorTraits PostgresTraits() {
   return {.name = "Postgres",
-          .make = [](const std::string&) {
-            return NewPostgresStorage(
-                shared_cluster->Options(R"("schema":")" + FreshSchema() + R"(")"));
-          },
+          .make =
+              [](const std::string&) {
+                return NewPostgresStorage(
+                    shared_cluster->Options(R"("schema":")" + FreshSchema() + R"(")"));
+              },
           .durable = true};
 }
 
@@ -319,12 +320,15 @@ TEST(PostgresLayoutTest, ReadsRowsWrittenTheWayDeepstreamWritesThem) {
               "\" (id text NOT NULL, version int DEFAULT 0, val text NOT NULL, PRIMARY KEY (id))"
               " WITH (OIDS = FALSE) TABLESPACE pg_default");
   }
-  raw.Query("CREATE TABLE \"" + schema + "\".\"doc\" (id text NOT NULL, version int DEFAULT 0,"
+  raw.Query("CREATE TABLE \"" + schema +
+            "\".\"doc\" (id text NOT NULL, version int DEFAULT 0,"
             " val jsonb NOT NULL, PRIMARY KEY (id))");
-  raw.Query("INSERT INTO \"" + schema + "\".\"user\" (id, version, val) VALUES "
+  raw.Query("INSERT INTO \"" + schema +
+            "\".\"user\" (id, version, val) VALUES "
             "('alice',5,'{\"name\":\"Alice\",\"tags\":[\"a\"]}') ON CONFLICT (id) DO UPDATE "
             "SET val = EXCLUDED.val, version = EXCLUDED.version");
-  raw.Query("INSERT INTO \"" + schema + "\".\"default\" (id, version, val) VALUES "
+  raw.Query("INSERT INTO \"" + schema +
+            "\".\"default\" (id, version, val) VALUES "
             "('plain',2,'[\"x\",\"y\"]')");
   raw.Query("INSERT INTO \"" + schema +
             "\".\"user\" (id, version, val) VALUES "

@@ -1,8 +1,8 @@
 #include "connectors/postgres/postgres_options.h"
 
-#include <rapidjson/document.h>
-
 #include <limits>
+
+#include <rapidjson/document.h>
 
 #include "connectors/common/json_options.h"
 
@@ -19,8 +19,8 @@ Status Invalid(std::string_view key, std::string_view expected) {
 }
 
 Status NotSupported(std::string_view key, std::string_view why) {
-  return Status::InvalidArgument("storage.options." + std::string(key) +
-                                 ": not supported yet (" + std::string(why) + ")");
+  return Status::InvalidArgument("storage.options." + std::string(key) + ": not supported yet (" +
+                                 std::string(why) + ")");
 }
 
 Status GetString(const rapidjson::Value& v, std::string_view key, bool allow_empty,

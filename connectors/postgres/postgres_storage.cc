@@ -44,8 +44,8 @@ void PostgresStorage::Start(DoneCallback ready) {
   op->what = "start";
   op->subject = options_.schema + "." + options_.default_table;
   op->groups.push_back({{sql_.CreateSchema()}, false, true, ""});
-  op->groups.push_back({{sql_.CreateTable(options_.default_table)}, false, true,
-                        options_.default_table});
+  op->groups.push_back(
+      {{sql_.CreateTable(options_.default_table)}, false, true, options_.default_table});
   op->done = std::move(ready);
   engine_->Start(std::move(op));
 }

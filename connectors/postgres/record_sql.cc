@@ -75,8 +75,8 @@ SqlStatement RecordSql::CreateSchema() const {
 
 SqlStatement RecordSql::CreateTable(std::string_view table) const {
   return {"CREATE TABLE IF NOT EXISTS " + Table(table) +
-              " (id text NOT NULL, version int DEFAULT 0, val " +
-              (use_jsonb_ ? "jsonb" : "text") + " NOT NULL, PRIMARY KEY (id))",
+              " (id text NOT NULL, version int DEFAULT 0, val " + (use_jsonb_ ? "jsonb" : "text") +
+              " NOT NULL, PRIMARY KEY (id))",
           {}};
 }
 

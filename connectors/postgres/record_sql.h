@@ -62,8 +62,7 @@ class RecordSql {
                                        std::span<const std::string> ids) const;
   // REQUIRES: ids in `rows` are distinct.
   std::vector<SqlStatement> Upsert(std::string_view table, std::span<const RecordRow> rows) const;
-  std::vector<SqlStatement> Delete(std::string_view table,
-                                   std::span<const std::string> ids) const;
+  std::vector<SqlStatement> Delete(std::string_view table, std::span<const std::string> ids) const;
 
  private:
   std::string Table(std::string_view table) const;  // "schema"."table"

@@ -1,6 +1,5 @@
 #include "connectors/redis/redis_connection.h"
 
-#include <hiredis/hiredis.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -8,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
+
+#include <hiredis/hiredis.h>
 
 namespace strata {
 namespace {

@@ -5,18 +5,18 @@
 
 #include "connectors/redis/redis_connector.h"
 
-#include <gtest/gtest.h>
-#include <hiredis/hiredis.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+
 #include "connectors/testing/connector_suite.h"
-#include "connectors/testing/plugin_under_test.h"
 #include "connectors/testing/external_server.h"
+#include "connectors/testing/plugin_under_test.h"
 #include "strata/connector_abi.h"
 
 namespace strata {

@@ -1,10 +1,10 @@
 #include "connectors/redis/redis_options.h"
 
-#include <rapidjson/document.h>
-
 #include <charconv>
 #include <limits>
 #include <optional>
+
+#include <rapidjson/document.h>
 
 namespace strata {
 namespace {

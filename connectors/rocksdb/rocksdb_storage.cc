@@ -1,12 +1,12 @@
 #include "connectors/rocksdb/rocksdb_storage.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/options.h>
-#include <rocksdb/write_batch.h>
-
 #include <filesystem>
 #include <utility>
 #include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
 
 #include "connectors/rocksdb/record_codec.h"
 

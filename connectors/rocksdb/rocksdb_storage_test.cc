@@ -1,11 +1,12 @@
 #include "connectors/rocksdb/rocksdb_storage.h"
 
-#include <gtest/gtest.h>
-#include <rocksdb/db.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include "connectors/rocksdb/record_codec.h"
 #include "connectors/testing/connector_suite.h"
@@ -42,7 +43,6 @@ ConnectorTraits RocksdbTraits() {
 }
 
 STRATA_INSTANTIATE_CONNECTOR_SUITE(Rocksdb, RocksdbTraits());
-
 
 TEST(RocksdbOptionsTest, Defaults) {
   for (std::string_view json : {"", "{}"}) {

@@ -5,10 +5,10 @@
 // Thread-safety: none. Connections are opened with SQLITE_OPEN_NOMUTEX; each Database and its
 // Statements are used by one thread at a time (in strata: by the jobs of one WorkerThread).
 
-#include <sqlite3.h>
-
 #include <string>
 #include <string_view>
+
+#include <sqlite3.h>
 
 #include "strata/status.h"
 

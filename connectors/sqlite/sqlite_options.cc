@@ -1,8 +1,8 @@
 #include "connectors/sqlite/sqlite_options.h"
 
-#include <rapidjson/document.h>
-
 #include <limits>
+
+#include <rapidjson/document.h>
 
 #include "connectors/common/json_options.h"
 

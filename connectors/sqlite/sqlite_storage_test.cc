@@ -1,11 +1,12 @@
 #include "connectors/sqlite/sqlite_storage.h"
 
-#include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "connectors/testing/connector_suite.h"
 
@@ -37,7 +38,6 @@ ConnectorTraits SqliteTraits() {
 }
 
 STRATA_INSTANTIATE_CONNECTOR_SUITE(Sqlite, SqliteTraits());
-
 
 // A raw sqlite connection to the same file, playing "another process".
 class OtherConnection {

@@ -184,10 +184,22 @@ TEST_P(StorageConnectorSuite, UnicodeRoundTripsByteIdentical) {
 TEST_P(StorageConnectorSuite, OddNamesAreDistinctRecords) {
   // Names clients really use: separators, spaces, quotes, SQL and key-syntax characters, a long
   // one. Each must be its own record (no two collapse into one key), and round-trip.
-  const std::vector<std::string> names = {
-      "a/b/c", "a b", "quote\"d", "it's", "semi;colon", "percent%s", "back\\slash",
-      "dot.and:colon", "tab\tname", "#hash", "a_v", "a_d", "emoji \xF0\x9F\x98\x80",
-      std::string(600, 'n'), "/leading", "trailing/"};
+  const std::vector<std::string> names = {"a/b/c",
+                                          "a b",
+                                          "quote\"d",
+                                          "it's",
+                                          "semi;colon",
+                                          "percent%s",
+                                          "back\\slash",
+                                          "dot.and:colon",
+                                          "tab\tname",
+                                          "#hash",
+                                          "a_v",
+                                          "a_d",
+                                          "emoji \xF0\x9F\x98\x80",
+                                          std::string(600, 'n'),
+                                          "/leading",
+                                          "trailing/"};
   for (size_t i = 0; i < names.size(); ++i) {
     ASSERT_TRUE(Set(names[i], RecordValue{static_cast<Version>(i + 1), "{}"}).ok()) << names[i];
   }

@@ -16,8 +16,6 @@
 // generous hang guard, never asserting on time, and checks that every completion runs exactly
 // once: a second call of any completion fails the test at TearDown.
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -28,6 +26,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "strata/cache_connector.h"
 #include "strata/storage_connector.h"

@@ -1,6 +1,7 @@
 #include "connectors/testing/plugin_under_test.h"
 
 #include <dlfcn.h>
+
 #include <gtest/gtest.h>
 
 namespace strata::testing {
@@ -11,10 +12,9 @@ PluginUnderTest::PluginUnderTest(const std::string& path) {
     ADD_FAILURE() << "dlopen " << path << ": " << dlerror();
     return;
   }
-  auto info = reinterpret_cast<strata_connector_get_info_fn>(
-      dlsym(handle_, "strata_connector_get_info"));
-  create_ = reinterpret_cast<strata_connector_create_fn>(
-      dlsym(handle_, "strata_connector_create"));
+  auto info =
+      reinterpret_cast<strata_connector_get_info_fn>(dlsym(handle_, "strata_connector_get_info"));
+  create_ = reinterpret_cast<strata_connector_create_fn>(dlsym(handle_, "strata_connector_create"));
   if (!info || !create_) {
     ADD_FAILURE() << path << " does not export both connector entry points";
     return;
@@ -32,8 +32,8 @@ PluginUnderTest::Created PluginUnderTest::Create(uint32_t role, const std::strin
   void* self = nullptr;
   const strata_connector_vtable* vtable = nullptr;
   char error[512] = {};
-  out.code = create_(role, {options_json.data(), options_json.size()}, &host, &self, &vtable,
-                     error, sizeof(error));
+  out.code = create_(role, {options_json.data(), options_json.size()}, &host, &self, &vtable, error,
+                     sizeof(error));
   out.error = error;
   if (out.code == STRATA_OK) {
     out.has_head = vtable->head != nullptr;

@@ -15,7 +15,7 @@ class PluginUnderTest {
  public:
   struct Created {
     int32_t code = STRATA_INTERNAL;
-    std::string error;     // the connector's message when code != STRATA_OK
+    std::string error;      // the connector's message when code != STRATA_OK
     bool has_head = false;  // the vtable offers head (caches)
   };
 

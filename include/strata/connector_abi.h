@@ -55,15 +55,19 @@ enum { STRATA_ROLE_CACHE = 1u, STRATA_ROLE_STORAGE = 2u };
 
 /* Capabilities (bit set in strata_connector_vtable.capabilities). */
 enum {
-  STRATA_CAP_SET_BULK = 1u << 0,     /* set_bulk is implemented natively */
-  STRATA_CAP_DELETE_BULK = 1u << 1,  /* delete_bulk is implemented natively */
-  STRATA_CAP_HEAD = 1u << 2,         /* head is cheaper than get (caches) */
-  STRATA_CAP_GET_BULK = 1u << 3      /* get_bulk is implemented natively */
+  STRATA_CAP_SET_BULK = 1u << 0,    /* set_bulk is implemented natively */
+  STRATA_CAP_DELETE_BULK = 1u << 1, /* delete_bulk is implemented natively */
+  STRATA_CAP_HEAD = 1u << 2,        /* head is cheaper than get (caches) */
+  STRATA_CAP_GET_BULK = 1u << 3     /* get_bulk is implemented natively */
   /* Reserved for clusters (SEMANTICS A.9): conditional writes by sequence number, tombstones. */
 };
 
 /* Connection-level events, reported through strata_host.on_event. */
-enum { STRATA_EVENT_CONNECTION_LOST = 1, STRATA_EVENT_CONNECTION_RESTORED = 2, STRATA_EVENT_ERROR = 3 };
+enum {
+  STRATA_EVENT_CONNECTION_LOST = 1,
+  STRATA_EVENT_CONNECTION_RESTORED = 2,
+  STRATA_EVENT_ERROR = 3
+};
 
 /* Log levels for strata_host.log. */
 enum { STRATA_LOG_DEBUG = 0, STRATA_LOG_INFO = 1, STRATA_LOG_WARN = 2, STRATA_LOG_ERROR = 3 };
@@ -130,12 +134,13 @@ typedef struct strata_connector_vtable {
 /* Static facts about the library, returned by strata_connector_info(). */
 typedef struct strata_connector_info {
   uint32_t struct_size;
-  uint32_t abi_version;        /* STRATA_CONNECTOR_ABI_VERSION the library was built for */
-  const char* name;            /* registered name, e.g. "redis" */
-  const char* version;         /* the connector's own version, e.g. "1.0.0" */
-  uint32_t roles;              /* STRATA_ROLE_* it can play */
-  const char* description;     /* one line */
-  const char* example_config;  /* YAML printed by `strata install`, e.g. "cache:\n  name: redis\n..." */
+  uint32_t abi_version;    /* STRATA_CONNECTOR_ABI_VERSION the library was built for */
+  const char* name;        /* registered name, e.g. "redis" */
+  const char* version;     /* the connector's own version, e.g. "1.0.0" */
+  uint32_t roles;          /* STRATA_ROLE_* it can play */
+  const char* description; /* one line */
+  const char*
+      example_config; /* YAML printed by `strata install`, e.g. "cache:\n  name: redis\n..." */
 } strata_connector_info;
 
 /* Exported by every connector library. */
@@ -153,7 +158,7 @@ typedef int32_t (*strata_connector_create_fn)(uint32_t, strata_str, const strata
                                               const strata_connector_vtable**, char*, size_t);
 
 #ifdef __cplusplus
-}  /* extern "C" */
+} /* extern "C" */
 #endif
 
-#endif  /* STRATA_CONNECTOR_ABI_H_ */
+#endif /* STRATA_CONNECTOR_ABI_H_ */

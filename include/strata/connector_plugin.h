@@ -28,23 +28,26 @@ using PluginFactory = Result<std::unique_ptr<StorageConnector>> (*)(uint32_t rol
 
 // Implements strata_connector_create for a C++ factory.
 int32_t CreateInstance(PluginFactory factory, uint32_t role, strata_str options_json,
-                       const strata_host* host, void** self,
-                       const strata_connector_vtable** vtable, char* error,
-                       size_t error_capacity);
+                       const strata_host* host, void** self, const strata_connector_vtable** vtable,
+                       char* error, size_t error_capacity);
 
 }  // namespace strata::plugin_internal
 
-#define STRATA_EXPORT_CONNECTOR(name, version, roles, description, example_config, factory)  \
-  extern "C" __attribute__((visibility("default"))) const strata_connector_info*            \
-  strata_connector_get_info(void) {                                                          \
-    static const strata_connector_info info = {sizeof(strata_connector_info),                \
-                                               STRATA_CONNECTOR_ABI_VERSION, name, version, \
-                                               roles, description, example_config};          \
-    return &info;                                                                            \
-  }                                                                                          \
-  extern "C" __attribute__((visibility("default"))) int32_t strata_connector_create(        \
-      uint32_t role, strata_str options_json, const strata_host* host, void** self,          \
-      const strata_connector_vtable** vtable, char* error, size_t error_capacity) {          \
+#define STRATA_EXPORT_CONNECTOR(name, version, roles, description, example_config, factory)   \
+  extern "C" __attribute__((visibility("default"))) const strata_connector_info*              \
+  strata_connector_get_info(void) {                                                           \
+    static const strata_connector_info info = {sizeof(strata_connector_info),                 \
+                                               STRATA_CONNECTOR_ABI_VERSION,                  \
+                                               name,                                          \
+                                               version,                                       \
+                                               roles,                                         \
+                                               description,                                   \
+                                               example_config};                               \
+    return &info;                                                                             \
+  }                                                                                           \
+  extern "C" __attribute__((visibility("default"))) int32_t strata_connector_create(          \
+      uint32_t role, strata_str options_json, const strata_host* host, void** self,           \
+      const strata_connector_vtable** vtable, char* error, size_t error_capacity) {           \
     return ::strata::plugin_internal::CreateInstance(factory, role, options_json, host, self, \
-                                                     vtable, error, error_capacity);         \
+                                                     vtable, error, error_capacity);          \
   }

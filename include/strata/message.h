@@ -30,6 +30,8 @@ enum class Topic : int32_t {
   kError = 100,
 };
 
+// The action tables are laid out as PROTOCOL.md 2.4 lists them, several to a line.
+// clang-format off
 namespace connection_action {
 enum : int32_t {
   kUnknown = 0, kError = 1, kPing = 2, kPong = 3, kAccept = 4, kChallenge = 5, kReject = 6,
@@ -101,6 +103,7 @@ enum : int32_t {
   kMessageDenied = 102, kMultipleSubscriptions = 103, kNotSubscribed = 104,
 };
 }  // namespace presence_action
+// clang-format on
 
 struct Message {
   Topic topic = Topic::kUnknown;

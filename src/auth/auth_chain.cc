@@ -7,7 +7,8 @@
 
 namespace strata::auth {
 
-void OpenAuthenticator::Authenticate(const LoginAttempt& attempt, std::function<void(AuthOutcome)> done) {
+void OpenAuthenticator::Authenticate(const LoginAttempt& attempt,
+                                     std::function<void(AuthOutcome)> done) {
   AuthOutcome outcome;
   outcome.verdict = AuthOutcome::Verdict::kAccepted;
   outcome.id = "open";
@@ -34,10 +35,12 @@ Result<std::unique_ptr<AuthChain>> AuthChain::Create(const std::vector<AuthConfi
     Result<std::unique_ptr<Authenticator>> made = Status::InvalidArgument("not supported yet");
     if (entry.type == "file") {
       auto file = FileAuthenticator::Create(entry.options_json);
-      made = file.ok() ? Result<std::unique_ptr<Authenticator>>(std::move(file).value()) : file.status();
+      made = file.ok() ? Result<std::unique_ptr<Authenticator>>(std::move(file).value())
+                       : file.status();
     } else if (entry.type == "http") {
       auto http = HttpAuthenticator::Create(entry.options_json);
-      made = http.ok() ? Result<std::unique_ptr<Authenticator>>(std::move(http).value()) : http.status();
+      made = http.ok() ? Result<std::unique_ptr<Authenticator>>(std::move(http).value())
+                       : http.status();
     }
     if (!made.ok()) return Status::InvalidArgument(where + std::string(made.status().message()));
     authenticators.push_back(std::move(made).value());
@@ -49,11 +52,13 @@ Result<std::unique_ptr<AuthChain>> AuthChain::Create(const std::vector<AuthConfi
 AuthChain::AuthChain(std::vector<std::unique_ptr<Authenticator>> authenticators)
     : authenticators_(std::move(authenticators)) {}
 
-void AuthChain::Authenticate(const LoginAttempt& attempt, std::function<void(AuthOutcome)> done) const {
+void AuthChain::Authenticate(const LoginAttempt& attempt,
+                             std::function<void(AuthOutcome)> done) const {
   Ask(0, attempt, std::move(done));
 }
 
-void AuthChain::Ask(size_t index, const LoginAttempt& attempt, std::function<void(AuthOutcome)> done) const {
+void AuthChain::Ask(size_t index, const LoginAttempt& attempt,
+                    std::function<void(AuthOutcome)> done) const {
   if (index == authenticators_.size()) return done(AuthOutcome::Rejected());
   authenticators_[index]->Authenticate(
       attempt, [this, index, attempt, done = std::move(done)](AuthOutcome outcome) mutable {

@@ -1,8 +1,8 @@
 #include "auth/auth_chain.h"
 
-#include <gtest/gtest.h>
-
 #include <future>
+
+#include <gtest/gtest.h>
 
 namespace strata::auth {
 namespace {
@@ -26,7 +26,8 @@ TEST(AuthChainTest, OpenAuthTakesTheUsernameOrOpen) {
 
 TEST(AuthChainTest, FirstAnswerThatIsNotNotMineDecides) {
   // file knows alice only (and passes unknown users on); none takes everyone else.
-  AuthConfig file{"file", R"({"reportInvalidParameters":true,"users":{"alice":{"password":"pw"}}})"};
+  AuthConfig file{"file",
+                  R"({"reportInvalidParameters":true,"users":{"alice":{"password":"pw"}}})"};
   auto chain = AuthChain::Create({file, AuthConfig{}});
   ASSERT_TRUE(chain.ok()) << chain.status().ToString();
   EXPECT_EQ(Login(**chain, R"({"username":"alice","password":"pw"})").verdict, V::kAccepted);
@@ -42,7 +43,8 @@ TEST(AuthChainTest, FirstAnswerThatIsNotNotMineDecides) {
 TEST(AuthChainTest, BadEntriesNameTheirPlace) {
   auto chain = AuthChain::Create({AuthConfig{}, AuthConfig{"file", "{}"}});
   ASSERT_FALSE(chain.ok());
-  EXPECT_EQ(chain.status().message(), "auth[1] (file): no users present in the users file (options.users)");
+  EXPECT_EQ(chain.status().message(),
+            "auth[1] (file): no users present in the users file (options.users)");
   auto http = AuthChain::Create({AuthConfig{"http", R"({"endpointUrl":"http://x"})"}});
   EXPECT_EQ(http.status().message(), "auth[0] (http): permittedStatusCodes is required");
 }

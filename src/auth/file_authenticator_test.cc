@@ -1,8 +1,8 @@
 #include "auth/file_authenticator.h"
 
-#include <gtest/gtest.h>
-
 #include <future>
+
+#include <gtest/gtest.h>
 
 namespace strata::auth {
 namespace {
@@ -45,16 +45,18 @@ TEST(FileAuthenticatorTest, DeepstreamUsersFileLogsIn) {
   // Unknown users are left to the next handler of the auth list.
   EXPECT_EQ(Login(*auth, R"({"username":"nobody","password":"password"})").verdict, V::kNotMine);
   // A stored value that is no hash of these options never matches.
-  EXPECT_EQ(Login(*auth, R"({"username":"plainUser","password":"not-a-hash"})").verdict, V::kRejected);
+  EXPECT_EQ(Login(*auth, R"({"username":"plainUser","password":"not-a-hash"})").verdict,
+            V::kRejected);
 }
 
 TEST(FileAuthenticatorTest, MissingParametersAreReportedOrPassedOn) {
   auto auth = Make(kOptions);
-  for (const char* data : {R"({"username":"userA"})", R"({"password":"x"})", R"({"username":1,"password":"x"})",
-                           R"("userA")", "null", "[]"}) {
+  for (const char* data : {R"({"username":"userA"})", R"({"password":"x"})",
+                           R"({"username":1,"password":"x"})", R"("userA")", "null", "[]"}) {
     AuthOutcome o = Login(*auth, data);
     EXPECT_EQ(o.verdict, V::kRejected) << data;
-    EXPECT_EQ(o.client_data, R"({"error":"missing authentication parameter: username or/and password"})");
+    EXPECT_EQ(o.client_data,
+              R"({"error":"missing authentication parameter: username or/and password"})");
   }
   auto quiet = Make(R"({"reportInvalidParameters": false, "users": {"a": {"password": "pw"}}})");
   EXPECT_EQ(Login(*quiet, R"({"username":"a"})").verdict, V::kNotMine);
@@ -77,8 +79,10 @@ TEST(FileAuthenticatorTest, BadOptionsAreRefused) {
   EXPECT_EQ(error(R"({"users": {"a": {}}})"), "missing password for user 'a'");
   EXPECT_EQ(error(R"({"users": {"a": {"password": 5}}})"), "missing password for user 'a'");
   EXPECT_EQ(error(R"({"users": {"a": "pw"}})"), "user 'a' must be a map");
-  EXPECT_EQ(error(R"({"hash": "whirlpool9", "iterations": 1, "keyLength": 8, "users": {"a": {"password": "x"}}})"),
-            "unknown hash algorithm 'whirlpool9'");
+  EXPECT_EQ(
+      error(
+          R"({"hash": "whirlpool9", "iterations": 1, "keyLength": 8, "users": {"a": {"password": "x"}}})"),
+      "unknown hash algorithm 'whirlpool9'");
   EXPECT_EQ(error(R"({"hash": "md5", "users": {"a": {"password": "x"}}})"),
             "iterations must be a number when hash is set");
   EXPECT_EQ(error(R"({"reportInvalidParameters": "yes", "users": {"a": {"password": "x"}}})"),

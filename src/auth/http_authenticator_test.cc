@@ -5,13 +5,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace strata::auth {
 namespace {
@@ -76,10 +76,10 @@ class Webhook {
       }
       Reply reply = i < replies_.size() ? replies_[i] : replies_.back();
       if (reply.delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
-      std::string response = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\nContent-Type: " +
-                             reply.content_type + "\r\nContent-Length: " +
-                             std::to_string(reply.body.size()) + "\r\nConnection: close\r\n\r\n" +
-                             reply.body;
+      std::string response = "HTTP/1.1 " + std::to_string(reply.status) +
+                             " X\r\nContent-Type: " + reply.content_type +
+                             "\r\nContent-Length: " + std::to_string(reply.body.size()) +
+                             "\r\nConnection: close\r\n\r\n" + reply.body;
       (void)!write(client, response.data(), response.size());
       close(client);
     }
@@ -96,13 +96,15 @@ class Webhook {
 
 AuthOutcome Login(Authenticator& auth, const std::string& data) {
   std::promise<AuthOutcome> result;
-  auth.Authenticate({data, "127.0.0.1:4242"}, [&](AuthOutcome o) { result.set_value(std::move(o)); });
+  auth.Authenticate({data, "127.0.0.1:4242"},
+                    [&](AuthOutcome o) { result.set_value(std::move(o)); });
   return result.get_future().get();
 }
 
 std::unique_ptr<HttpAuthenticator> Make(const std::string& url, const std::string& extra = "") {
   auto made = HttpAuthenticator::Create(R"({"endpointUrl":")" + url +
-                                        R"(","permittedStatusCodes":[200],"requestTimeout":300)" + extra + "}");
+                                        R"(","permittedStatusCodes":[200],"requestTimeout":300)" +
+                                        extra + "}");
   EXPECT_TRUE(made.ok()) << made.status().ToString();
   return made.ok() ? std::move(made).value() : nullptr;
 }
@@ -110,7 +112,9 @@ std::unique_ptr<HttpAuthenticator> Make(const std::string& url, const std::strin
 using V = AuthOutcome::Verdict;
 
 TEST(HttpAuthenticatorTest, ObjectBodyGivesIdAndData) {
-  Webhook hook({{200, "application/json", R"({"id":"alice","clientData":{"theme":"dark"},"serverData":{"role":"admin"},"token":"tk"})"}});
+  Webhook hook(
+      {{200, "application/json",
+        R"({"id":"alice","clientData":{"theme":"dark"},"serverData":{"role":"admin"},"token":"tk"})"}});
   auto auth = Make(hook.url(), R"(,"promoteToHeader":["token"])");
   AuthOutcome o = Login(*auth, R"({"username":"alice","token":"t0k"})");
   EXPECT_EQ(o.verdict, V::kAccepted);
@@ -121,8 +125,11 @@ TEST(HttpAuthenticatorTest, ObjectBodyGivesIdAndData) {
   std::string request = hook.requests().at(0);
   EXPECT_EQ(request.rfind("POST /login HTTP/1.1\r\n", 0), 0u) << request;
   EXPECT_NE(request.find("\r\ntoken: t0k\r\n"), std::string::npos) << request;
-  EXPECT_NE(request.find(R"({"connectionData":{"remoteAddress":"127.0.0.1:4242"},"authData":{"username":"alice","token":"t0k"}})"),
-            std::string::npos) << request;
+  EXPECT_NE(
+      request.find(
+          R"({"connectionData":{"remoteAddress":"127.0.0.1:4242"},"authData":{"username":"alice","token":"t0k"}})"),
+      std::string::npos)
+      << request;
 }
 
 TEST(HttpAuthenticatorTest, TextBodyIsTheUserId) {
@@ -143,7 +150,8 @@ TEST(HttpAuthenticatorTest, AcceptedWithoutIdIsRejected) {
 }
 
 TEST(HttpAuthenticatorTest, OtherStatusRejectsWithTheBody) {
-  Webhook hook({{401, "text/plain", "bad password"}, {403, "application/json", R"({"clientData":{"why":"banned"}})"},
+  Webhook hook({{401, "text/plain", "bad password"},
+                {403, "application/json", R"({"clientData":{"why":"banned"}})"},
                 {401, "text/plain", ""}});
   auto auth = Make(hook.url());
   AuthOutcome text = Login(*auth, "{}");
@@ -159,7 +167,9 @@ TEST(HttpAuthenticatorTest, OtherStatusRejectsWithTheBody) {
 }
 
 TEST(HttpAuthenticatorTest, RetriesThenSucceeds) {
-  Webhook hook({{504, "text/plain", "gateway"}, {504, "text/plain", "gateway"}, {200, "text/plain", "carol"}});
+  Webhook hook({{504, "text/plain", "gateway"},
+                {504, "text/plain", "gateway"},
+                {200, "text/plain", "carol"}});
   auto auth = Make(hook.url(), R"(,"retryStatusCodes":[504],"retryAttempts":3,"retryInterval":10)");
   AuthOutcome o = Login(*auth, "{}");
   EXPECT_EQ(o.verdict, V::kAccepted);
@@ -200,19 +210,27 @@ TEST(HttpAuthenticatorTest, BadOptions) {
     return parsed.ok() ? std::string() : std::string(parsed.status().message());
   };
   EXPECT_EQ(error("{}"), "endpointUrl is required (the webhook's http:// URL)");
-  EXPECT_EQ(error(R"({"endpointUrl":"https://x/y","permittedStatusCodes":[200],"requestTimeout":1})"),
-            "https URLs are not supported yet: https://x/y");
+  EXPECT_EQ(
+      error(R"({"endpointUrl":"https://x/y","permittedStatusCodes":[200],"requestTimeout":1})"),
+      "https URLs are not supported yet: https://x/y");
   EXPECT_EQ(error(R"({"endpointUrl":"ftp://x","permittedStatusCodes":[200],"requestTimeout":1})"),
             "expected an http:// URL, got 'ftp://x'");
-  EXPECT_EQ(error(R"({"endpointUrl":"http://x:99999/","permittedStatusCodes":[200],"requestTimeout":1})"),
-            "bad port in URL 'http://x:99999/'");
-  EXPECT_EQ(error(R"({"endpointUrl":"http://x","requestTimeout":1})"), "permittedStatusCodes is required");
-  EXPECT_EQ(error(R"({"endpointUrl":"http://x","permittedStatusCodes":["200"],"requestTimeout":1})"),
-            "permittedStatusCodes must be a list of status codes");
-  EXPECT_EQ(error(R"({"endpointUrl":"http://x","permittedStatusCodes":[200]})"), "requestTimeout is required");
-  EXPECT_EQ(error(R"({"endpointUrl":"http://x","permittedStatusCodes":[200],"requestTimeout":1,"promoteToHeader":"token"})"),
-            "promoteToHeader must be a list of field names");
-  auto ok = HttpAuthenticator::ParseOptions(R"({"endpointUrl":"http://h:81","permittedStatusCodes":[200],"requestTimeout":5})");
+  EXPECT_EQ(
+      error(R"({"endpointUrl":"http://x:99999/","permittedStatusCodes":[200],"requestTimeout":1})"),
+      "bad port in URL 'http://x:99999/'");
+  EXPECT_EQ(error(R"({"endpointUrl":"http://x","requestTimeout":1})"),
+            "permittedStatusCodes is required");
+  EXPECT_EQ(
+      error(R"({"endpointUrl":"http://x","permittedStatusCodes":["200"],"requestTimeout":1})"),
+      "permittedStatusCodes must be a list of status codes");
+  EXPECT_EQ(error(R"({"endpointUrl":"http://x","permittedStatusCodes":[200]})"),
+            "requestTimeout is required");
+  EXPECT_EQ(
+      error(
+          R"({"endpointUrl":"http://x","permittedStatusCodes":[200],"requestTimeout":1,"promoteToHeader":"token"})"),
+      "promoteToHeader must be a list of field names");
+  auto ok = HttpAuthenticator::ParseOptions(
+      R"({"endpointUrl":"http://h:81","permittedStatusCodes":[200],"requestTimeout":5})");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->endpoint.host, "h");
   EXPECT_EQ(ok->endpoint.port, 81);

@@ -1,18 +1,18 @@
 #include "auth/password_hash.h"
 
+#include <vector>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-
-#include <vector>
 
 namespace strata::auth {
 namespace {
 
 std::string Base64(const unsigned char* bytes, size_t size) {
   std::string out(4 * ((size + 2) / 3), '\0');
-  int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes,
-                                static_cast<int>(size));
+  int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes, static_cast<int>(size));
   out.resize(written < 0 ? 0 : static_cast<size_t>(written));
   return out;
 }

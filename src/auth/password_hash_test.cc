@@ -24,7 +24,7 @@ TEST(PasswordHashTest, FreshHashesVerifyAndDiffer) {
   Result<std::string> a = HashPassword("s3cret", options);
   Result<std::string> b = HashPassword("s3cret", options);
   ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_NE(*a, *b);  // random salts
+  EXPECT_NE(*a, *b);                // random salts
   EXPECT_EQ(a->size(), 88u + 24u);  // base64 of 64 bytes, then the base64 of 16 salt bytes
   EXPECT_TRUE(*VerifyPassword("s3cret", *a, options));
   EXPECT_FALSE(*VerifyPassword("s3cret", *a, HashOptions{"sha256", 999, 64}));

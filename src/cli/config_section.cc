@@ -55,8 +55,7 @@ std::optional<TextRange> FindTopLevelSection(std::string_view text, std::string_
   return std::nullopt;
 }
 
-std::string SectionForRole(std::string_view example, std::string_view key,
-                           std::string_view name) {
+std::string SectionForRole(std::string_view example, std::string_view key, std::string_view name) {
   std::string_view other = key == "cache" ? "storage" : "cache";
   for (std::string_view candidate : {key, other}) {
     std::optional<TextRange> range = FindTopLevelSection(example, candidate);

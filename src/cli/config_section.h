@@ -23,8 +23,7 @@ std::optional<TextRange> FindTopLevelSection(std::string_view text, std::string_
 // The section `key` of an example config (as the connector's example_config gives it). If the
 // example only has the other role's section (a connector serving both roles often shows its
 // cache use), that one is reused under `key`. Without either: `key:\n  name: <name>\n`.
-std::string SectionForRole(std::string_view example, std::string_view key,
-                           std::string_view name);
+std::string SectionForRole(std::string_view example, std::string_view key, std::string_view name);
 
 // `text` with the top-level `key` section replaced by `section` (which must start with
 // "key:"), or `section` appended when there is none. kFailedPrecondition when the file picks

@@ -6,8 +6,9 @@ namespace strata {
 namespace {
 
 TEST(ConfigSectionTest, FindsASectionUpToTheNextTopLevelLine) {
-  std::string text = "logLevel: INFO\nstorage:\n  name: sqlite\n  options:\n    path: x\n\n"
-                     "# comment\ncache:\n  name: memory\n";
+  std::string text =
+      "logLevel: INFO\nstorage:\n  name: sqlite\n  options:\n    path: x\n\n"
+      "# comment\ncache:\n  name: memory\n";
   std::optional<TextRange> range = FindTopLevelSection(text, "storage");
   ASSERT_TRUE(range.has_value());
   EXPECT_EQ(text.substr(range->begin, range->end - range->begin),
@@ -18,15 +19,13 @@ TEST(ConfigSectionTest, FindsASectionUpToTheNextTopLevelLine) {
 
 TEST(ConfigSectionTest, ReplacesOnlyThatSection) {
   std::string text = "storage: {name: none}\nrecord:\n  cacheRetrievalTimeout: 30\n";
-  Result<std::string> out =
-      SetTopLevelSection(text, "storage", "storage:\n  name: template\n");
+  Result<std::string> out = SetTopLevelSection(text, "storage", "storage:\n  name: template\n");
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(*out, "storage:\n  name: template\nrecord:\n  cacheRetrievalTimeout: 30\n");
 }
 
 TEST(ConfigSectionTest, AppendsWhenAbsentOrEmpty) {
-  EXPECT_EQ(*SetTopLevelSection("", "cache", "cache:\n  name: redis\n"),
-            "cache:\n  name: redis\n");
+  EXPECT_EQ(*SetTopLevelSection("", "cache", "cache:\n  name: redis\n"), "cache:\n  name: redis\n");
   EXPECT_EQ(*SetTopLevelSection("logLevel: WARN", "cache", "cache:\n  name: redis\n"),
             "logLevel: WARN\n\ncache:\n  name: redis\n");
 }

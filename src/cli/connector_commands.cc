@@ -160,8 +160,8 @@ int RunInstall(const InstallRequest& request) {
   Result<std::shared_ptr<PluginLibrary>> library = PluginLibrary::Open(file);
   if (!library.ok()) {
     if (library.status().code() == StatusCode::kNotFound && !by_path) {
-      return Fail("no connector '" + request.connector + "' in the plugin directory " +
-                  plugin_dir + " (looked for " + PluginFileName(request.connector) +
+      return Fail("no connector '" + request.connector + "' in the plugin directory " + plugin_dir +
+                  " (looked for " + PluginFileName(request.connector) +
                   "); give the path of its library to install it");
     }
     return Fail(std::string(library.status().message()));
@@ -199,10 +199,9 @@ std::string ConnectorsJson(const std::string& lib_dir, const std::string& strata
   std::string out = "[";
   for (const ConnectorListing& c : ListAll(DefaultPluginDir(lib_dir), strata_version)) {
     if (out.size() > 1) out += ",";
-    out += "\n    {\"name\": " + JsonQuote(c.name) + ", \"roles\": " +
-           JsonQuote(c.error.ok() ? RoleNames(c.roles) : "") +
-           ", \"version\": " + JsonQuote(c.version) +
-           ", \"path\": " + JsonQuote(c.path);
+    out += "\n    {\"name\": " + JsonQuote(c.name) +
+           ", \"roles\": " + JsonQuote(c.error.ok() ? RoleNames(c.roles) : "") +
+           ", \"version\": " + JsonQuote(c.version) + ", \"path\": " + JsonQuote(c.path);
     if (!c.error.ok()) out += ", \"error\": " + JsonQuote(c.error.ToString());
     out += "}";
   }

@@ -30,11 +30,16 @@ constexpr const char* kVersion = "0.1.0";
 
 spdlog::level::level_enum SpdlogLevel(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return spdlog::level::debug;
-    case LogLevel::kInfo: return spdlog::level::info;
-    case LogLevel::kWarn: return spdlog::level::warn;
-    case LogLevel::kError: return spdlog::level::err;
-    case LogLevel::kOff: return spdlog::level::off;
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarn:
+      return spdlog::level::warn;
+    case LogLevel::kError:
+      return spdlog::level::err;
+    case LogLevel::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -119,7 +124,8 @@ int Hash(const CliOverrides& cli, const std::string& password) {
   };
   auto algorithm = settings.FindMember("hash");
   if (algorithm == settings.MemberEnd() || !algorithm->value.IsString()) {
-    std::cerr << "strata hash: the file auth options set no hash algorithm (passwords are plain text)\n";
+    std::cerr
+        << "strata hash: the file auth options set no hash algorithm (passwords are plain text)\n";
     return 1;
   }
   hash.algorithm = algorithm->value.GetString();
@@ -146,8 +152,9 @@ int main(int argc, char** argv) {
   std::string config, host, log_level;
   uint16_t port = 0;
   CLI::App* start = app.add_subcommand("start", "start the server");
-  start->add_option("-c,--config", config, "config file (else ./conf/config.yml, "
-                                           "/etc/strata/config.yml, or defaults)");
+  start->add_option("-c,--config", config,
+                    "config file (else ./conf/config.yml, "
+                    "/etc/strata/config.yml, or defaults)");
   start->add_option("--host", host, "address to listen on (default 127.0.0.1)");
   start->add_option("--port", port, "port to listen on (default 6020)");
   start->add_option("--log-level", log_level, "debug, info, warn, error or off");
@@ -162,13 +169,15 @@ int main(int argc, char** argv) {
   connectors->add_option("-l,--lib-dir", lib_dir, "directory of connector libraries");
   strata::InstallRequest install_request;
   CLI::App* install = app.add_subcommand(
-      "install", "check a connector library, install it into the plugin directory and print "
-                 "its example config");
+      "install",
+      "check a connector library, install it into the plugin directory and print "
+      "its example config");
   install->add_option("role", install_request.role, "cache or storage")
       ->required()
       ->check(CLI::IsMember({"cache", "storage"}));
-  install->add_option("connector", install_request.connector,
-                      "a connector name (in the plugin directory) or the path of a library")
+  install
+      ->add_option("connector", install_request.connector,
+                   "a connector name (in the plugin directory) or the path of a library")
       ->required();
   install->add_option("-c,--config", install_request.config_path,
                       "config file for --write (default ./conf/config.yml)");
@@ -178,7 +187,8 @@ int main(int argc, char** argv) {
 
   std::string password;
   CLI::App* hash = app.add_subcommand(
-      "hash", "print a password hash for users.yml, made with the file auth settings of the config");
+      "hash",
+      "print a password hash for users.yml, made with the file auth settings of the config");
   hash->add_option("password", password, "the plain-text password")->required();
   hash->add_option("-c,--config", config, "config file (found as for start)");
 

@@ -1,9 +1,9 @@
 #include "common/json_validate.h"
 
+#include <string>
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
-
-#include <string>
 
 namespace strata {
 namespace {

@@ -1,13 +1,13 @@
 #include "config/config_loader.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "config/config_sections.h"
 #include "config/field_reader.h"

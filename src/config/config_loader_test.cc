@@ -3,12 +3,12 @@
 
 #include "config/config_loader.h"
 
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include "config/config_test_util.h"
 

@@ -1,9 +1,9 @@
 // ParseConfig at the top level of config.yml: defaults, the general keys, and the validation
 // every section shares (unknown keys, duplicate keys, types and ranges).
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "config/config_loader.h"
 #include "config/config_test_util.h"

@@ -5,9 +5,9 @@
 // Each parser validates everything under its key (unknown keys, types, ranges) before it
 // rejects what strata does not support yet, so a typo is reported as a typo.
 
-#include <yaml-cpp/yaml.h>
-
 #include <string>
+
+#include <yaml-cpp/yaml.h>
 
 #include "config/field_reader.h"
 #include "config/options.h"

@@ -2,14 +2,15 @@
 // Helpers shared by the config loader tests: parse a config text expecting success or an error,
 // a scratch directory for config files, a scoped working directory, and JSON of parsed options.
 
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include "config/config_loader.h"
 

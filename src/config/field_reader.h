@@ -4,13 +4,13 @@
 // the line to fix. A key that is absent or null keeps the caller's default: that is also what an
 // unset `${VAR}` produces.
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "config/options.h"
 #include "strata/status.h"

@@ -19,9 +19,9 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3, kOff = 100 }
 // A cache or storage connector chosen in config: `{type: default}`, `{name: x}` or `{path: y}`,
 // with free-form options handed to the connector as JSON text.
 struct PluginConfig {
-  std::string type;  // "default" or empty
-  std::string name{};  // registered name, e.g. "memory", "sqlite", "none"
-  std::string path{};  // shared library path (connectors issue)
+  std::string type;                 // "default" or empty
+  std::string name{};               // registered name, e.g. "memory", "sqlite", "none"
+  std::string path{};               // shared library path (connectors issue)
   std::string options_json = "{}";  // the `options:` mapping converted to JSON
   std::string yaml_path;            // where it came from, e.g. "storage" or "plugins.cache"
 };

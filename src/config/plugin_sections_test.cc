@@ -1,10 +1,10 @@
 // ParseConfig on the plugin-shaped sections (plugin_sections.cc): cache and storage connectors,
 // auth, permission, and the sections and plugins strata does not support yet.
 
+#include <string>
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
-
-#include <string>
 
 #include "config/config_loader.h"
 #include "config/config_test_util.h"

@@ -52,10 +52,11 @@ Status ParseSsl(const YAML::Node& node, const std::string& path, HttpServerConfi
 
 Status ParseHttpServerOptions(const YAML::Node& node, const std::string& path,
                               HttpServerConfig* out) {
-  STRATA_ASSIGN_OR_RETURN(FieldReader options,
-                          FieldReader::Open(node, path,
-                                            {"host", "port", "healthCheckPath", "allowAllOrigins",
-                                             "origins", "headers", "maxMessageSize", "ssl", "maxConnections"}));
+  STRATA_ASSIGN_OR_RETURN(
+      FieldReader options,
+      FieldReader::Open(node, path,
+                        {"host", "port", "healthCheckPath", "allowAllOrigins", "origins", "headers",
+                         "maxMessageSize", "ssl", "maxConnections"}));
   STRATA_RETURN_IF_ERROR(options.ReadString("host", &out->host));
   if (out->host.empty()) {
     return TypeError(options.PathOf("host"), "a host name or address", options.Get("host"));

@@ -1,11 +1,11 @@
 // ParseConfig on the server's own sections (server_sections.cc): record, rpc, listen,
 // enabledFeatures, httpServer with its TLS settings, and connectionEndpoints.
 
-#include <gtest/gtest.h>
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "config/config_loader.h"
 #include "config/config_test_util.h"

@@ -1,10 +1,10 @@
 // deepstream v7's own conf/config.yml, as shipped, loads with the meaning deepstream gives it.
 
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include "config/config_loader.h"
 #include "config/config_test_util.h"

@@ -7,10 +7,10 @@
 // so commented-out `fileLoad(...)` lines are harmless there; we leave comments to the YAML
 // parser, which keeps quoted `#` correct, and so must not expand references inside comments.
 
-#include <yaml-cpp/yaml.h>
-
 #include <string>
 #include <string_view>
+
+#include <yaml-cpp/yaml.h>
 
 #include "strata/status.h"
 

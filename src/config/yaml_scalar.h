@@ -4,11 +4,11 @@
 // `'8080'` is a number, a boolean, null or a string, the same way for typed config fields and
 // for free-form connector options converted to JSON.
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include <yaml-cpp/yaml.h>
 
 #include "strata/status.h"
 

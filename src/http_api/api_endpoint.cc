@@ -1,13 +1,13 @@
 #include "http_api/api_endpoint.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-
 #include <atomic>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 
 #include "common/json_text.h"
 
@@ -24,7 +24,9 @@ class MessageClient final : public Client {
  public:
   MessageClient(std::string user_id, std::optional<std::string> server_data,
                 std::function<void(JifElement)> on_result)
-      : id_(next_client_id++), user_id_(std::move(user_id)), server_data_(std::move(server_data)),
+      : id_(next_client_id++),
+        user_id_(std::move(user_id)),
+        server_data_(std::move(server_data)),
         on_result_(std::move(on_result)) {}
 
   uint64_t id() const override { return id_; }
@@ -48,7 +50,8 @@ class MessageClient final : public Client {
 };
 
 bool IsJson(std::string_view content_type) {
-  return content_type.substr(0, content_type.find(';')).find("application/json") != std::string_view::npos;
+  return content_type.substr(0, content_type.find(';')).find("application/json") !=
+         std::string_view::npos;
 }
 
 // The records a message touches, for ordering within a batch ("" = none).
@@ -78,7 +81,10 @@ struct ApiEndpoint::Batch {
 };
 
 ApiEndpoint::ApiEndpoint(ApiOptions options, Executor& timers, Router router, Login login)
-    : options_(std::move(options)), timers_(timers), router_(std::move(router)), login_(std::move(login)) {}
+    : options_(std::move(options)),
+      timers_(timers),
+      router_(std::move(router)),
+      login_(std::move(login)) {}
 
 ApiEndpoint::~ApiEndpoint() = default;
 
@@ -96,8 +102,10 @@ bool ApiEndpoint::Handle(const HttpRequest& request, std::function<void(HttpResp
     return true;
   }
   if (request.method == "GET" && get) {
-    respond(Text(400, "Reading records via HTTP GET is not yet implemented, please use a post request instead.",
-                 request));
+    respond(Text(
+        400,
+        "Reading records via HTTP GET is not yet implemented, please use a post request instead.",
+        request));
     return true;
   }
   if (request.method != "POST") {
@@ -105,7 +113,9 @@ bool ApiEndpoint::Handle(const HttpRequest& request, std::function<void(HttpResp
     return true;
   }
   if (!IsJson(request.content_type)) {
-    respond(Text(415, "Invalid \"Content-Type\" header. Supported media types: \"application/json\"", request));
+    respond(Text(415,
+                 "Invalid \"Content-Type\" header. Supported media types: \"application/json\"",
+                 request));
     return true;
   }
   if (auth) {
@@ -116,10 +126,12 @@ bool ApiEndpoint::Handle(const HttpRequest& request, std::function<void(HttpResp
   return true;
 }
 
-void ApiEndpoint::HandleAuth(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
+void ApiEndpoint::HandleAuth(const HttpRequest& request,
+                             std::function<void(HttpResponse)> respond) {
   rapidjson::Document data;
   if (data.Parse(request.body.c_str(), request.body.size()).HasParseError() || !data.IsObject()) {
-    return respond(Text(400, "Failed to parse body of request: expected a JSON object of auth data.", request));
+    return respond(Text(
+        400, "Failed to parse body of request: expected a JSON object of auth data.", request));
   }
   login_({request.body, request.remote_address},
          [this, request, respond = std::move(respond)](AuthOutcome outcome) {
@@ -128,27 +140,34 @@ void ApiEndpoint::HandleAuth(const HttpRequest& request, std::function<void(Http
            }
            std::string body;
            if (outcome.token) body += "\"token\":" + QuoteJson(*outcome.token);
-           if (outcome.client_data) body += std::string(body.empty() ? "" : ",") + "\"clientData\":" + *outcome.client_data;
+           if (outcome.client_data)
+             body +=
+                 std::string(body.empty() ? "" : ",") + "\"clientData\":" + *outcome.client_data;
            respond(Json("{" + body + "}", request));
          });
 }
 
-void ApiEndpoint::HandlePost(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
+void ApiEndpoint::HandlePost(const HttpRequest& request,
+                             std::function<void(HttpResponse)> respond) {
   rapidjson::Document doc;
   if (doc.Parse(request.body.c_str(), request.body.size()).HasParseError()) {
-    return respond(Text(400, std::string("Failed to parse body of request: ") +
-                                 rapidjson::GetParseError_En(doc.GetParseError()),
+    return respond(Text(400,
+                        std::string("Failed to parse body of request: ") +
+                            rapidjson::GetParseError_En(doc.GetParseError()),
                         request));
   }
   const rapidjson::Value* body = doc.IsObject() && doc.HasMember("body") ? &doc["body"] : nullptr;
   bool objects = body != nullptr && body->IsArray() && !body->Empty();
   for (size_t i = 0; objects && i < body->Size(); ++i) objects = (*body)[i].IsObject();
   if (!objects) {
-    return respond(Text(400, "Invalid message: the \"body\" parameter must be a non-empty array of Objects.", request));
+    return respond(
+        Text(400, "Invalid message: the \"body\" parameter must be a non-empty array of Objects.",
+             request));
   }
   if (body->Size() > options_.max_batch) {
-    return respond(Text(400, "Too many messages: at most " + std::to_string(options_.max_batch) +
-                                 " per request.", request));
+    return respond(Text(
+        400, "Too many messages: at most " + std::to_string(options_.max_batch) + " per request.",
+        request));
   }
   auto batch = std::make_shared<Batch>();
   batch->request = request;
@@ -158,8 +177,10 @@ void ApiEndpoint::HandlePost(const HttpRequest& request, std::function<void(Http
   for (size_t i = 0; i < body->Size(); ++i) {
     Result<JifRequest> parsed = ParseJif((*body)[i], prefix + std::to_string(i));
     if (!parsed.ok()) {
-      return batch->respond(Text(400, "Failed to parse JIF object at index " + std::to_string(i) + ": " +
-                                          std::string(parsed.status().message()) + ".", request));
+      return batch->respond(Text(400,
+                                 "Failed to parse JIF object at index " + std::to_string(i) + ": " +
+                                     std::string(parsed.status().message()) + ".",
+                                 request));
     }
     batch->keys.push_back(OrderKey(parsed->message));
     batch->messages.push_back(std::move(parsed).value());
@@ -170,7 +191,8 @@ void ApiEndpoint::HandlePost(const HttpRequest& request, std::function<void(Http
     auth_data = "{\"token\":" + ToJsonText(token->value) + "}";
   } else if (auto data = doc.FindMember("authData"); data != doc.MemberEnd()) {
     if (!options_.allow_auth_data) {
-      return batch->respond(Text(400, "Authentication data is not allowed in requests; use a token.", request));
+      return batch->respond(
+          Text(400, "Authentication data is not allowed in requests; use a token.", request));
     }
     if (!data->value.IsObject()) {
       return batch->respond(Text(400, "Invalid message: \"authData\" must be an object.", request));
@@ -262,7 +284,8 @@ void ApiEndpoint::Respond(const std::shared_ptr<Batch>& batch) {
   respond(Json(JifResponse(elements), batch->request));
 }
 
-std::vector<std::pair<std::string, std::string>> ApiEndpoint::CorsHeaders(const HttpRequest& request) const {
+std::vector<std::pair<std::string, std::string>> ApiEndpoint::CorsHeaders(
+    const HttpRequest& request) const {
   if (options_.allow_all_origins) return {{"Access-Control-Allow-Origin", "*"}};
   for (const std::string& origin : options_.origins) {
     if (!request.origin.empty() && origin == request.origin) {
@@ -279,7 +302,8 @@ HttpResponse ApiEndpoint::Text(int status, std::string text, const HttpRequest& 
 }
 
 HttpResponse ApiEndpoint::Json(std::string body, const HttpRequest& request) const {
-  return HttpResponse{200, "application/json; charset=utf-8", body + "\r\n\r\n", CorsHeaders(request)};
+  return HttpResponse{200, "application/json; charset=utf-8", body + "\r\n\r\n",
+                      CorsHeaders(request)};
 }
 
 }  // namespace strata::http_api

@@ -1,6 +1,5 @@
 #include "http_api/jif.h"
 
-
 #include <initializer_list>
 
 #include "common/json_text.h"
@@ -64,7 +63,8 @@ Result<JifRequest> RecordWrite(const rapidjson::Value& jif, const char* name_key
   if (list) {
     STRATA_RETURN_IF_ERROR(OnlyMembers(jif, {"topic", "action", "listName", "data", "version"}));
   } else {
-    STRATA_RETURN_IF_ERROR(OnlyMembers(jif, {"topic", "action", "recordName", "data", "path", "version"}));
+    STRATA_RETURN_IF_ERROR(
+        OnlyMembers(jif, {"topic", "action", "recordName", "data", "path", "version"}));
   }
   STRATA_ASSIGN_OR_RETURN(std::string name, Name(jif, name_key));
   auto data = jif.FindMember("data");
@@ -79,7 +79,8 @@ Result<JifRequest> RecordWrite(const rapidjson::Value& jif, const char* name_key
     return Invalid("property 'data' must be an object or an array (or give a path)");
   }
   JifRequest request;
-  request.message = Named(Topic::kRecord, has_path ? ra::kCreateAndPatch : ra::kCreateAndUpdate, name);
+  request.message =
+      Named(Topic::kRecord, has_path ? ra::kCreateAndPatch : ra::kCreateAndUpdate, name);
   if (has_path) {
     const rapidjson::Value& path = jif["path"];
     if (!path.IsString()) return Invalid("property 'path' must be a string");
@@ -127,17 +128,19 @@ Result<JifRequest> Parse(const rapidjson::Value& jif, const std::string& correla
       request.message.topic = Topic::kRecord;
       request.message.action = ra::kNotify;
       for (const auto& n : names->value.GetArray()) {
-        if (!n.IsString()) return Invalid("property 'recordNames' must be a non-empty array of strings");
+        if (!n.IsString())
+          return Invalid("property 'recordNames' must be a non-empty array of strings");
         request.message.names.emplace_back(n.GetString(), n.GetStringLength());
       }
       request.message.correlation_id = correlation_id;
       return request;
     }
-    const int32_t read_action = action == "read" ? ra::kRead
-                                : action == "delete" ? ra::kDelete
+    const int32_t read_action = action == "read"            ? ra::kRead
+                                : action == "delete"        ? ra::kDelete
                                 : action == "head" && !list ? ra::kHead
                                                             : -1;
-    if (read_action < 0) return Invalid("unknown action '" + action + "' for topic '" + topic + "'");
+    if (read_action < 0)
+      return Invalid("unknown action '" + action + "' for topic '" + topic + "'");
     STRATA_RETURN_IF_ERROR(OnlyMembers(jif, {"topic", "action", key}));
     STRATA_ASSIGN_OR_RETURN(std::string name, Name(jif, key));
     request.message = Named(Topic::kRecord, read_action, name);
@@ -166,11 +169,16 @@ Result<JifRequest> Parse(const rapidjson::Value& jif, const std::string& correla
 
 std::string_view TopicKey(Topic topic) {
   switch (topic) {
-    case Topic::kRecord: return "record";
-    case Topic::kEvent: return "event";
-    case Topic::kRpc: return "rpc";
-    case Topic::kPresence: return "presence";
-    default: return "unknown";
+    case Topic::kRecord:
+      return "record";
+    case Topic::kEvent:
+      return "event";
+    case Topic::kRpc:
+      return "rpc";
+    case Topic::kPresence:
+      return "presence";
+    default:
+      return "unknown";
   }
 }
 
@@ -184,17 +192,20 @@ JifElement ErrorElement(const Message& reply) {
   std::string fields = "\"errorTopic\":" + QuoteJson(TopicKey(reply.topic)) +
                        ",\"errorEvent\":" + std::to_string(reply.action) + ",\"success\":false";
   const bool record = reply.topic == Topic::kRecord;
-  const bool denied = (record && reply.action == ra::kMessageDenied) ||
-                      (reply.topic == Topic::kEvent && reply.action == event_action::kMessageDenied) ||
-                      (reply.topic == Topic::kRpc && reply.action == rpc_action::kMessageDenied) ||
-                      (reply.topic == Topic::kPresence && reply.action == presence_action::kMessageDenied);
+  const bool denied =
+      (record && reply.action == ra::kMessageDenied) ||
+      (reply.topic == Topic::kEvent && reply.action == event_action::kMessageDenied) ||
+      (reply.topic == Topic::kRpc && reply.action == rpc_action::kMessageDenied) ||
+      (reply.topic == Topic::kPresence && reply.action == presence_action::kMessageDenied);
   std::string error;
   if (denied) {
     error = "Message denied. Action is not permitted.";
     if (reply.original_action) fields += ",\"action\":" + std::to_string(*reply.original_action);
-  } else if (record && (reply.action == ra::kVersionExists || reply.action == ra::kInvalidVersion)) {
+  } else if (record &&
+             (reply.action == ra::kVersionExists || reply.action == ra::kInvalidVersion)) {
     error = "Record update failed. Version " + std::to_string(reply.version.value_or(-1)) +
-            (reply.action == ra::kVersionExists ? " exists" : " is not valid") + " for record \"" + name + "\".";
+            (reply.action == ra::kVersionExists ? " exists" : " is not valid") + " for record \"" +
+            name + "\".";
     fields += ",\"currentVersion\":" + std::to_string(reply.version.value_or(-1));
     if (reply.data) fields += ",\"currentData\":" + *reply.data;
   } else if (record && reply.action == ra::kRecordNotFound) {
@@ -229,7 +240,8 @@ std::optional<JifElement> JifResult(const Message& reply) {
       if (reply.action == rpc_action::kResponse) return Succeeded("\"data\":" + data);
       return std::nullopt;  // ACCEPT, the REQUEST ack: the answer is still to come
     case Topic::kRecord:
-      if (reply.action == ra::kReadResponse) return Succeeded("\"version\":" + version + ",\"data\":" + data);
+      if (reply.action == ra::kReadResponse)
+        return Succeeded("\"version\":" + version + ",\"data\":" + data);
       if (reply.action == ra::kHeadResponse) return Succeeded("\"version\":" + version);
       return Succeeded("");  // write ack, delete success, notify ack
     case Topic::kPresence: {

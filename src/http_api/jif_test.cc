@@ -41,15 +41,19 @@ TEST(JifTest, EachMessageBecomesWhatASocketClientSends) {
   EXPECT_EQ(write->message.is_write_ack, true);
   EXPECT_EQ(write->message.correlation_id, "c1");
 
-  auto patch = Parse(R"({"topic":"record","action":"write","recordName":"r","path":"a.b","data":5,"version":3})");
+  auto patch = Parse(
+      R"({"topic":"record","action":"write","recordName":"r","path":"a.b","data":5,"version":3})");
   EXPECT_EQ(patch->message.action, ra::kCreateAndPatch);
   EXPECT_EQ(patch->message.path, "a.b");
   EXPECT_EQ(patch->message.data, "5");
   EXPECT_EQ(patch->message.version, 3);
 
-  EXPECT_EQ(Parse(R"({"topic":"record","action":"read","recordName":"r"})")->message.action, ra::kRead);
-  EXPECT_EQ(Parse(R"({"topic":"record","action":"head","recordName":"r"})")->message.action, ra::kHead);
-  EXPECT_EQ(Parse(R"({"topic":"record","action":"delete","recordName":"r"})")->message.action, ra::kDelete);
+  EXPECT_EQ(Parse(R"({"topic":"record","action":"read","recordName":"r"})")->message.action,
+            ra::kRead);
+  EXPECT_EQ(Parse(R"({"topic":"record","action":"head","recordName":"r"})")->message.action,
+            ra::kHead);
+  EXPECT_EQ(Parse(R"({"topic":"record","action":"delete","recordName":"r"})")->message.action,
+            ra::kDelete);
   auto notify = Parse(R"({"topic":"record","action":"notify","recordNames":["a","b"]})");
   EXPECT_EQ(notify->message.action, ra::kNotify);
   EXPECT_EQ(notify->message.names, (std::vector<std::string>{"a", "b"}));
@@ -59,7 +63,8 @@ TEST(JifTest, EachMessageBecomesWhatASocketClientSends) {
   EXPECT_EQ(list->message.name, "l");
   EXPECT_EQ(Parse(R"({"topic":"list","action":"read","listName":"l"})")->message.action, ra::kRead);
 
-  EXPECT_EQ(Parse(R"({"topic":"presence","action":"query"})")->message.action, presence_action::kQueryAll);
+  EXPECT_EQ(Parse(R"({"topic":"presence","action":"query"})")->message.action,
+            presence_action::kQueryAll);
   auto some = Parse(R"({"topic":"presence","action":"query","names":["alice"]})");
   EXPECT_EQ(some->message.action, presence_action::kQuery);
   EXPECT_EQ(some->message.names, (std::vector<std::string>{"alice"}));
@@ -75,14 +80,18 @@ TEST(JifTest, MalformedMessagesAreRefused) {
             "property 'extra' is not allowed here");
   EXPECT_EQ(ParseError(R"({"topic":"record","action":"write","recordName":"r","data":5})"),
             "property 'data' must be an object or an array (or give a path)");
-  EXPECT_EQ(ParseError(R"({"topic":"record","action":"write","recordName":"r"})"), "property 'data' is required");
-  EXPECT_EQ(ParseError(R"({"topic":"record","action":"write","recordName":"r","data":{},"version":-2})"),
-            "property 'version' must be an integer >= -1");
-  EXPECT_EQ(ParseError(R"({"topic":"record","action":"write","recordName":"r","data":{},"version":1.5})"),
-            "property 'version' must be an integer >= -1");
+  EXPECT_EQ(ParseError(R"({"topic":"record","action":"write","recordName":"r"})"),
+            "property 'data' is required");
+  EXPECT_EQ(
+      ParseError(R"({"topic":"record","action":"write","recordName":"r","data":{},"version":-2})"),
+      "property 'version' must be an integer >= -1");
+  EXPECT_EQ(
+      ParseError(R"({"topic":"record","action":"write","recordName":"r","data":{},"version":1.5})"),
+      "property 'version' must be an integer >= -1");
   EXPECT_EQ(ParseError(R"({"topic":"list","action":"write","listName":"l","data":[1]})"),
             "property 'data' must be an array of strings");
-  EXPECT_EQ(ParseError(R"({"topic":"list","action":"head","listName":"l"})"), "unknown action 'head' for topic 'list'");
+  EXPECT_EQ(ParseError(R"({"topic":"list","action":"head","listName":"l"})"),
+            "unknown action 'head' for topic 'list'");
   EXPECT_EQ(ParseError(R"({"topic":"record","action":"notify","recordNames":[]})"),
             "property 'recordNames' must be a non-empty array of strings");
   EXPECT_EQ(ParseError(R"({"topic":"presence","action":"query","names":"alice"})"),
@@ -105,7 +114,8 @@ TEST(JifTest, RepliesBecomeResultElements) {
   Message head = Reply(Topic::kRecord, ra::kHeadResponse);
   head.version = -1;
   EXPECT_EQ(JifResult(head)->json, R"({"version":-1,"success":true})");
-  EXPECT_EQ(JifResult(Reply(Topic::kRecord, ra::kWriteAcknowledgement))->json, R"({"success":true})");
+  EXPECT_EQ(JifResult(Reply(Topic::kRecord, ra::kWriteAcknowledgement))->json,
+            R"({"success":true})");
 
   Message missing = Reply(Topic::kRecord, ra::kRecordNotFound);
   missing.name = "h-missing";
@@ -119,9 +129,10 @@ TEST(JifTest, RepliesBecomeResultElements) {
   conflict.name = "r";
   conflict.version = 4;
   conflict.data = R"({"v":4})";
-  EXPECT_EQ(JifResult(conflict)->json,
-            R"({"errorTopic":"record","errorEvent":102,"success":false,"currentVersion":4,"currentData":{"v":4},)"
-            R"("error":"Record update failed. Version 4 exists for record \"r\"."})");
+  EXPECT_EQ(
+      JifResult(conflict)->json,
+      R"({"errorTopic":"record","errorEvent":102,"success":false,"currentVersion":4,"currentData":{"v":4},)"
+      R"("error":"Record update failed. Version 4 exists for record \"r\"."})");
 
   Message response = Reply(Topic::kRpc, rpc_action::kResponse);
   response.data = "5";
@@ -132,7 +143,8 @@ TEST(JifTest, RepliesBecomeResultElements) {
   EXPECT_EQ(JifResult(failed)->json, R"({"errorTopic":"rpc","error":"boom","success":false})");
   Message none = Reply(Topic::kRpc, rpc_action::kNoRpcProvider);
   none.name = "add";
-  EXPECT_NE(JifResult(none)->json.find(R"(No provider was available to handle the RPC \"add\".)"), std::string::npos);
+  EXPECT_NE(JifResult(none)->json.find(R"(No provider was available to handle the RPC \"add\".)"),
+            std::string::npos);
 
   Message all = Reply(Topic::kPresence, presence_action::kQueryAllResponse);
   all.names = {"alice", "bob"};
@@ -145,9 +157,11 @@ TEST(JifTest, RepliesBecomeResultElements) {
 TEST(JifTest, OverallResult) {
   EXPECT_EQ(JifResponse({JifSuccess(), JifSuccess()}),
             R"({"result":"SUCCESS","body":[{"success":true},{"success":true}]})");
-  EXPECT_EQ(JifResponse({JifSuccess(), JifTimeout()}),
-            R"({"result":"PARTIAL_SUCCESS","body":[{"success":true},{"success":false,"error":"HTTP_REQUEST_TIMEOUT"}]})");
-  EXPECT_EQ(JifResponse({JifTimeout()}), R"({"result":"FAILURE","body":[{"success":false,"error":"HTTP_REQUEST_TIMEOUT"}]})");
+  EXPECT_EQ(
+      JifResponse({JifSuccess(), JifTimeout()}),
+      R"({"result":"PARTIAL_SUCCESS","body":[{"success":true},{"success":false,"error":"HTTP_REQUEST_TIMEOUT"}]})");
+  EXPECT_EQ(JifResponse({JifTimeout()}),
+            R"({"result":"FAILURE","body":[{"success":false,"error":"HTTP_REQUEST_TIMEOUT"}]})");
 }
 
 }  // namespace

@@ -41,9 +41,9 @@ std::optional<Route> ListenFront::RouteOf(const Message& msg) {
     return Route{.service = Service::kListenPatterns,
                  .delivery = msg.name ? Delivery::kHomeShard : Delivery::kNone};
   }
-  return Route{.service = msg.topic == Topic::kRecord ? Service::kRecordListeners
-                                                       : Service::kEventListeners,
-               .delivery = msg.subscription ? Delivery::kSubscriptionOwner : Delivery::kNone};
+  return Route{
+      .service = msg.topic == Topic::kRecord ? Service::kRecordListeners : Service::kEventListeners,
+      .delivery = msg.subscription ? Delivery::kSubscriptionOwner : Delivery::kNone};
 }
 
 ListenFront::ListenFront(EveryRegistry every_registry)

@@ -32,8 +32,7 @@ class ListenFront final : public TopicHandler {
  public:
   // Runs `fn` with each shard's registry of `topic` (RECORD or EVENT), on that shard's loop, in
   // the order of the calls made from this loop.
-  using EveryRegistry =
-      std::function<void(Topic topic, std::function<void(ListenerRegistry&)> fn)>;
+  using EveryRegistry = std::function<void(Topic topic, std::function<void(ListenerRegistry&)> fn)>;
 
   // The route of a listening message with a name or a subscription; nullopt for anything else
   // (nameless listening messages are the topic's own business, as deepstream answers them).

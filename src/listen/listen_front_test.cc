@@ -3,10 +3,10 @@
 
 #include "listen/listen_front.h"
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "testing/fake_client.h"
 #include "testing/manual_loop.h"

@@ -1,8 +1,8 @@
 #include "listen/listen_pattern.h"
 
-#include <re2/re2.h>
-
 #include <cctype>
+
+#include <re2/re2.h>
 
 namespace strata {
 namespace {

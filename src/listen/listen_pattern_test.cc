@@ -1,8 +1,8 @@
 #include "listen/listen_pattern.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace strata {
 namespace {

@@ -1,8 +1,8 @@
 #include "listen/listener_registry.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+
+#include <spdlog/spdlog.h>
 
 namespace strata {
 namespace {

@@ -1,9 +1,9 @@
 #include "listen/listener_registry.h"
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "testing/fake_client.h"
 #include "testing/manual_loop.h"

@@ -1,9 +1,9 @@
 #include "permission/permission_checker.h"
 
-#include <rapidjson/document.h>
-
 #include <chrono>
 #include <map>
+
+#include <rapidjson/document.h>
 
 #include "common/json_patch.h"
 #include "common/json_text.h"

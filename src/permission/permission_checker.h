@@ -42,8 +42,8 @@ struct CheckResult {
 };
 
 // Loads a record's data: nullopt when it does not exist. `done` may run on any thread.
-using RecordLookup = std::function<void(const std::string& name,
-                                        std::function<void(Result<std::optional<std::string>>)> done)>;
+using RecordLookup = std::function<void(
+    const std::string& name, std::function<void(Result<std::optional<std::string>>)> done)>;
 
 class PermissionChecker {
  public:

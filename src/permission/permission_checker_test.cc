@@ -1,10 +1,10 @@
 #include "permission/permission_checker.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <deque>
 #include <map>
+
+#include <gtest/gtest.h>
 
 namespace strata::permission {
 namespace {
@@ -15,25 +15,30 @@ namespace ra = record_action;
 class PermissionCheckerTest : public ::testing::Test {
  protected:
   void Load(const std::string& permissions, int max_iterations = 3) {
-    auto made = PermissionChecker::Create(R"({"maxRuleIterations":)" + std::to_string(max_iterations) +
-                                          R"(,"permissions":)" + permissions + "}");
+    auto made =
+        PermissionChecker::Create(R"({"maxRuleIterations":)" + std::to_string(max_iterations) +
+                                  R"(,"permissions":)" + permissions + "}");
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     checker_ = std::move(made).value();
   }
 
-  CheckResult Check(const Message& msg, const std::string& name, const std::string& user = "alice") {
+  CheckResult Check(const Message& msg, const std::string& name,
+                    const std::string& user = "alice") {
     std::optional<CheckResult> result;
-    RecordLookup lookup = [this](const std::string& record, std::function<void(Result<std::optional<std::string>>)> done) {
+    RecordLookup lookup = [this](const std::string& record,
+                                 std::function<void(Result<std::optional<std::string>>)> done) {
       lookups_.push_back(record);
       if (record == "broken") return done(Status::Unavailable("storage down"));
       auto it = records_.find(record);
       done(it == records_.end() ? std::nullopt : std::optional<std::string>(it->second));
     };
-    checker_->Check(Actor{user, R"({"role":"editor"})"}, msg, name, lookup, [&](CheckResult r) { result = r; });
+    checker_->Check(Actor{user, R"({"role":"editor"})"}, msg, name, lookup,
+                    [&](CheckResult r) { result = r; });
     EXPECT_TRUE(result.has_value());
     return result.value_or(CheckResult{Verdict::kError, "no answer"});
   }
-  Verdict VerdictOf(const Message& msg, const std::string& name, const std::string& user = "alice") {
+  Verdict VerdictOf(const Message& msg, const std::string& name,
+                    const std::string& user = "alice") {
     return Check(msg, name, user).verdict;
   }
 
@@ -59,7 +64,8 @@ TEST_F(PermissionCheckerTest, ConstantsAndMissingRules) {
   EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kDelete), "a"), Verdict::kDenied);  // no delete rule
   EXPECT_EQ(VerdictOf(Msg(Topic::kEvent, event_action::kEmit), "open/x"), Verdict::kAllowed);
   EXPECT_EQ(VerdictOf(Msg(Topic::kEvent, event_action::kEmit), "closed"), Verdict::kDenied);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRpc, rpc_action::kRequest), "add"), Verdict::kDenied);  // no rpc section
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRpc, rpc_action::kRequest), "add"),
+            Verdict::kDenied);  // no rpc section
   // Not checked at all: unsubscribes, replies.
   EXPECT_FALSE(PermissionChecker::Checks(Msg(Topic::kRecord, ra::kUnsubscribe)));
   EXPECT_FALSE(PermissionChecker::Checks(Msg(Topic::kRpc, rpc_action::kResponse)));
@@ -70,13 +76,18 @@ TEST_F(PermissionCheckerTest, UserDataVariablesAndIncomingData) {
   Load(R"({"record":{"profile/$owner":{"write":"user.id === $owner && data.name.length < 10",
                                        "read":"user.data.role === 'editor'"}},
            "rpc":{"*":{"request":"data.amount <= 100"}}})");
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kUpdate, R"({"name":"Al"})"), "profile/alice"), Verdict::kAllowed);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kUpdate, R"({"name":"Al"})"), "profile/bob"), Verdict::kDenied);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kUpdate, R"({"name":"Alexander the Great"})"), "profile/alice"),
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kUpdate, R"({"name":"Al"})"), "profile/alice"),
+            Verdict::kAllowed);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kUpdate, R"({"name":"Al"})"), "profile/bob"),
+            Verdict::kDenied);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kUpdate, R"({"name":"Alexander the Great"})"),
+                      "profile/alice"),
             Verdict::kDenied);
   EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kSubscribe), "profile/bob"), Verdict::kAllowed);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRpc, rpc_action::kRequest, R"({"amount":5})"), "pay"), Verdict::kAllowed);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRpc, rpc_action::kRequest, R"({"amount":500})"), "pay"), Verdict::kDenied);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRpc, rpc_action::kRequest, R"({"amount":5})"), "pay"),
+            Verdict::kAllowed);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRpc, rpc_action::kRequest, R"({"amount":500})"), "pay"),
+            Verdict::kDenied);
   // A rule that fails at run time is an error, not a denial.
   CheckResult error = Check(Msg(Topic::kRecord, ra::kUpdate, "{}"), "profile/alice");
   EXPECT_EQ(error.verdict, Verdict::kError);
@@ -97,11 +108,15 @@ TEST_F(PermissionCheckerTest, OldDataAndPatchesAreJudgedOnTheRecord) {
   // although the patch itself carries no `locked`.
   records_["doc/1"] = R"({"locked":true,"title":"x"})";
   records_["doc/2"] = R"({"title":"x"})";
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kPatch, R"("y")", "title"), "doc/1"), Verdict::kDenied);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kPatch, R"("y")", "title"), "doc/2"), Verdict::kAllowed);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kPatch, "true", "locked"), "doc/2"), Verdict::kDenied);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kPatch, R"("y")", "title"), "doc/1"),
+            Verdict::kDenied);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kPatch, R"("y")", "title"), "doc/2"),
+            Verdict::kAllowed);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kPatch, "true", "locked"), "doc/2"),
+            Verdict::kDenied);
   // ERASE is a write too: erasing `locked` unlocks, which the rule allows.
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kErase, std::nullopt, "locked"), "doc/1"), Verdict::kAllowed);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kErase, std::nullopt, "locked"), "doc/1"),
+            Verdict::kAllowed);
   // A storage failure while loading is an error.
   EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kUpdate, "{}"), "broken"), Verdict::kError);
 }
@@ -109,17 +124,24 @@ TEST_F(PermissionCheckerTest, OldDataAndPatchesAreJudgedOnTheRecord) {
 TEST_F(PermissionCheckerTest, CreateIsCheckedForRecordsThatDoNotExist) {
   Load(R"({"record":{"*":{"create":"user.id === 'admin'","read":true,"write":true}}})");
   records_["exists"] = "{}";
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kSubscribeCreateAndRead), "exists"), Verdict::kAllowed);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kSubscribeCreateAndRead), "missing"), Verdict::kDenied);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kSubscribeCreateAndRead), "missing", "admin"), Verdict::kAllowed);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kCreateAndUpdate, "{}"), "missing"), Verdict::kDenied);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kCreateAndUpdate, "{}"), "exists"), Verdict::kAllowed);
-  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kUpdate, "{}"), "missing"), Verdict::kAllowed);  // UPDATE never creates
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kSubscribeCreateAndRead), "exists"),
+            Verdict::kAllowed);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kSubscribeCreateAndRead), "missing"),
+            Verdict::kDenied);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kSubscribeCreateAndRead), "missing", "admin"),
+            Verdict::kAllowed);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kCreateAndUpdate, "{}"), "missing"),
+            Verdict::kDenied);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kCreateAndUpdate, "{}"), "exists"),
+            Verdict::kAllowed);
+  EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kUpdate, "{}"), "missing"),
+            Verdict::kAllowed);  // UPDATE never creates
 }
 
 TEST_F(PermissionCheckerTest, CrossReferencesLoadRecordsUpToTheLimit) {
   Load(R"js({"record":{"team/$t/*":{"read":"_('members/' + $t).includes(user.id)"},
-                     "chain":{"read":"_('a').next && _('b').next && _('c').next"}}})js", 2);
+                     "chain":{"read":"_('a').next && _('b').next && _('c').next"}}})js",
+       2);
   records_["members/red"] = R"(["alice","carol"])";
   EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kRead), "team/red/doc"), Verdict::kAllowed);
   EXPECT_EQ(VerdictOf(Msg(Topic::kRecord, ra::kRead), "team/red/doc", "bob"), Verdict::kDenied);
@@ -140,7 +162,8 @@ TEST_F(PermissionCheckerTest, CrossReferencesLoadRecordsUpToTheLimit) {
 TEST_F(PermissionCheckerTest, LookupsMayAnswerLater) {
   Load(R"({"record":{"*":{"write":"oldData.owner === user.id"}}})");
   std::deque<std::function<void()>> later;
-  RecordLookup lookup = [&](const std::string&, std::function<void(Result<std::optional<std::string>>)> done) {
+  RecordLookup lookup = [&](const std::string&,
+                            std::function<void(Result<std::optional<std::string>>)> done) {
     later.push_back([done] { done(std::optional<std::string>(R"({"owner":"alice"})")); });
   };
   std::optional<CheckResult> result;
@@ -158,10 +181,13 @@ TEST_F(PermissionCheckerTest, BadOptions) {
     auto made = PermissionChecker::Create(options);
     return made.ok() ? std::string() : std::string(made.status().message());
   };
-  EXPECT_EQ(error("{}"), "permission.options.permissions is required (e.g. fileLoad(permissions.yml))");
+  EXPECT_EQ(error("{}"),
+            "permission.options.permissions is required (e.g. fileLoad(permissions.yml))");
   EXPECT_EQ(error(R"({"permissions":{"record":{"*":{"read":"user.id ==="}}}})"),
-            "permission.options.permissions: record.\"*\".read: unexpected end of rule at column 12 of rule \"user.id ===\"");
-  EXPECT_EQ(error(R"({"permissions":{},"maxRuleIterations":0})"), "permission.options.maxRuleIterations must be a number >= 1");
+            "permission.options.permissions: record.\"*\".read: unexpected end of rule at column "
+            "12 of rule \"user.id ===\"");
+  EXPECT_EQ(error(R"({"permissions":{},"maxRuleIterations":0})"),
+            "permission.options.maxRuleIterations must be a number >= 1");
 }
 
 }  // namespace

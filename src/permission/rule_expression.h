@@ -23,8 +23,8 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <string>
 #include <set>
+#include <string>
 #include <string_view>
 
 #include "permission/rule_value.h"

@@ -1,8 +1,8 @@
 #include "permission/rule_expression.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace strata::permission {
 namespace {
@@ -11,8 +11,10 @@ namespace {
 class RuleExpressionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    user_doc_.Parse(R"({"id":"alice","isAuthenticated":true,"data":{"role":"admin","teams":["a","b"]}})");
-    data_doc_.Parse(R"({"owner":"alice","price":12,"tags":["x","y"],"title":"  Hello  ","n":null})");
+    user_doc_.Parse(
+        R"({"id":"alice","isAuthenticated":true,"data":{"role":"admin","teams":["a","b"]}})");
+    data_doc_.Parse(
+        R"({"owner":"alice","price":12,"tags":["x","y"],"title":"  Hello  ","n":null})");
     old_doc_.Parse(R"({"owner":"bob","locked":true,"price":"12"})");
     context_.user = RuleValue::FromJson(&user_doc_);
     context_.data = RuleValue::FromJson(&data_doc_);
@@ -77,7 +79,7 @@ TEST_F(RuleExpressionTest, JavaScriptSemantics) {
   EXPECT_EQ(Eval("1 + '1'"), "'11'");
   EXPECT_EQ(Eval("'3' * '4'"), "12");
   EXPECT_EQ(Eval("'' + data.tags"), "'x,y'");
-  EXPECT_EQ(Eval("data.price == oldData.price"), "true");   // 12 == "12"
+  EXPECT_EQ(Eval("data.price == oldData.price"), "true");  // 12 == "12"
   EXPECT_EQ(Eval("data.price === oldData.price"), "false");
   EXPECT_EQ(Eval("null == undefined"), "true");
   EXPECT_EQ(Eval("null === undefined"), "false");
@@ -85,9 +87,9 @@ TEST_F(RuleExpressionTest, JavaScriptSemantics) {
   EXPECT_EQ(Eval("data.missing === undefined"), "true");
   EXPECT_EQ(Eval("0 == ''"), "true");
   EXPECT_EQ(Eval("'b' > 'a'"), "true");
-  EXPECT_EQ(Eval("'10' < '9'"), "true");  // both strings: compared as text
-  EXPECT_EQ(Eval("'10' < 9"), "false");   // mixed: as numbers
-  EXPECT_EQ(Eval("'abc' < 1"), "false");  // NaN compares false
+  EXPECT_EQ(Eval("'10' < '9'"), "true");              // both strings: compared as text
+  EXPECT_EQ(Eval("'10' < 9"), "false");               // mixed: as numbers
+  EXPECT_EQ(Eval("'abc' < 1"), "false");              // NaN compares false
   EXPECT_EQ(Eval("data.owner && data.price"), "12");  // && and || give an operand
   EXPECT_EQ(Eval("data.missing || 'fallback'"), "'fallback'");
   EXPECT_EQ(Eval("!!data.title"), "true");
@@ -145,12 +147,15 @@ TEST_F(RuleExpressionTest, RefusesWhatIsNotARule) {
   EXPECT_NE(CompileError("new Date()").find("unknown name 'new'"), std::string::npos);
   EXPECT_NE(CompileError("data.x = 1").find("assignment"), std::string::npos);
   EXPECT_NE(CompileError("(function(){})()").find("unexpected character '{'"), std::string::npos);
-  EXPECT_NE(CompileError("function f() { return 1 }").find("unexpected character '{'"), std::string::npos);
+  EXPECT_NE(CompileError("function f() { return 1 }").find("unexpected character '{'"),
+            std::string::npos);
   EXPECT_NE(CompileError("() => 1").find("arrow functions"), std::string::npos);
-  EXPECT_NE(CompileError("data.constructor").find("'constructor' is not allowed"), std::string::npos);
+  EXPECT_NE(CompileError("data.constructor").find("'constructor' is not allowed"),
+            std::string::npos);
   EXPECT_EQ(Eval("data['__proto__']"), "undefined");  // computed keys are plain lookups in the data
   EXPECT_EQ(Eval("data['construct' + 'or']"), "undefined");
-  EXPECT_NE(CompileError("name.match(/a/)").find("method 'match' is not allowed"), std::string::npos);
+  EXPECT_NE(CompileError("name.match(/a/)").find("method 'match' is not allowed"),
+            std::string::npos);
   EXPECT_NE(CompileError("/a/.test(name)").find("regular expressions"), std::string::npos);
   EXPECT_NE(CompileError("data.x()").find("method 'x' is not allowed"), std::string::npos);
   EXPECT_NE(CompileError("data['x']()").find("only _() and the listed"), std::string::npos);
@@ -172,16 +177,19 @@ TEST_F(RuleExpressionTest, RefusesWhatIsNotARule) {
 
 TEST_F(RuleExpressionTest, HostileInputsAreRefusedQuickly) {
   EXPECT_NE(CompileError(std::string(5000, '1')).find("longer than"), std::string::npos);
-  EXPECT_NE(CompileError(std::string(1000, '(') + "1" + std::string(1000, ')')).find("nested too deeply"),
+  EXPECT_NE(
+      CompileError(std::string(1000, '(') + "1" + std::string(1000, ')')).find("nested too deeply"),
+      std::string::npos);
+  EXPECT_NE(CompileError(std::string(1000, '!') + "true").find("nested too deeply"),
             std::string::npos);
-  EXPECT_NE(CompileError(std::string(1000, '!') + "true").find("nested too deeply"), std::string::npos);
   EXPECT_NE(CompileError(std::string(2000, '[')).find("nested too deeply"), std::string::npos);
   // Long flat chains are fine: evaluation is linear in the rule's length.
   std::string chain = "1";
   for (int i = 0; i < 500; ++i) chain += " + 1";
   EXPECT_EQ(Eval(chain), "501");
   // Bytes that are not rule text.
-  EXPECT_NE(CompileError(std::string("data\0x", 6)).find("unexpected character"), std::string::npos);
+  EXPECT_NE(CompileError(std::string("data\0x", 6)).find("unexpected character"),
+            std::string::npos);
   EXPECT_NE(CompileError("data.x \x01").find("unexpected character"), std::string::npos);
 }
 

@@ -16,8 +16,8 @@ struct SectionSpec {
 const std::vector<SectionSpec>& Sections() {
   static const std::vector<SectionSpec> sections = {
       {Section::kRecord,
-       {RuleType::kCreate, RuleType::kWrite, RuleType::kRead, RuleType::kDelete,
-        RuleType::kListen, RuleType::kNotify}},
+       {RuleType::kCreate, RuleType::kWrite, RuleType::kRead, RuleType::kDelete, RuleType::kListen,
+        RuleType::kNotify}},
       {Section::kEvent, {RuleType::kPublish, RuleType::kSubscribe, RuleType::kListen}},
       {Section::kRpc, {RuleType::kProvide, RuleType::kRequest}},
       {Section::kPresence, {RuleType::kAllow}},
@@ -33,27 +33,42 @@ std::string Quoted(std::string_view pattern) { return "\"" + std::string(pattern
 
 std::string_view SectionName(Section section) {
   switch (section) {
-    case Section::kRecord: return "record";
-    case Section::kEvent: return "event";
-    case Section::kRpc: return "rpc";
-    case Section::kPresence: return "presence";
+    case Section::kRecord:
+      return "record";
+    case Section::kEvent:
+      return "event";
+    case Section::kRpc:
+      return "rpc";
+    case Section::kPresence:
+      return "presence";
   }
   return "";
 }
 
 std::string_view RuleTypeName(RuleType type) {
   switch (type) {
-    case RuleType::kCreate: return "create";
-    case RuleType::kRead: return "read";
-    case RuleType::kWrite: return "write";
-    case RuleType::kDelete: return "delete";
-    case RuleType::kListen: return "listen";
-    case RuleType::kNotify: return "notify";
-    case RuleType::kPublish: return "publish";
-    case RuleType::kSubscribe: return "subscribe";
-    case RuleType::kProvide: return "provide";
-    case RuleType::kRequest: return "request";
-    case RuleType::kAllow: return "allow";
+    case RuleType::kCreate:
+      return "create";
+    case RuleType::kRead:
+      return "read";
+    case RuleType::kWrite:
+      return "write";
+    case RuleType::kDelete:
+      return "delete";
+    case RuleType::kListen:
+      return "listen";
+    case RuleType::kNotify:
+      return "notify";
+    case RuleType::kPublish:
+      return "publish";
+    case RuleType::kSubscribe:
+      return "subscribe";
+    case RuleType::kProvide:
+      return "provide";
+    case RuleType::kRequest:
+      return "request";
+    case RuleType::kAllow:
+      return "allow";
   }
   return "";
 }
@@ -137,7 +152,8 @@ bool PathPattern::Match(std::string_view name, PathVariables* vars) const {
 }
 
 Result<RuleSet> RuleSet::FromJson(const rapidjson::Value& permissions) {
-  if (!permissions.IsObject()) return Status::InvalidArgument("permissions must be a map of sections");
+  if (!permissions.IsObject())
+    return Status::InvalidArgument("permissions must be a map of sections");
   RuleSet set;
   for (const auto& section_member : permissions.GetObject()) {
     const std::string section_name = section_member.name.GetString();
@@ -157,7 +173,8 @@ Result<RuleSet> RuleSet::FromJson(const rapidjson::Value& permissions) {
       const std::string path = path_member.name.GetString();
       const std::string where = section_name + "." + Quoted(path);
       Result<PathPattern> pattern = PathPattern::Parse(path);
-      if (!pattern.ok()) return Status::InvalidArgument(where + ": " + std::string(pattern.status().message()));
+      if (!pattern.ok())
+        return Status::InvalidArgument(where + ": " + std::string(pattern.status().message()));
       if (!path_member.value.IsObject()) {
         return Status::InvalidArgument(where + ": must be a map of rule types to rules");
       }
@@ -183,7 +200,8 @@ Result<RuleSet> RuleSet::FromJson(const rapidjson::Value& permissions) {
           Result<RuleExpression> compiled =
               RuleExpression::Compile(std::string_view(value.GetString(), value.GetStringLength()));
           if (!compiled.ok()) {
-            return Status::InvalidArgument(rule_where + ": " + std::string(compiled.status().message()));
+            return Status::InvalidArgument(rule_where + ": " +
+                                           std::string(compiled.status().message()));
           }
           rule.expression = std::make_shared<const RuleExpression>(std::move(compiled).value());
         } else {

@@ -30,10 +30,17 @@ namespace strata::permission {
 
 enum class Section { kRecord, kEvent, kRpc, kPresence };
 enum class RuleType {
-  kCreate, kRead, kWrite, kDelete, kListen, kNotify,  // record (+ listen for event)
-  kPublish, kSubscribe,                               // event
-  kProvide, kRequest,                                 // rpc
-  kAllow,                                             // presence
+  kCreate,
+  kRead,
+  kWrite,
+  kDelete,
+  kListen,
+  kNotify,  // record (+ listen for event)
+  kPublish,
+  kSubscribe,  // event
+  kProvide,
+  kRequest,  // rpc
+  kAllow,    // presence
 };
 
 std::string_view SectionName(Section section);

@@ -1,8 +1,8 @@
 #include "permission/rule_set.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace strata::permission {
 namespace {

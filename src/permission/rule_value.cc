@@ -44,10 +44,14 @@ RuleValue RuleValue::Array(std::vector<RuleValue> items) {
 RuleValue RuleValue::FromJson(const rapidjson::Value* json) {
   if (json == nullptr) return RuleValue();
   switch (json->GetType()) {
-    case rapidjson::kNullType: return Null();
-    case rapidjson::kFalseType: return Boolean(false);
-    case rapidjson::kTrueType: return Boolean(true);
-    case rapidjson::kNumberType: return Number(json->GetDouble());
+    case rapidjson::kNullType:
+      return Null();
+    case rapidjson::kFalseType:
+      return Boolean(false);
+    case rapidjson::kTrueType:
+      return Boolean(true);
+    case rapidjson::kNumberType:
+      return Number(json->GetDouble());
     case rapidjson::kStringType:
       return String(std::string(json->GetString(), json->GetStringLength()));
     case rapidjson::kObjectType:
@@ -113,20 +117,28 @@ std::vector<RuleValue> RuleValue::Items() const {
 bool RuleValue::Truthy() const {
   switch (type_) {
     case Type::kUndefined:
-    case Type::kNull: return false;
-    case Type::kBoolean: return boolean_;
-    case Type::kNumber: return number_ != 0 && !std::isnan(number_);
-    case Type::kString: return !string_.empty();
-    default: return true;
+    case Type::kNull:
+      return false;
+    case Type::kBoolean:
+      return boolean_;
+    case Type::kNumber:
+      return number_ != 0 && !std::isnan(number_);
+    case Type::kString:
+      return !string_.empty();
+    default:
+      return true;
   }
 }
 
 double RuleValue::ToNumber() const {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   switch (type_) {
-    case Type::kNull: return 0;
-    case Type::kBoolean: return boolean_ ? 1 : 0;
-    case Type::kNumber: return number_;
+    case Type::kNull:
+      return 0;
+    case Type::kBoolean:
+      return boolean_ ? 1 : 0;
+    case Type::kNumber:
+      return number_;
     case Type::kString: {
       size_t b = string_.find_first_not_of(" \t\n\r");
       if (b == std::string::npos) return 0;  // "" and whitespace are 0 in JavaScript
@@ -146,7 +158,8 @@ double RuleValue::ToNumber() const {
       if (items.size() == 1) return items[0].is_nullish() ? 0 : items[0].ToNumber();
       return kNaN;
     }
-    default: return kNaN;
+    default:
+      return kNaN;
   }
 }
 
@@ -166,12 +179,18 @@ std::string NumberToString(double n) {
 
 std::string RuleValue::ToString() const {
   switch (type_) {
-    case Type::kUndefined: return "undefined";
-    case Type::kNull: return "null";
-    case Type::kBoolean: return boolean_ ? "true" : "false";
-    case Type::kNumber: return NumberToString(number_);
-    case Type::kString: return string_;
-    case Type::kObject: return "[object Object]";
+    case Type::kUndefined:
+      return "undefined";
+    case Type::kNull:
+      return "null";
+    case Type::kBoolean:
+      return boolean_ ? "true" : "false";
+    case Type::kNumber:
+      return NumberToString(number_);
+    case Type::kString:
+      return string_;
+    case Type::kObject:
+      return "[object Object]";
     case Type::kArray: {
       std::string joined;
       std::vector<RuleValue> items = Items();
@@ -187,13 +206,20 @@ std::string RuleValue::ToString() const {
 
 std::string_view RuleValue::TypeName() const {
   switch (type_) {
-    case Type::kUndefined: return "undefined";
-    case Type::kNull: return "null";
-    case Type::kBoolean: return "boolean";
-    case Type::kNumber: return "number";
-    case Type::kString: return "string";
-    case Type::kObject: return "object";
-    case Type::kArray: return "array";
+    case Type::kUndefined:
+      return "undefined";
+    case Type::kNull:
+      return "null";
+    case Type::kBoolean:
+      return "boolean";
+    case Type::kNumber:
+      return "number";
+    case Type::kString:
+      return "string";
+    case Type::kObject:
+      return "object";
+    case Type::kArray:
+      return "array";
   }
   return "";
 }
@@ -202,10 +228,14 @@ bool StrictEquals(const RuleValue& a, const RuleValue& b) {
   if (a.type_ != b.type_) return false;
   switch (a.type_) {
     case RuleValue::Type::kUndefined:
-    case RuleValue::Type::kNull: return true;
-    case RuleValue::Type::kBoolean: return a.boolean_ == b.boolean_;
-    case RuleValue::Type::kNumber: return a.number_ == b.number_;  // NaN != NaN, 0 == -0
-    case RuleValue::Type::kString: return a.string_ == b.string_;
+    case RuleValue::Type::kNull:
+      return true;
+    case RuleValue::Type::kBoolean:
+      return a.boolean_ == b.boolean_;
+    case RuleValue::Type::kNumber:
+      return a.number_ == b.number_;  // NaN != NaN, 0 == -0
+    case RuleValue::Type::kString:
+      return a.string_ == b.string_;
     default:  // the same object or array, not an equal one
       return a.json_ ? a.json_ == b.json_ : a.items_ == b.items_;
   }

@@ -55,7 +55,7 @@ class RuleValue {
   bool boolean_ = false;
   double number_ = 0;
   std::string string_;
-  const rapidjson::Value* json_ = nullptr;                 // kObject/kArray from a document
+  const rapidjson::Value* json_ = nullptr;               // kObject/kArray from a document
   std::shared_ptr<const std::vector<RuleValue>> items_;  // kArray from a literal
 };
 

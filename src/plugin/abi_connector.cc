@@ -1,12 +1,12 @@
 #include "plugin/abi_connector.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 namespace strata {
 namespace {
@@ -114,8 +114,7 @@ Status StatusFromAbi(int32_t code, strata_str message) {
   return Status(static_cast<StatusCode>(code), text.empty() ? "(no message)" : text);
 }
 
-AbiConnector::AbiConnector(std::shared_ptr<PluginLibrary> library)
-    : library_(std::move(library)) {
+AbiConnector::AbiConnector(std::shared_ptr<PluginLibrary> library) : library_(std::move(library)) {
   host_.struct_size = sizeof(strata_host);
   host_.ctx = this;
   host_.on_event = &AbiConnector::HostEvent;
@@ -128,8 +127,8 @@ Result<std::unique_ptr<AbiConnector>> AbiConnector::Create(std::shared_ptr<Plugi
   const PluginInfo& info = library->info();
   if (!library->Supports(role) || (role != STRATA_ROLE_CACHE && role != STRATA_ROLE_STORAGE)) {
     return Status::InvalidArgument("connector '" + info.name + "' (" + library->path() +
-                                   ") cannot serve as " + RoleName(role) + "; it offers: " +
-                                   RoleNames(info.roles));
+                                   ") cannot serve as " + RoleName(role) +
+                                   "; it offers: " + RoleNames(info.roles));
   }
   std::unique_ptr<AbiConnector> connector(new AbiConnector(std::move(library)));
   STRATA_RETURN_IF_ERROR(connector->Instantiate(role, options_json));
@@ -309,8 +308,9 @@ void AbiConnector::HostLog(void* ctx, int32_t level, strata_str message) {
   spdlog::log(spd, "connector {}: {}", self->Name(), View(message));
 }
 
-Result<std::unique_ptr<StorageConnector>> CreateAbiConnector(
-    std::shared_ptr<PluginLibrary> library, uint32_t role, std::string_view options_json) {
+Result<std::unique_ptr<StorageConnector>> CreateAbiConnector(std::shared_ptr<PluginLibrary> library,
+                                                             uint32_t role,
+                                                             std::string_view options_json) {
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<AbiConnector> connector,
                           AbiConnector::Create(std::move(library), role, options_json));
   return std::unique_ptr<StorageConnector>(std::move(connector));

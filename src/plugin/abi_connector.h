@@ -31,8 +31,7 @@ class AbiConnector final : public CacheConnector {
   // kInvalidArgument when the library does not offer the role or rejects the options (its
   // message, e.g. naming the bad option), or lacks a function the role requires.
   static Result<std::unique_ptr<AbiConnector>> Create(std::shared_ptr<PluginLibrary> library,
-                                                      uint32_t role,
-                                                      std::string_view options_json);
+                                                      uint32_t role, std::string_view options_json);
 
   // Destroys the instance; closes it first (and waits) if it was started and not closed.
   ~AbiConnector() override;
@@ -69,15 +68,16 @@ class AbiConnector final : public CacheConnector {
   strata_connector_vtable vtable_{};  // the library's vtable, fields it did not write zeroed
 
   std::mutex mu_;
-  ConnectorEventListener listener_;  // guarded by mu_
-  bool started_ = false;             // guarded by mu_
-  bool close_called_ = false;        // guarded by mu_
+  ConnectorEventListener listener_;          // guarded by mu_
+  bool started_ = false;                     // guarded by mu_
+  bool close_called_ = false;                // guarded by mu_
   std::shared_ptr<CloseLatch> close_latch_;  // guarded by mu_; set by the first Close()
 };
 
 // The same as AbiConnector::Create, typed for the storage side of the registry.
-Result<std::unique_ptr<StorageConnector>> CreateAbiConnector(
-    std::shared_ptr<PluginLibrary> library, uint32_t role, std::string_view options_json);
+Result<std::unique_ptr<StorageConnector>> CreateAbiConnector(std::shared_ptr<PluginLibrary> library,
+                                                             uint32_t role,
+                                                             std::string_view options_json);
 
 // The C status code and message of a completion as a Status (unknown codes become kInternal).
 Status StatusFromAbi(int32_t code, strata_str message);

@@ -1,11 +1,12 @@
 #include "plugin/abi_connector.h"
 
-#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <future>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace strata {
 namespace {
@@ -93,8 +94,8 @@ TEST_F(AbiConnectorTest, OperationsCrossTheAbi) {
   Result<GetBulkResult> bulk = Wait<Result<GetBulkResult>>(
       [&](Callback<GetBulkResult> cb) { c->GetBulk(asked, std::move(cb)); });
   ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
-  EXPECT_EQ(*bulk, (GetBulkResult{RecordValue{3, R"({"a":1})"}, std::nullopt,
-                                  RecordValue{1, "{}"}}));
+  EXPECT_EQ(*bulk,
+            (GetBulkResult{RecordValue{3, R"({"a":1})"}, std::nullopt, RecordValue{1, "{}"}}));
   EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { c->DeleteBulk(names, std::move(cb)); }).ok());
   EXPECT_FALSE(Get(*c, "user/1")->has_value());
   EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { c->Close(std::move(cb)); }).ok());

@@ -10,12 +10,12 @@
 // offers is tested. Exit status: 0 all passed, 1 a test failed, 2 the library or the arguments
 // are unusable.
 
-#include <gtest/gtest.h>
-
 #include <cctype>
 #include <iostream>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "connectors/testing/connector_suite.h"
 #include "plugin/abi_connector.h"
@@ -36,8 +36,7 @@ std::vector<ConnectorTraits>& CacheRuns() {
 
 INSTANTIATE_TEST_SUITE_P(Plugin, StorageConnectorSuite, ::testing::ValuesIn(StorageRuns()),
                          TraitsName);
-INSTANTIATE_TEST_SUITE_P(Plugin, CacheConnectorSuite, ::testing::ValuesIn(CacheRuns()),
-                         TraitsName);
+INSTANTIATE_TEST_SUITE_P(Plugin, CacheConnectorSuite, ::testing::ValuesIn(CacheRuns()), TraitsName);
 
 struct ToolArgs {
   std::string library;

@@ -39,8 +39,8 @@ std::string InstallHintFor(std::string_view library) {
              std::string(package) + ")";
     }
   }
-  return "install the Debian package that provides " + std::string(library) +
-         " (apt-file search " + std::string(library) + " names it)";
+  return "install the Debian package that provides " + std::string(library) + " (apt-file search " +
+         std::string(library) + " names it)";
 }
 
 }  // namespace strata

@@ -23,9 +23,10 @@ TEST(MissingLibraryHintTest, NamesTheDebianPackagesOfOurClientLibraries) {
 }
 
 TEST(MissingLibraryHintTest, FallsBackToAGenericSentence) {
-  EXPECT_EQ(InstallHintFor("libfoo.so.3").rfind("install the Debian package that provides "
-                                                "libfoo.so.3",
-                                                0),
+  EXPECT_EQ(InstallHintFor("libfoo.so.3")
+                .rfind("install the Debian package that provides "
+                       "libfoo.so.3",
+                       0),
             0u);
 }
 

@@ -61,15 +61,14 @@ void SetBulk(void* self, const strata_record* records, size_t count, strata_done
   std::vector<NamedValue> batch;
   batch.reserve(count);
   for (size_t i = 0; i < count; ++i) {
-    batch.push_back(NamedValue{std::string(View(records[i].name)),
-                               RecordValue{records[i].version,
-                                           std::string(View(records[i].json))}});
+    batch.push_back(
+        NamedValue{std::string(View(records[i].name)),
+                   RecordValue{records[i].version, std::string(View(records[i].json))}});
   }
   Self(self)->connector->SetBulk(batch, [done, ctx](Status s) { CallDone(done, ctx, s); });
 }
 
-void DeleteBulk(void* self, const strata_str* names, size_t count, strata_done_fn done,
-                void* ctx) {
+void DeleteBulk(void* self, const strata_str* names, size_t count, strata_done_fn done, void* ctx) {
   std::vector<std::string> list;
   list.reserve(count);
   for (size_t i = 0; i < count; ++i) list.emplace_back(View(names[i]));
@@ -109,11 +108,29 @@ void Head(void* self, strata_str name, strata_head_fn done, void* ctx) {
 const strata_connector_vtable kStorageVtable = {
     sizeof(strata_connector_vtable),
     STRATA_CAP_SET_BULK | STRATA_CAP_DELETE_BULK | STRATA_CAP_GET_BULK,
-    Destroy, Start, Close, Get, Set, Del, SetBulk, DeleteBulk, nullptr, GetBulk};
+    Destroy,
+    Start,
+    Close,
+    Get,
+    Set,
+    Del,
+    SetBulk,
+    DeleteBulk,
+    nullptr,
+    GetBulk};
 const strata_connector_vtable kCacheVtable = {
     sizeof(strata_connector_vtable),
     STRATA_CAP_SET_BULK | STRATA_CAP_DELETE_BULK | STRATA_CAP_HEAD | STRATA_CAP_GET_BULK,
-    Destroy, Start, Close, Get, Set, Del, SetBulk, DeleteBulk, Head, GetBulk};
+    Destroy,
+    Start,
+    Close,
+    Get,
+    Set,
+    Del,
+    SetBulk,
+    DeleteBulk,
+    Head,
+    GetBulk};
 
 int32_t Fail(char* error, size_t capacity, const Status& s) {
   if (error && capacity > 0) std::snprintf(error, capacity, "%s", std::string(s.message()).c_str());
@@ -122,9 +139,12 @@ int32_t Fail(char* error, size_t capacity, const Status& s) {
 
 int32_t EventCode(ConnectorEvent event) {
   switch (event) {
-    case ConnectorEvent::kConnectionLost: return STRATA_EVENT_CONNECTION_LOST;
-    case ConnectorEvent::kConnectionRestored: return STRATA_EVENT_CONNECTION_RESTORED;
-    case ConnectorEvent::kError: return STRATA_EVENT_ERROR;
+    case ConnectorEvent::kConnectionLost:
+      return STRATA_EVENT_CONNECTION_LOST;
+    case ConnectorEvent::kConnectionRestored:
+      return STRATA_EVENT_CONNECTION_RESTORED;
+    case ConnectorEvent::kError:
+      return STRATA_EVENT_ERROR;
   }
   return STRATA_EVENT_ERROR;
 }
@@ -132,9 +152,8 @@ int32_t EventCode(ConnectorEvent event) {
 }  // namespace
 
 int32_t CreateInstance(PluginFactory factory, uint32_t role, strata_str options_json,
-                       const strata_host* host, void** self,
-                       const strata_connector_vtable** vtable, char* error,
-                       size_t error_capacity) {
+                       const strata_host* host, void** self, const strata_connector_vtable** vtable,
+                       char* error, size_t error_capacity) {
   if (role != STRATA_ROLE_CACHE && role != STRATA_ROLE_STORAGE) {
     return Fail(error, error_capacity, Status::InvalidArgument("unknown role"));
   }

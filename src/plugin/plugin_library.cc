@@ -67,10 +67,9 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::Open(const std::string& pa
 PluginLibrary::~PluginLibrary() { dlclose(handle_); }
 
 Status PluginLibrary::Bind() {
-  auto get_info = reinterpret_cast<strata_connector_get_info_fn>(
-      dlsym(handle_, "strata_connector_get_info"));
-  create_ = reinterpret_cast<strata_connector_create_fn>(
-      dlsym(handle_, "strata_connector_create"));
+  auto get_info =
+      reinterpret_cast<strata_connector_get_info_fn>(dlsym(handle_, "strata_connector_get_info"));
+  create_ = reinterpret_cast<strata_connector_create_fn>(dlsym(handle_, "strata_connector_create"));
   if (get_info == nullptr || create_ == nullptr) {
     return Status::InvalidArgument(
         "'" + path_ + "' is not a strata connector: it does not export " +

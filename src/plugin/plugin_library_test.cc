@@ -1,9 +1,9 @@
 #include "plugin/plugin_library.h"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "plugin/plugin_directory.h"
 
@@ -38,8 +38,7 @@ TEST(PluginLibraryTest, WrongAbiVersionNamesBothVersions) {
 }
 
 TEST(PluginLibraryTest, MissingDependencyIsNamedWithInstallAdvice) {
-  Result<std::shared_ptr<PluginLibrary>> library =
-      PluginLibrary::Open(STRATA_MISSING_DEP_PLUGIN);
+  Result<std::shared_ptr<PluginLibrary>> library = PluginLibrary::Open(STRATA_MISSING_DEP_PLUGIN);
   ASSERT_FALSE(library.ok());
   EXPECT_EQ(library.status().code(), StatusCode::kUnavailable);
   std::string message = MessageOf(library);

@@ -68,7 +68,8 @@ void PresenceHandler::Handle(const std::shared_ptr<Client>& client, Message msg)
 
 void PresenceHandler::Subscribe(SubscriptionRegistry& registry, const std::string& name,
                                 const std::shared_ptr<Client>& client, int32_t action) {
-  if (!registry.Subscribe(name, client)) client->Send(replies::AlreadySubscribed(Topic::kPresence, name, action));
+  if (!registry.Subscribe(name, client))
+    client->Send(replies::AlreadySubscribed(Topic::kPresence, name, action));
 }
 
 void PresenceHandler::QueryAll(const std::shared_ptr<Client>& client) {

@@ -19,8 +19,8 @@
 #include "presence/online_users.h"
 #include "pubsub/client.h"
 #include "pubsub/route.h"
-#include "pubsub/topic_handler.h"
 #include "pubsub/subscription_registry.h"
+#include "pubsub/topic_handler.h"
 #include "strata/message.h"
 
 namespace strata {

@@ -22,8 +22,7 @@ class TopicHandler {
   virtual void Handle(const std::shared_ptr<Client>& client, Message msg) = 0;
   // Delivery::kSplitJoined: as Handle, and `done` runs exactly once, on this loop, when this
   // shard's part is finished (not OK: the part failed).
-  virtual void HandleJoined(const std::shared_ptr<Client>& client, Message msg,
-                            DoneCallback done) {
+  virtual void HandleJoined(const std::shared_ptr<Client>& client, Message msg, DoneCallback done) {
     Handle(client, std::move(msg));
     done(Status());
   }

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "pubsub/client.h"
-#include "record/record_store.h"
-#include "record/record_transitions.h"
 #include "pubsub/subscription_registry.h"
 #include "pubsub/topic_handler.h"
+#include "record/record_store.h"
+#include "record/record_transitions.h"
 #include "strata/message.h"
 
 namespace strata {

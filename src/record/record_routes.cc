@@ -10,7 +10,8 @@ namespace ra = record_action;
 namespace {
 
 Route Split(std::optional<Message> reply) {
-  return Route{.service = Service::kRecords, .delivery = Delivery::kSplit, .reply = std::move(reply)};
+  return Route{
+      .service = Service::kRecords, .delivery = Delivery::kSplit, .reply = std::move(reply)};
 }
 
 // Every other record action is about one named record.
@@ -36,9 +37,10 @@ Route RouteOf(const Message& msg) {
     case ra::kSubscribeAndHead:
       return Split(replies::BulkAck(msg));
     case ra::kNotify:
-      return Route{.service = Service::kRecords,
-                   .delivery = Delivery::kSplitJoined,
-                   .joined_reply = [msg](const Status& status) { return NotifyReply(msg, status); }};
+      return Route{
+          .service = Service::kRecords,
+          .delivery = Delivery::kSplitJoined,
+          .joined_reply = [msg](const Status& status) { return NotifyReply(msg, status); }};
     default:
       return ToOwner(msg);
   }

@@ -1,12 +1,12 @@
 #include "record/record_store.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <atomic>
 #include <iterator>
 #include <memory>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 #include "common/fan_in.h"
 

@@ -1,8 +1,8 @@
 #include "record/record_store.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
+
+#include <gtest/gtest.h>
 
 #include "record/record_messages.h"
 #include "testing/fake_connector.h"

@@ -200,9 +200,8 @@ void WriteBehindQueue::Drain(std::chrono::milliseconds timeout, DoneCallback don
       left += left.empty() ? "" : ", ";
       left += name;
     }
-    RunAll(drain_waiters_, Status::DeadlineExceeded(
-                               std::to_string(entries_.size()) +
-                               " record(s) not written to storage: " + left));
+    RunAll(drain_waiters_, Status::DeadlineExceeded(std::to_string(entries_.size()) +
+                                                    " record(s) not written to storage: " + left));
   });
 }
 

@@ -32,11 +32,11 @@
 namespace strata {
 
 struct WriteBehindStats {
-  size_t waiting = 0;         // records with a queued or in-flight operation
-  uint64_t written = 0;       // records stored (sets and deletes)
-  uint64_t coalesced = 0;     // writes superseded by a newer one before reaching storage
-  uint64_t retries = 0;       // records re-sent after a retryable failure
-  uint64_t failed = 0;        // records whose write failed for good
+  size_t waiting = 0;      // records with a queued or in-flight operation
+  uint64_t written = 0;    // records stored (sets and deletes)
+  uint64_t coalesced = 0;  // writes superseded by a newer one before reaching storage
+  uint64_t retries = 0;    // records re-sent after a retryable failure
+  uint64_t failed = 0;     // records whose write failed for good
   uint64_t batches = 0;
 };
 

@@ -1,8 +1,8 @@
 #include "rpc/rpc_handler.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+
+#include <spdlog/spdlog.h>
 
 #include "pubsub/replies.h"
 

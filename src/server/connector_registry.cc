@@ -76,8 +76,8 @@ Result<ConnectorSource> ConnectorRegistry::Resolve(const PluginConfig& config, u
     file = config.path;
     key = config.yaml_path + ".path";
   } else {
-    std::string name = config.name.empty() ? (role == STRATA_ROLE_CACHE ? "memory" : "sqlite")
-                                           : config.name;
+    std::string name =
+        config.name.empty() ? (role == STRATA_ROLE_CACHE ? "memory" : "sqlite") : config.name;
     if (IsBuiltin(name, role)) return ConnectorSource{name, nullptr};
     file = plugin_dir + "/" + PluginFileName(name);
     key = config.yaml_path + ".name";
@@ -91,14 +91,14 @@ Result<ConnectorSource> ConnectorRegistry::Resolve(const PluginConfig& config, u
   const PluginInfo& info = (*library)->info();
   if (!(*library)->Supports(role)) {
     return Status::InvalidArgument(key + ": connector '" + info.name + "' (" + file +
-                                   ") cannot serve as " + RoleName(role) + "; it offers: " +
-                                   RoleNames(info.roles));
+                                   ") cannot serve as " + RoleName(role) +
+                                   "; it offers: " + RoleNames(info.roles));
   }
   return ConnectorSource{info.name, std::move(*library)};
 }
 
-Result<ConnectorSource> ConnectorRegistry::ResolveCacheSource(
-    const PluginConfig& config, const std::string& plugin_dir) const {
+Result<ConnectorSource> ConnectorRegistry::ResolveCacheSource(const PluginConfig& config,
+                                                              const std::string& plugin_dir) const {
   return Resolve(config, STRATA_ROLE_CACHE, plugin_dir);
 }
 
@@ -143,8 +143,7 @@ Result<std::string> ConnectorRegistry::ResolveCache(const PluginConfig& config) 
 }
 
 Result<std::string> ConnectorRegistry::ResolveStorage(const PluginConfig& config) const {
-  STRATA_ASSIGN_OR_RETURN(ConnectorSource source,
-                          ResolveStorageSource(config, PluginDirFor("")));
+  STRATA_ASSIGN_OR_RETURN(ConnectorSource source, ResolveStorageSource(config, PluginDirFor("")));
   return source.name;
 }
 
@@ -193,12 +192,14 @@ std::vector<ConnectorListing> ConnectorRegistry::List(const std::string& plugin_
 
 void RegisterBuiltinConnectors(ConnectorRegistry& registry) {
   registry
-      .AddCache("memory", [](std::string_view o) { return NewMemoryCache(o); },
-                "in-process cache (the default)")
+      .AddCache(
+          "memory", [](std::string_view o) { return NewMemoryCache(o); },
+          "in-process cache (the default)")
       .IgnoreError();
   registry
-      .AddStorage("sqlite", [](std::string_view o) { return NewSqliteStorage(o); },
-                  "embedded SQLite database (the default)")
+      .AddStorage(
+          "sqlite", [](std::string_view o) { return NewSqliteStorage(o); },
+          "embedded SQLite database (the default)")
       .IgnoreError();
   registry
       .AddStorage(
@@ -217,7 +218,8 @@ static Result<std::unique_ptr<CacheConnector>> CreateMemoryCache(const PluginCon
   const bool bounded = options.max_bytes != 0 || options.max_records != 0;
   if (bounded && !has_storage) {
     return Status::InvalidArgument(
-        config.yaml_path + ".options: a bounded memory cache needs a storage behind it; with "
+        config.yaml_path +
+        ".options: a bounded memory cache needs a storage behind it; with "
         "storage 'none' the cache holds the only copy of every record");
   }
   if (!bounded && has_storage) options.max_bytes = kDefaultMemoryCacheBytes;

@@ -1,10 +1,11 @@
 #include "server/connector_registry.h"
 
-#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <future>
+
+#include <gtest/gtest.h>
 
 #include "plugin/plugin_directory.h"
 

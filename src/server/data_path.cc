@@ -39,8 +39,8 @@ DataPath::DataPath(DataPathConnectors connectors) : connectors_(std::move(connec
 DataPath::~DataPath() = default;
 
 Status DataPath::Start(Millis timeout_each) {
-  for (StorageConnector* c : {static_cast<StorageConnector*>(connectors_.cache.get()),
-                              connectors_.storage.get()}) {
+  for (StorageConnector* c :
+       {static_cast<StorageConnector*>(connectors_.cache.get()), connectors_.storage.get()}) {
     c->SetEventListener([this, c](ConnectorEvent event, std::string_view, const Status& detail) {
       OnEvent(c->Name(), event, detail);
     });
@@ -55,8 +55,8 @@ Status DataPath::Start(Millis timeout_each) {
 }
 
 void DataPath::Close() {
-  for (StorageConnector* c : {static_cast<StorageConnector*>(connectors_.cache.get()),
-                              connectors_.storage.get()}) {
+  for (StorageConnector* c :
+       {static_cast<StorageConnector*>(connectors_.cache.get()), connectors_.storage.get()}) {
     Status closed = AwaitDone([c](DoneCallback cb) { c->Close(std::move(cb)); }, Millis(10000),
                               "closing " + Quoted(*c));
     if (!closed.ok()) spdlog::error("{}", closed.ToString());

@@ -21,7 +21,9 @@ uint64_t Sum(const ServerMetrics& m, Field field) {
 
 std::string RenderMetrics(const ServerMetrics& m) {
   std::string out;
-  auto store = [&](auto field) { return Sum(m, [&](const LoopMetrics& l) { return field(l.store); }); };
+  auto store = [&](auto field) {
+    return Sum(m, [&](const LoopMetrics& l) { return field(l.store); });
+  };
   Line(out, "strata_connections", "gauge", "Open client connections.",
        Sum(m, [](const LoopMetrics& l) { return l.connections; }));
   Line(out, "strata_record_subscriptions", "gauge", "Record subscriptions of all clients.",

@@ -48,9 +48,13 @@ std::optional<Message> Passing(Message msg, std::vector<std::string> names,
 
 }  // namespace
 
-PermissionGate::PermissionGate(const permission::PermissionChecker& checker, std::shared_ptr<Client> client,
-                               Executor& loop, permission::RecordLookup lookup, Dispatch dispatch)
-    : checker_(checker), client_(std::move(client)), loop_(loop), lookup_(std::move(lookup)),
+PermissionGate::PermissionGate(const permission::PermissionChecker& checker,
+                               std::shared_ptr<Client> client, Executor& loop,
+                               permission::RecordLookup lookup, Dispatch dispatch)
+    : checker_(checker),
+      client_(std::move(client)),
+      loop_(loop),
+      lookup_(std::move(lookup)),
       dispatch_(std::move(dispatch)) {}
 
 void PermissionGate::Submit(Message msg) {
@@ -109,10 +113,11 @@ void PermissionGate::Check(Message msg, std::function<void(std::optional<Message
   }
 }
 
-void PermissionGate::Refuse(const Message& msg, const std::string& name, const CheckResult& result) {
+void PermissionGate::Refuse(const Message& msg, const std::string& name,
+                            const CheckResult& result) {
   if (result.verdict == Verdict::kError) {
-    spdlog::warn("permission rule error for {} on '{}' (user {}): {}", static_cast<int>(msg.topic), name,
-                 client_->user_id(), result.error);
+    spdlog::warn("permission rule error for {} on '{}' (user {}): {}", static_cast<int>(msg.topic),
+                 name, client_->user_id(), result.error);
   }
   Message refusal;
   refusal.topic = msg.topic;

@@ -3,12 +3,12 @@
 
 #include "server/permission_gate.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "testing/fake_client.h"
 #include "testing/manual_loop.h"
@@ -23,8 +23,8 @@ namespace ra = record_action;
 class PermissionGateTest : public ::testing::Test {
  protected:
   void Load(const std::string& permissions) {
-    auto made = permission::PermissionChecker::Create(
-        R"({"maxRuleIterations":3,"permissions":)" + permissions + "}");
+    auto made = permission::PermissionChecker::Create(R"({"maxRuleIterations":3,"permissions":)" +
+                                                      permissions + "}");
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     checker_ = std::move(made).value();
     gate_ = std::make_shared<PermissionGate>(

@@ -96,8 +96,7 @@ Status Server::StartTransport() {
   for (const auto& b : transport.endpoints) {
     spdlog::info("strata listening on {}://{}:{}{} ({} loops; cache {}, storage {})",
                  transport.tls ? "wss" : "ws", transport.host, impl_->transport->port(), b.path,
-                 impl_->shards->size(), impl_->data->cache().Name(),
-                 impl_->data->storage().Name());
+                 impl_->shards->size(), impl_->data->cache().Name(), impl_->data->storage().Name());
   }
   return Status();
 }

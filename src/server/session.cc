@@ -63,13 +63,17 @@ void Session::OnMessage(std::string_view payload, bool binary) {
     return connection_->Close();
   }
   switch (state_) {
-    case State::kAwaitingChallenge: return BeforeChallenge(msg);
-    case State::kAwaitingAuth: return BeforeAuth(msg);
+    case State::kAwaitingChallenge:
+      return BeforeChallenge(msg);
+    case State::kAwaitingAuth:
+      return BeforeAuth(msg);
     case State::kAuthenticating:
       spdlog::debug("connection {}: frame while its login is decided, ignored", id());
       return;
-    case State::kAuthenticated: return LoggedIn(std::move(msg));
-    case State::kClosed: return;
+    case State::kAuthenticated:
+      return LoggedIn(std::move(msg));
+    case State::kClosed:
+      return;
   }
 }
 
@@ -106,7 +110,8 @@ void Session::Authenticate(const Message& msg) {
   options_.auth->Authenticate({*msg.data, connection_->remote_address()},
                               [weak, loop](auth::AuthOutcome outcome) {
                                 loop->Post([weak, outcome = std::move(outcome)]() mutable {
-                                  if (auto self = weak.lock()) self->OnAuthOutcome(std::move(outcome));
+                                  if (auto self = weak.lock())
+                                    self->OnAuthOutcome(std::move(outcome));
                                 });
                               });
 }
@@ -147,7 +152,8 @@ void Session::LoggedIn(Result<Message> msg) {
   }
   switch (msg->topic) {
     case Topic::kConnection:
-      if (msg->action == connection_action::kPing) Reply(Topic::kConnection, connection_action::kPong);
+      if (msg->action == connection_action::kPing)
+        Reply(Topic::kConnection, connection_action::kPong);
       return;
     case Topic::kAuth:
       return;  // already logged in; deepstream ignores it too

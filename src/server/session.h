@@ -24,10 +24,10 @@
 
 #include "auth/auth_chain.h"
 #include "config/options.h"
-#include "pubsub/client.h"
 #include "permission/permission_checker.h"
 #include "protocol/frame.h"
 #include "protocol/text/text_codec.h"
+#include "pubsub/client.h"
 #include "server/router.h"
 #include "strata/connection.h"
 #include "strata/message.h"
@@ -39,13 +39,13 @@ class PermissionGate;
 
 // What the sessions of one shard share; it outlives them and is touched on that shard's loop.
 struct SessionContext {
-  size_t shard = 0;            // the shard whose loop runs these sessions
-  Executor* loop = nullptr;    // that loop
-  Router* router = nullptr;    // where logged-in clients' messages go
+  size_t shard = 0;          // the shard whose loop runs these sessions
+  Executor* loop = nullptr;  // that loop
+  Router* router = nullptr;  // where logged-in clients' messages go
   // permission.type: config; null without permissions (every message goes straight on).
   const permission::PermissionChecker* permissions = nullptr;
   permission::RecordLookup record_lookup;  // loads records for rules that read them
-  size_t open_sessions = 0;    // for /metrics
+  size_t open_sessions = 0;                // for /metrics
 };
 
 struct SessionOptions {
@@ -120,7 +120,7 @@ class Session final : public Client,
   bool logged_in_ = false;  // the router heard of the login: it must hear of the end too
   std::optional<std::string> server_data_;
   int failed_auth_attempts_ = 0;
-  std::string auth_data_for_log_;  // only with logInvalidAuthData, while a login is decided
+  std::string auth_data_for_log_;    // only with logInvalidAuthData, while a login is decided
   std::atomic<bool> closed_{false};  // read by other loops through connected()
   // Text protocol: legacy HEADs in flight per record name, oldest first, true for `R|H`. Pushed
   // on the connection's loop, popped by whichever loop answers the HEAD, hence the mutex.

@@ -4,11 +4,11 @@
 
 #include "server/session.h"
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "testing/manual_loop.h"
 
@@ -71,8 +71,7 @@ class ScriptedAuth : public auth::Authenticator {
     auth::AuthOutcome outcome = auth::AuthOutcome::Rejected();
     if (attempt.auth_data.find("\"good\"") != std::string::npos) {
       outcome = auth::AuthOutcome{auth::AuthOutcome::Verdict::kAccepted, "alice",
-                                  std::string(R"({"role":"admin"})"), std::nullopt,
-                                  std::nullopt};
+                                  std::string(R"({"role":"admin"})"), std::nullopt, std::nullopt};
     }
     if (hold) {
       held.push_back([done, outcome] { done(outcome); });
@@ -421,10 +420,10 @@ TEST_F(SessionTest, AFailedHasQueryIsAnsweredAsAHasError) {
   error.original_action = record_action::kHead;
   session_->Send(error);
   ASSERT_EQ(connection_->frames.size(), 1u);
-  EXPECT_EQ(connection_->frames[0],
-            text_wire::EncodeHasError(
-                "rec", text_wire::ErrorName(Topic::kRecord,
-                                            record_action::kStorageRetrievalTimeout)));
+  EXPECT_EQ(
+      connection_->frames[0],
+      text_wire::EncodeHasError(
+          "rec", text_wire::ErrorName(Topic::kRecord, record_action::kStorageRetrievalTimeout)));
 }
 
 }  // namespace

@@ -38,8 +38,7 @@ ShardServices Shard::services() {
 
 LoopMetrics Shard::Metrics() const {
   return LoopMetrics{store->stats(), sessions.open_sessions,
-                     records->subscriptions().subscription_count(),
-                     records->active_transitions()};
+                     records->subscriptions().subscription_count(), records->active_transitions()};
 }
 
 }  // namespace strata

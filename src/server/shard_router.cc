@@ -11,9 +11,8 @@ namespace {
 // A disconnected client leaves the services in this order on every shard: subscriptions before
 // listen patterns, so that a provider that also subscribes is not offered its own names again on
 // its way out.
-constexpr Service kCleanupOrder[] = {Service::kRecords, Service::kEvents,
-                                     Service::kRecordListeners, Service::kEventListeners,
-                                     Service::kRpcs};
+constexpr Service kCleanupOrder[] = {Service::kRecords, Service::kEvents, Service::kRecordListeners,
+                                     Service::kEventListeners, Service::kRpcs};
 
 Message Part(const Message& msg, std::vector<std::string> names) {
   Message part;
@@ -92,7 +91,8 @@ void ShardRouter::SplitByShard(Service service, const std::shared_ptr<Client>& c
 
 void ShardRouter::SplitJoined(Route route, const std::shared_ptr<Client>& client, Message msg) {
   std::vector<std::vector<std::string>> parts = Parts(msg.names);
-  const size_t owners = std::count_if(parts.begin(), parts.end(), [](auto& p) { return !p.empty(); });
+  const size_t owners =
+      std::count_if(parts.begin(), parts.end(), [](auto& p) { return !p.empty(); });
   DoneCallback finish =
       FanIn(owners, [client, reply = std::move(route.joined_reply)](const Status& first_error) {
         client->Send(reply(first_error));

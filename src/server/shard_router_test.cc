@@ -3,12 +3,12 @@
 
 #include "server/shard_router.h"
 
-#include <gtest/gtest.h>
-
 #include <deque>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "testing/fake_client.h"
 

@@ -25,8 +25,7 @@ ShardSet::ShardSet(size_t count, const ServerOptions& options, CacheConnector& c
   std::vector<ShardServices> services;
   for (size_t i = 0; i < count; ++i) {
     shards_.push_back(std::make_unique<Shard>(
-        i, options, cache, storage,
-        [this](Topic topic, std::function<void(ListenerRegistry&)> fn) {
+        i, options, cache, storage, [this](Topic topic, std::function<void(ListenerRegistry&)> fn) {
           EveryRegistry(topic, std::move(fn));
         }));
     services.push_back(shards_.back()->services());

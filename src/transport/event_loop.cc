@@ -1,17 +1,17 @@
 #include "transport/event_loop.h"
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <mutex>
-#include <optional>
-#include <utility>
-#include <vector>
+#include <spdlog/spdlog.h>
 
 #include "transport/exact_allocator.h"
 

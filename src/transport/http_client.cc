@@ -1,11 +1,11 @@
 #include "transport/http_client.h"
 
+#include <charconv>
+#include <memory>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <charconv>
-#include <memory>
 
 #include "transport/event_loop.h"
 
@@ -31,19 +31,22 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     resolve_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->resolver_.cancel();
     });
-    resolver_.async_resolve(request_.url.host, std::to_string(request_.url.port),
-                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-                              self->resolve_timer_->cancel();
-                              self->OnResolved(ec, std::move(r));
-                            });
+    resolver_.async_resolve(
+        request_.url.host, std::to_string(request_.url.port),
+        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+          self->resolve_timer_->cancel();
+          self->OnResolved(ec, std::move(r));
+        });
   }
 
  private:
   void OnResolved(beast::error_code ec, tcp::resolver::results_type results) {
-    if (ec) return Fail(ec == asio::error::operation_aborted ? beast::error::timeout : ec, "resolve");
-    stream_.async_connect(results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-      self->OnConnected(ec);
-    });
+    if (ec)
+      return Fail(ec == asio::error::operation_aborted ? beast::error::timeout : ec, "resolve");
+    stream_.async_connect(results,
+                          [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+                            self->OnConnected(ec);
+                          });
   }
 
   void OnConnected(beast::error_code ec) {
@@ -67,9 +70,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void OnWritten(beast::error_code ec) {
     if (ec) return Fail(ec, "send");
     response_.body_limit(1 << 20);  // a webhook's answer is small; a huge one is an error
-    http::async_read(stream_, buffer_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->OnRead(ec);
-    });
+    http::async_read(
+        stream_, buffer_, response_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -131,7 +134,8 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
     parsed.port = static_cast<uint16_t>(value);
     authority = authority.substr(0, colon);
   }
-  if (authority.empty()) return Status::InvalidArgument("no host in URL '" + std::string(url) + "'");
+  if (authority.empty())
+    return Status::InvalidArgument("no host in URL '" + std::string(url) + "'");
   parsed.host = std::string(authority);
   return parsed;
 }

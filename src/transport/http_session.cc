@@ -7,7 +7,8 @@
 
 #include "transport/http_session.h"
 
-#include <spdlog/spdlog.h>
+#include <optional>
+#include <type_traits>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -16,8 +17,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <optional>
-#include <type_traits>
+#include <spdlog/spdlog.h>
 
 #include "transport/asio_stream.h"
 #include "transport/ws_connection.h"

@@ -3,10 +3,10 @@
 
 #include "transport/output_queue.h"
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "transport/ws_frame.h"
 

@@ -1,13 +1,12 @@
 #include "transport/tls_context.h"
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-
 #include <string>
 #include <vector>
 
 #include <boost/asio/ssl/context.hpp>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 namespace strata {
 namespace {

@@ -2,17 +2,7 @@
 // https:// on one port, the chain sent to clients, wrong-protocol clients, and the checks of the
 // key and certificates. Keys are generated with the openssl CLI into a temporary directory.
 
-#include <gtest/gtest.h>
-#include <openssl/ssl.h>
-
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
@@ -21,6 +11,16 @@
 #include <sstream>
 #include <string>
 #include <thread>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include "transport/event_loop.h"
 #include "transport/tls_context.h"

@@ -3,13 +3,13 @@
 
 #include "transport/transport.h"
 
-#include <spdlog/spdlog.h>
+#include <functional>
+#include <future>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <functional>
-#include <future>
+#include <spdlog/spdlog.h>
 
 #include "transport/asio_stream.h"
 #include "transport/event_loop.h"

@@ -24,10 +24,10 @@ namespace strata {
 class EventLoop;
 
 struct EndpointBinding {
-  std::string path;                // exact match of the request target, e.g. "/deepstream"
+  std::string path;                      // exact match of the request target, e.g. "/deepstream"
   ConnectionHandler* handler = nullptr;  // not owned; outlives the transport
-  bool binary = true;              // outgoing frames are binary (else text)
-  size_t max_message_size = 1048576;       // a bigger incoming message closes with 1009
+  bool binary = true;                    // outgoing frames are binary (else text)
+  size_t max_message_size = 1048576;     // a bigger incoming message closes with 1009
   size_t max_outgoing_queue_bytes = 64u << 20;  // slow consumer cut-off
   // Close a connection that sent nothing for this long; 0 = never. (deepstream: 2 x heartbeat)
   std::chrono::milliseconds idle_timeout{60000};

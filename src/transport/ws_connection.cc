@@ -14,23 +14,24 @@
 
 #include "transport/ws_connection.h"
 
-#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <span>
+#include <type_traits>
+#include <vector>
+
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <cerrno>
-#include <climits>
-#include <span>
-#include <type_traits>
-#include <vector>
+#include <spdlog/spdlog.h>
 
 #include "transport/asio_stream.h"
 #include "transport/exact_allocator.h"

@@ -1,10 +1,10 @@
 #include "transport/ws_connection_base.h"
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <exception>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 namespace strata {
 namespace {

@@ -17,9 +17,7 @@ constexpr size_t kMessageBufferKeep = 64 * 1024;
 
 bool IsControl(WsOpcode opcode) { return (static_cast<uint8_t>(opcode) & 0x8) != 0; }
 
-bool IsKnownOpcode(uint8_t op) {
-  return op <= 0x2 || (op >= 0x8 && op <= 0xA);
-}
+bool IsKnownOpcode(uint8_t op) { return op <= 0x2 || (op >= 0x8 && op <= 0xA); }
 
 // Close codes a peer may put on the wire (RFC 6455 7.4; 1012-1014 registered later by IANA).
 bool IsValidPeerCloseCode(uint16_t code) {
@@ -242,8 +240,8 @@ bool WsFrameParser::FinishControlFrame(WsEvent* event) {
     return false;
   }
   if (control_.size() >= 2) {
-    auto code = static_cast<uint16_t>(ReadBigEndian(
-        reinterpret_cast<const uint8_t*>(control_.data()), 2));
+    auto code =
+        static_cast<uint16_t>(ReadBigEndian(reinterpret_cast<const uint8_t*>(control_.data()), 2));
     if (!IsValidPeerCloseCode(code)) {
       Fail(kWsCloseProtocolError, "invalid close code");
       return false;

@@ -1,11 +1,11 @@
 #include "transport/ws_frame.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace strata {
 namespace {
@@ -60,8 +60,8 @@ std::vector<Item> ParseAll(WsFrameParser& parser, std::string_view input, size_t
       WsParseResult r = parser.Parse(piece, &consumed, &event);
       piece.remove_prefix(consumed);
       if (r == WsParseResult::kEvent) {
-        items.push_back({false, 0, event.kind, event.binary, std::string(event.payload),
-                         event.close_code});
+        items.push_back(
+            {false, 0, event.kind, event.binary, std::string(event.payload), event.close_code});
       } else if (r == WsParseResult::kError) {
         Item error;
         error.error = true;
@@ -143,7 +143,9 @@ TEST(WsFrameParserTest, ControlFramesBetweenFragments) {
 
 TEST(WsFrameParserTest, CloseFrames) {
   WsFrameParser parser(1024);
-  auto items = ParseAll(parser, ClientFrame(0x8, "") + ClientFrame(0x8, "\x03\xe8" "bye"));
+  auto items = ParseAll(parser, ClientFrame(0x8, "") + ClientFrame(0x8,
+                                                                   "\x03\xe8"
+                                                                   "bye"));
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0].kind, WsEvent::Kind::kClose);
   EXPECT_FALSE(items[0].close_code.has_value());
@@ -154,7 +156,7 @@ TEST(WsFrameParserTest, CloseFrames) {
 
 TEST(WsFrameParserTest, BadCloseFramesAreProtocolErrors) {
   for (std::string payload : {std::string("\x03"), std::string("\x03\xe7", 2),  // 1 byte; 999
-                              std::string("\x03\xed", 2)}) {                     // 1005
+                              std::string("\x03\xed", 2)}) {                    // 1005
     WsFrameParser parser(1024);
     auto items = ParseAll(parser, ClientFrame(0x8, payload));
     ASSERT_EQ(items.size(), 1u);
@@ -187,7 +189,7 @@ TEST(WsFrameParserTest, OversizedAfterReassemblyIs1009AndRestIsSkipped) {
   WsFrameParser parser(100);
   std::string input = ClientFrame(0x2, std::string(60, 'a'), false) +
                       ClientFrame(0x0, std::string(60, 'b'), false) +  // 120 > 100
-                      ClientFrame(0x9, "ping") +                        // still seen
+                      ClientFrame(0x9, "ping") +                       // still seen
                       ClientFrame(0x0, std::string(60, 'c'), true) +   // skipped
                       ClientFrame(0x1, "after");
   auto items = ParseAll(parser, input);

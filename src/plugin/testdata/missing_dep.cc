@@ -12,8 +12,13 @@ extern "C" int StrataTestDependency(void);
 extern "C" __attribute__((visibility("default"))) const strata_connector_info*
 strata_connector_get_info(void) {
   static const strata_connector_info info = {
-      sizeof(strata_connector_info), STRATA_CONNECTOR_ABI_VERSION, "missing-dep", "0.0.1",
-      static_cast<uint32_t>(StrataTestDependency() ? STRATA_ROLE_STORAGE : 0), "test only", ""};
+      sizeof(strata_connector_info),
+      STRATA_CONNECTOR_ABI_VERSION,
+      "missing-dep",
+      "0.0.1",
+      static_cast<uint32_t>(StrataTestDependency() ? STRATA_ROLE_STORAGE : 0),
+      "test only",
+      ""};
   return &info;
 }
 

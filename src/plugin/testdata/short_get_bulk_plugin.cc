@@ -22,18 +22,31 @@ void GetBulk(void*, const strata_str*, size_t count, strata_get_bulk_fn done, vo
   done(ctx, STRATA_OK, strata_str{nullptr, 0}, results, answered);
 }
 
-const strata_connector_vtable kVtable = {
-    sizeof(strata_connector_vtable), STRATA_CAP_GET_BULK, Destroy, Start, Close, Get, Set, Del,
-    nullptr, nullptr, nullptr, GetBulk};
+const strata_connector_vtable kVtable = {sizeof(strata_connector_vtable),
+                                         STRATA_CAP_GET_BULK,
+                                         Destroy,
+                                         Start,
+                                         Close,
+                                         Get,
+                                         Set,
+                                         Del,
+                                         nullptr,
+                                         nullptr,
+                                         nullptr,
+                                         GetBulk};
 int instance;
 
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const strata_connector_info*
 strata_connector_get_info(void) {
-  static const strata_connector_info info = {
-      sizeof(strata_connector_info), STRATA_CONNECTOR_ABI_VERSION, "short-get-bulk", "0.0.1",
-      STRATA_ROLE_STORAGE, "test only", ""};
+  static const strata_connector_info info = {sizeof(strata_connector_info),
+                                             STRATA_CONNECTOR_ABI_VERSION,
+                                             "short-get-bulk",
+                                             "0.0.1",
+                                             STRATA_ROLE_STORAGE,
+                                             "test only",
+                                             ""};
   return &info;
 }
 

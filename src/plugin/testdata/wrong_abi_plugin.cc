@@ -6,8 +6,9 @@
 
 extern "C" __attribute__((visibility("default"))) const strata_connector_info*
 strata_connector_get_info(void) {
-  static const strata_connector_info info = {sizeof(strata_connector_info), 99, "wrong-abi",
-                                             "0.0.1", STRATA_ROLE_STORAGE, "test only", ""};
+  static const strata_connector_info info = {
+      sizeof(strata_connector_info), 99,          "wrong-abi", "0.0.1",
+      STRATA_ROLE_STORAGE,           "test only", ""};
   return &info;
 }
 

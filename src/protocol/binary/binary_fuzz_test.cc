@@ -1,11 +1,11 @@
 // Hostile-input test: deterministic pseudo-random frames and mutations of the golden frames must
 // never crash the decoder, and whatever decodes must re-encode to something that decodes equal.
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <random>
+
+#include <gtest/gtest.h>
 
 #include "protocol/binary/binary_codec.h"
 #include "protocol/binary/golden_transcript.h"

@@ -1,13 +1,13 @@
 // Golden frames: every BINARY frame the reference v7 server and client exchanged must decode,
 // re-encode to the identical bytes, and decode to the fields @deepstream/protobuf reported.
 
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
-
 #include <cstdio>
 #include <map>
 #include <regex>
 #include <set>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include "protocol/binary/binary_codec.h"
 #include "protocol/binary/golden_transcript.h"

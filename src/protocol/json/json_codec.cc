@@ -221,9 +221,9 @@ Result<Message> Decode(std::string_view text) {
   rapidjson::Document doc;
   doc.Parse<kParseFlags>(text.data(), text.size());
   if (doc.HasParseError()) {
-    return Status::InvalidArgument(
-        std::string("json: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
-        " (offset " + std::to_string(doc.GetErrorOffset()) + ")");
+    return Status::InvalidArgument(std::string("json: ") +
+                                   rapidjson::GetParseError_En(doc.GetParseError()) + " (offset " +
+                                   std::to_string(doc.GetErrorOffset()) + ")");
   }
   if (!doc.IsObject()) return Status::InvalidArgument("json: frame is not a JSON object");
   Message msg;

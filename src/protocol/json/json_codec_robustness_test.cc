@@ -1,13 +1,14 @@
 // The JSON codec on hostile input: malformed frames and wrong types are kInvalidArgument naming
 // the field, deep nesting needs no deep stack, and mutated frames never crash.
 
-#include <gtest/gtest.h>
 #include <pthread.h>
 
 #include <cstdint>
 #include <random>
 #include <string>
 #include <string_view>
+
+#include <gtest/gtest.h>
 
 #include "protocol/json/json_codec.h"
 #include "protocol/json/json_codec_test_util.h"

@@ -2,9 +2,9 @@
 // Helpers shared by the JSON codec tests: a message with every field set, and Decode expecting
 // success.
 
-#include <gtest/gtest.h>
-
 #include <string_view>
+
+#include <gtest/gtest.h>
 
 #include "protocol/json/json_codec.h"
 

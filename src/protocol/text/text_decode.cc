@@ -1,11 +1,11 @@
 // Legacy text message -> internal message (client to server direction).
-#include <rapidjson/document.h>
-
 #include <algorithm>
 #include <charconv>
 #include <iterator>
 #include <tuple>
 #include <utility>
+
+#include <rapidjson/document.h>
 
 #include "protocol/text/text_codec.h"
 #include "protocol/text/typed_value.h"

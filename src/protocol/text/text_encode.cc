@@ -185,8 +185,8 @@ void EncodeNamedError(const Message& m, std::string_view event, Names requests, 
   std::string name = m.name.value_or(m.subscription.value_or(m.correlation_id.value_or("")));
   if (event == "MESSAGE_DENIED" || event == "MESSAGE_PERMISSION_ERROR") {
     // The action the legacy client sent: its getRecord is `CR` (acked as `S`).
-    const bool create_or_read = m.topic == Topic::kRecord &&
-                                m.original_action == record_action::kSubscribeCreateAndRead;
+    const bool create_or_read =
+        m.topic == Topic::kRecord && m.original_action == record_action::kSubscribeCreateAndRead;
     std::string_view original =
         create_or_read ? "CR" : Lookup(requests, m.original_action.value_or(0));
     return Append(out, {letter, "E", event, name, original});

@@ -1,11 +1,11 @@
 #include "protocol/text/typed_value.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/reader.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+
+#include <rapidjson/document.h>
+#include <rapidjson/reader.h>
 
 #include "protocol/json/json_text.h"
 
