@@ -8,15 +8,8 @@ namespace strata {
 namespace ea = event_action;
 
 Route EventHandler::RouteOf(const Message& msg) {
-  Route route;
-  route.service = Service::kEvents;
-  if (msg.action == ea::kSubscribe || msg.action == ea::kUnsubscribe) {
-    route.reply = replies::BulkAck(msg);
-    route.delivery = Delivery::kSplit;
-  } else if (msg.name) {
-    route.delivery = Delivery::kOwner;
-  }
-  return route;
+  const bool bulk = msg.action == ea::kSubscribe || msg.action == ea::kUnsubscribe;
+  return replies::BulkOrOwner(Service::kEvents, msg, bulk);
 }
 
 void EventHandler::Handle(const std::shared_ptr<Client>& client, Message msg) {

@@ -35,6 +35,18 @@ Message BulkAck(const Message& request) {
   return ack;
 }
 
+Route BulkOrOwner(Service service, const Message& msg, bool bulk) {
+  Route route;
+  route.service = service;
+  if (bulk) {
+    route.reply = BulkAck(msg);
+    route.delivery = Delivery::kSplit;
+  } else if (msg.name) {
+    route.delivery = Delivery::kOwner;
+  }
+  return route;
+}
+
 Message AlreadySubscribed(Topic topic, std::string_view name, int32_t original_action) {
   Message dup;
   dup.topic = topic;

@@ -51,5 +51,28 @@ TEST(RepliesTest, AlreadySubscribedUsesEachTopicsAction) {
   }
 }
 
+TEST(RepliesTest, BulkOrOwnerAcksAndSplitsBulkMessages) {
+  Route bulk = replies::BulkOrOwner(Service::kEvents, Subscribe(), /*bulk=*/true);
+  EXPECT_EQ(bulk.service, Service::kEvents);
+  EXPECT_EQ(bulk.delivery, Delivery::kSplit);
+  ASSERT_TRUE(bulk.reply.has_value());
+  EXPECT_EQ(bulk.reply->is_ack, true);
+  EXPECT_TRUE(bulk.reply->names.empty());
+}
+
+TEST(RepliesTest, BulkOrOwnerSendsNamedMessagesToTheirOwnerAndDropsNameless) {
+  Message emit;
+  emit.topic = Topic::kEvent;
+  emit.action = event_action::kEmit;
+  Route nameless = replies::BulkOrOwner(Service::kEvents, emit, /*bulk=*/false);
+  EXPECT_EQ(nameless.delivery, Delivery::kNone);
+  EXPECT_FALSE(nameless.reply.has_value());
+  emit.name = "news";
+  Route named = replies::BulkOrOwner(Service::kRpcs, emit, /*bulk=*/false);
+  EXPECT_EQ(named.service, Service::kRpcs);
+  EXPECT_EQ(named.delivery, Delivery::kOwner);
+  EXPECT_FALSE(named.reply.has_value());
+}
+
 }  // namespace
 }  // namespace strata

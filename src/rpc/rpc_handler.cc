@@ -38,15 +38,8 @@ RpcHandler::RpcHandler(const RpcOptions& options, Executor& loop)
       self_(std::make_shared<RpcHandler*>(this)) {}
 
 Route RpcHandler::RouteOf(const Message& msg) {
-  Route route;
-  route.service = Service::kRpcs;
-  if (msg.action == rpa::kProvide || msg.action == rpa::kUnprovide) {
-    route.reply = replies::BulkAck(msg);
-    route.delivery = Delivery::kSplit;
-  } else if (msg.name) {
-    route.delivery = Delivery::kOwner;
-  }
-  return route;
+  const bool bulk = msg.action == rpa::kProvide || msg.action == rpa::kUnprovide;
+  return replies::BulkOrOwner(Service::kRpcs, msg, bulk);
 }
 
 void RpcHandler::Handle(const std::shared_ptr<Client>& client, Message msg) {
