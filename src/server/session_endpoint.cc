@@ -18,7 +18,8 @@ SessionContext& SessionEndpoint::ContextOf(Connection& conn) const {
   for (SessionContext* context : contexts_) {
     if (context->loop == loop) return *context;
   }
-  return *contexts_.front();  // unreachable: the transport only uses our loops
+  STRATA_CHECK(false && "a connection on a loop the server does not own");
+  return *contexts_.front();
 }
 
 }  // namespace strata

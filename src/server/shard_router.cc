@@ -49,11 +49,13 @@ void ShardRouter::Dispatch(const std::shared_ptr<Client>& client, Message msg) {
     case Delivery::kNone:
       return;
     case Delivery::kOwner: {
-      const size_t owner = ShardOf(msg.name.value());  // before msg is moved into the call
+      STRATA_CHECK(msg.name && "a route sent a nameless message to its owner");
+      const size_t owner = ShardOf(*msg.name);  // before msg is moved into the call
       return RunOnOwner(owner, route.service, client, std::move(msg));
     }
     case Delivery::kSubscriptionOwner: {
-      const size_t owner = ShardOf(msg.subscription.value());
+      STRATA_CHECK(msg.subscription && "a route sent a message without subscription to its owner");
+      const size_t owner = ShardOf(*msg.subscription);
       return RunOnOwner(owner, route.service, client, std::move(msg));
     }
     case Delivery::kSplit:
