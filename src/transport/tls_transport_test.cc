@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 
 #include "transport/event_loop.h"
+#include "transport/forwarding_listener.h"
 #include "transport/tls_context.h"
 #include "transport/transport.h"
 
@@ -84,7 +85,7 @@ class EchoHandler : public ConnectionHandler {
  public:
   std::shared_ptr<ConnectionListener> OnOpen(const std::shared_ptr<Connection>& conn) override {
     Bump(&opens_);
-    return std::make_shared<Listener>(*this, conn);
+    return std::make_shared<ForwardingListener<EchoHandler>>(*this, conn);
   }
   void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload, bool) {
     conn->Send(std::make_shared<const std::string>(payload));
@@ -101,20 +102,6 @@ class EchoHandler : public ConnectionHandler {
   }
 
  private:
-  class Listener : public ConnectionListener {
-   public:
-    Listener(EchoHandler& handler, std::shared_ptr<Connection> conn)
-        : handler_(handler), conn_(std::move(conn)) {}
-    void OnMessage(std::string_view payload, bool binary) override {
-      handler_.OnMessage(conn_, payload, binary);
-    }
-    void OnClose() override { handler_.OnClose(conn_); }
-
-   private:
-    EchoHandler& handler_;
-    const std::shared_ptr<Connection> conn_;
-  };
-
   void Bump(int* counter) {
     std::lock_guard<std::mutex> lock(mutex_);
     ++*counter;

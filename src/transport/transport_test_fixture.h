@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "transport/event_loop.h"
+#include "transport/forwarding_listener.h"
 #include "transport/transport.h"
 
 namespace strata::transport_testing {
@@ -48,7 +49,7 @@ class RecordingHandler : public ConnectionHandler {
     opened_.push_back(conn);
     ++open_count_[conn->id()];
     changed_.notify_all();
-    return std::make_shared<Listener>(*this, conn);
+    return std::make_shared<ForwardingListener<RecordingHandler>>(*this, conn);
   }
   void OnMessage(const std::shared_ptr<Connection>& conn, std::string_view payload, bool binary) {
     EXPECT_TRUE(conn->executor().RunningInThisThread());
@@ -101,20 +102,6 @@ class RecordingHandler : public ConnectionHandler {
   }
 
  private:
-  class Listener : public ConnectionListener {
-   public:
-    Listener(RecordingHandler& handler, std::shared_ptr<Connection> conn)
-        : handler_(handler), conn_(std::move(conn)) {}
-    void OnMessage(std::string_view payload, bool binary) override {
-      handler_.OnMessage(conn_, payload, binary);
-    }
-    void OnClose() override { handler_.OnClose(conn_); }
-
-   private:
-    RecordingHandler& handler_;
-    const std::shared_ptr<Connection> conn_;
-  };
-
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::shared_ptr<Connection>> opened_;
