@@ -16,6 +16,14 @@ void NoneStorage::SetBulk(std::span<const NamedValue> batch, DoneCallback cb) { 
 
 void NoneStorage::DeleteBulk(std::span<const std::string> names, DoneCallback cb) { cb(Status()); }
 
+void NoneStorage::SetBulkFenced(std::span<const FencedValue> batch, Callback<FencedResult> cb) {
+  cb(FencedResult(batch.size(), true));
+}
+
+void NoneStorage::DeleteBulkFenced(std::span<const FencedName> names, Callback<FencedResult> cb) {
+  cb(FencedResult(names.size(), true));
+}
+
 std::unique_ptr<StorageConnector> NewNoneStorage() { return std::make_unique<NoneStorage>(); }
 
 }  // namespace strata

@@ -98,6 +98,18 @@ Result<GetBulkResult> StorageConnectorSuite::GetBulk(const std::vector<std::stri
       extra_completions_);
 }
 
+Result<FencedResult> StorageConnectorSuite::SetBulkFenced(const std::vector<FencedValue>& batch) {
+  return Await<FencedResult>(
+      [&](Callback<FencedResult> cb) { connector_->SetBulkFenced(batch, std::move(cb)); },
+      extra_completions_);
+}
+
+Result<FencedResult> StorageConnectorSuite::DeleteBulkFenced(const std::vector<FencedName>& names) {
+  return Await<FencedResult>(
+      [&](Callback<FencedResult> cb) { connector_->DeleteBulkFenced(names, std::move(cb)); },
+      extra_completions_);
+}
+
 void CacheConnectorSuite::SetUp() {
   ASSERT_TRUE(traits().is_cache) << traits().name << " is not marked as a cache";
   StorageConnectorSuite::SetUp();

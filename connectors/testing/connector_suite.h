@@ -129,6 +129,8 @@ class StorageConnectorSuite : public ::testing::TestWithParam<ConnectorTraits> {
   Status SetBulk(const std::vector<NamedValue>& batch);
   Status DeleteBulk(const std::vector<std::string>& names);
   Result<GetBulkResult> GetBulk(const std::vector<std::string>& names);
+  Result<FencedResult> SetBulkFenced(const std::vector<FencedValue>& batch);
+  Result<FencedResult> DeleteBulkFenced(const std::vector<FencedName>& names);
 
   std::string scratch_dir_;
   std::unique_ptr<StorageConnector> connector_;
@@ -160,6 +162,10 @@ Status SetBulkNow(StorageConnector& storage, const std::vector<NamedValue>& batc
 Status DeleteNow(StorageConnector& storage, const std::string& name);
 Result<std::optional<RecordValue>> GetNow(StorageConnector& storage, const std::string& name);
 Result<GetBulkResult> GetBulkNow(StorageConnector& storage, const std::vector<std::string>& names);
+Result<FencedResult> SetBulkFencedNow(StorageConnector& storage,
+                                      const std::vector<FencedValue>& batch);
+Result<FencedResult> DeleteBulkFencedNow(StorageConnector& storage,
+                                         const std::vector<FencedName>& names);
 // `count` records named <prefix><i> at version i with data {"i":i}.
 std::vector<NamedValue> MakeBatch(size_t count, std::string_view prefix);
 

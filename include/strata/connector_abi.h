@@ -17,6 +17,21 @@
  *   - General errors (connection lost, restored) go to host->on_event, never to an operation.
  *   - A missing record is not an error: the get completion has found = 0.
  *   - Serialisation is the connector's: strata hands over JSON text and a version.
+ *
+ * Fenced writes (STRATA_CAP_FENCED, for strata clusters): several strata nodes may write the same
+ * record late or twice (a slow node, a sweeper finishing a dead node's work). Each such write
+ * carries a fence, the record's cluster-wide sequence number (uint64, strictly growing per
+ * record across all nodes, roughly microseconds). The connector stores the fence with the record
+ * and applies a fenced write only if the fence it holds for that name is lower, or if it holds
+ * none (a record written without a fence, by an unfenced set or by another program). A fenced
+ * delete leaves a tombstone carrying its fence instead of removing the record, so that a late
+ * older set cannot resurrect it; get and get_bulk answer a tombstone as found = 0. A write that
+ * meets a higher or equal fence is "fenced": not applied, yet a success for strata (a newer
+ * state of the same record is already stored). The connector may purge tombstones after a
+ * while (long after any late write could still arrive). An unfenced set over a tombstone or a
+ * fenced record overwrites it and clears its fence; an unfenced del removes it, tombstone
+ * included. Fences are compared as unsigned 64-bit integers; a connector whose store only has
+ * signed 64-bit integers refuses fences above INT64_MAX with STRATA_INVALID_ARGUMENT.
  * Threading: every function may be called from any strata thread, concurrently. Each completion
  * must be called exactly once, from any thread, possibly before the call returns. Pointers passed
  * in (names, JSON, arrays) are valid only until the call returns: copy what you keep. Pointers
@@ -58,8 +73,10 @@ enum {
   STRATA_CAP_SET_BULK = 1u << 0,    /* set_bulk is implemented natively */
   STRATA_CAP_DELETE_BULK = 1u << 1, /* delete_bulk is implemented natively */
   STRATA_CAP_HEAD = 1u << 2,        /* head is cheaper than get (caches) */
-  STRATA_CAP_GET_BULK = 1u << 3     /* get_bulk is implemented natively */
-  /* Reserved for clusters (SEMANTICS A.9): conditional writes by sequence number, tombstones. */
+  STRATA_CAP_GET_BULK = 1u << 3,    /* get_bulk is implemented natively */
+  /* set_bulk_fenced and delete_bulk_fenced are implemented (clusters, SEMANTICS A.9):
+   * conditional writes by sequence number, tombstones. strata calls them only with this bit. */
+  STRATA_CAP_FENCED = 1u << 4
 };
 
 /* Connection-level events, reported through strata_host.on_event. */
@@ -98,6 +115,11 @@ typedef void (*strata_get_bulk_fn)(void* ctx, int32_t code, strata_str message,
                                    const strata_found* results, size_t count);
 typedef void (*strata_head_fn)(void* ctx, int32_t code, strata_str message, int32_t found,
                                int32_t version);
+/* The answer of a fenced write: applied[i] = 1 if row i was written, 0 if it was fenced (the
+ * connector already held a newer fence for that name: superseded, which is a success). count is
+ * the number of rows asked. On error applied is NULL and no row may be assumed written or not. */
+typedef void (*strata_fenced_fn)(void* ctx, int32_t code, strata_str message,
+                                 const uint8_t* applied, size_t count);
 
 /* What strata offers a connector instance. Valid until the instance is destroyed. */
 typedef struct strata_host {
@@ -110,7 +132,8 @@ typedef struct strata_host {
 /* The operations of one instance. `self` is the instance create() returned. Functions a role
  * does not need may be NULL: cache role needs get/set/del (head optional), storage role needs
  * get/set/del; get_bulk/set_bulk/delete_bulk are optional (strata loops over get/set/del without
- * them). */
+ * them); set_bulk_fenced/delete_bulk_fenced are optional (without them, or without
+ * STRATA_CAP_FENCED, the connector cannot serve a strata cluster). */
 typedef struct strata_connector_vtable {
   uint32_t struct_size;
   uint64_t capabilities;
@@ -129,6 +152,16 @@ typedef struct strata_connector_vtable {
    * one go. Optional; without it strata calls get once per name. Names in one call are distinct. */
   void (*get_bulk)(void* self, const strata_str* names, size_t count, strata_get_bulk_fn done,
                    void* ctx);
+  /* Appended later in version 1 (read them only when struct_size covers them), called only when
+   * capabilities has STRATA_CAP_FENCED: fenced writes (see the top of this file). fences[i] is
+   * the fence of records[i] (names[i]); names in one call are distinct. set_bulk_fenced writes
+   * records[i] where its fence is newer; delete_bulk_fenced leaves a tombstone carrying
+   * fences[i] where its fence is newer (also for a name never written). Each call answers every
+   * row in `done`. */
+  void (*set_bulk_fenced)(void* self, const strata_record* records, const uint64_t* fences,
+                          size_t count, strata_fenced_fn done, void* ctx);
+  void (*delete_bulk_fenced)(void* self, const strata_str* names, const uint64_t* fences,
+                             size_t count, strata_fenced_fn done, void* ctx);
 } strata_connector_vtable;
 
 /* Static facts about the library, returned by strata_connector_info(). */

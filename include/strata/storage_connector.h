@@ -15,6 +15,7 @@
 // thread-safe. Completions follow the connector contract in strata/callback.h (any thread, may
 // be synchronous).
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,6 +34,24 @@ using ConnectorEventListener =
 
 // GetBulk's answer: one entry per requested name, in the order asked (nullopt = no such record).
 using GetBulkResult = std::vector<std::optional<RecordValue>>;
+
+// Fenced writes (clusters; the ABI's STRATA_CAP_FENCED in strata/connector_abi.h). `fence` is the
+// record's cluster-wide sequence number: it grows strictly with every write of the record, on
+// whichever node. A fenced write is applied only where the stored fence is lower, or absent (the
+// record was written unfenced, or by another program); a fenced delete leaves a tombstone
+// carrying its fence, which Get/GetBulk answer as nullopt and which fences older sets.
+struct FencedValue {
+  std::string name;
+  RecordValue value;
+  uint64_t fence = 0;
+};
+struct FencedName {
+  std::string name;
+  uint64_t fence = 0;
+};
+// One entry per row, in the order given: true = applied, false = fenced (storage already held a
+// newer fence: superseded, which is a success for the caller).
+using FencedResult = std::vector<bool>;
 
 class StorageConnector {
  public:
@@ -59,6 +78,15 @@ class StorageConnector {
   virtual void GetBulk(std::span<const std::string> names, Callback<GetBulkResult> cb);
   virtual void SetBulk(std::span<const NamedValue> batch, DoneCallback cb);
   virtual void DeleteBulk(std::span<const std::string> names, DoneCallback cb);
+
+  // Fenced writes (see FencedValue). A connector that implements them answers true here; the
+  // defaults fail with kFailedPrecondition ("<name> does not support fenced writes"). Errors
+  // fail the whole batch (no row may then be assumed written or not). REQUIRES: names in one
+  // batch are distinct. An unfenced Set over a tombstone or a fenced record overwrites it and
+  // clears its fence; an unfenced Delete removes it, tombstone included.
+  virtual bool SupportsFencing() const { return false; }
+  virtual void SetBulkFenced(std::span<const FencedValue> batch, Callback<FencedResult> cb);
+  virtual void DeleteBulkFenced(std::span<const FencedName> names, Callback<FencedResult> cb);
 };
 
 }  // namespace strata

@@ -31,6 +31,18 @@ void StorageConnector::DeleteBulk(std::span<const std::string> names, DoneCallba
   for (const std::string& name : names) Delete(name, part);
 }
 
+void StorageConnector::SetBulkFenced(std::span<const FencedValue> batch,
+                                     Callback<FencedResult> cb) {
+  (void)batch;
+  cb(Status::FailedPrecondition(std::string(Name()) + " does not support fenced writes"));
+}
+
+void StorageConnector::DeleteBulkFenced(std::span<const FencedName> names,
+                                        Callback<FencedResult> cb) {
+  (void)names;
+  cb(Status::FailedPrecondition(std::string(Name()) + " does not support fenced writes"));
+}
+
 void CacheConnector::HeadBulk(std::span<const std::string> names, Callback<HeadBulkResult> cb) {
   PartCallback<std::optional<Version>> part = FanInValues<std::optional<Version>>(
       names.size(), [asked = std::vector<std::string>(names.begin(), names.end()),

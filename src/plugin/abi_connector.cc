@@ -32,6 +32,11 @@ struct GetBulkContext {
   size_t count;  // names asked: the answer must match
   Callback<GetBulkResult> cb;
 };
+struct FencedContext {
+  const char* what;  // "set_bulk_fenced" or "delete_bulk_fenced", for a malformed answer
+  size_t count;      // rows asked: the answer must match
+  Callback<FencedResult> cb;
+};
 
 void OnDone(void* ctx, int32_t code, strata_str message) {
   std::unique_ptr<DoneContext> c(static_cast<DoneContext*>(ctx));
@@ -62,6 +67,18 @@ void OnGetBulk(void* ctx, int32_t code, strata_str message, const strata_found* 
     values[i] = RecordValue{results[i].version, std::string(View(results[i].json))};
   }
   c->cb(std::move(values));
+}
+
+void OnFenced(void* ctx, int32_t code, strata_str message, const uint8_t* applied, size_t count) {
+  std::unique_ptr<FencedContext> c(static_cast<FencedContext*>(ctx));
+  if (code != STRATA_OK) return c->cb(StatusFromAbi(code, message));
+  if (count != c->count || (count > 0 && applied == nullptr)) {
+    return c->cb(Status::Internal(std::string(c->what) + " answered " + std::to_string(count) +
+                                  " results for " + std::to_string(c->count) + " rows"));
+  }
+  FencedResult result(count);
+  for (size_t i = 0; i < count; ++i) result[i] = applied[i] != 0;
+  c->cb(std::move(result));
 }
 
 void OnHead(void* ctx, int32_t code, strata_str message, int32_t found, int32_t version) {
@@ -272,6 +289,42 @@ void AbiConnector::Head(std::string_view name, Callback<std::optional<Version>> 
     if (!got.ok()) return cb(got.status());
     cb(got->has_value() ? std::optional<Version>((*got)->version) : std::nullopt);
   });
+}
+
+bool AbiConnector::SupportsFencing() const {
+  // vtable_ holds zeros beyond the library's struct_size, so NULL also covers an older library.
+  return (vtable_.capabilities & STRATA_CAP_FENCED) != 0 && vtable_.set_bulk_fenced != nullptr &&
+         vtable_.delete_bulk_fenced != nullptr;
+}
+
+void AbiConnector::SetBulkFenced(std::span<const FencedValue> batch, Callback<FencedResult> cb) {
+  if (!SupportsFencing()) return StorageConnector::SetBulkFenced(batch, std::move(cb));
+  if (batch.empty()) return cb(FencedResult{});
+  std::vector<strata_record> records;
+  std::vector<uint64_t> fences;
+  records.reserve(batch.size());
+  fences.reserve(batch.size());
+  for (const FencedValue& fv : batch) {
+    records.push_back(strata_record{Str(fv.name), fv.value.version, Str(fv.value.json)});
+    fences.push_back(fv.fence);
+  }
+  vtable_.set_bulk_fenced(self_, records.data(), fences.data(), batch.size(), OnFenced,
+                          new FencedContext{"set_bulk_fenced", batch.size(), std::move(cb)});
+}
+
+void AbiConnector::DeleteBulkFenced(std::span<const FencedName> names, Callback<FencedResult> cb) {
+  if (!SupportsFencing()) return StorageConnector::DeleteBulkFenced(names, std::move(cb));
+  if (names.empty()) return cb(FencedResult{});
+  std::vector<strata_str> views;
+  std::vector<uint64_t> fences;
+  views.reserve(names.size());
+  fences.reserve(names.size());
+  for (const FencedName& fn : names) {
+    views.push_back(Str(fn.name));
+    fences.push_back(fn.fence);
+  }
+  vtable_.delete_bulk_fenced(self_, views.data(), fences.data(), names.size(), OnFenced,
+                             new FencedContext{"delete_bulk_fenced", names.size(), std::move(cb)});
 }
 
 void AbiConnector::OnEvent(int32_t event, std::string_view detail) {

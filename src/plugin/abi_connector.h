@@ -6,7 +6,9 @@
 //
 // For the storage role the instance is still a CacheConnector; Head then falls back to Get, as
 // it does whenever the library leaves `head` NULL. Missing get_bulk/set_bulk/delete_bulk fall back
-// to the contract's loops over get/set/del.
+// to the contract's loops over get/set/del. Fenced writes go to set_bulk_fenced/delete_bulk_fenced
+// when the library announces STRATA_CAP_FENCED and its vtable has both; otherwise the instance
+// does not support fencing (the contract's kFailedPrecondition).
 //
 // Thread-safety: as the contract: every method may be called from any thread. The event
 // listener is set before Start() and called from whatever thread the library reports on.
@@ -50,6 +52,9 @@ class AbiConnector final : public CacheConnector {
   void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override;
   void DeleteBulk(std::span<const std::string> names, DoneCallback cb) override;
   void Head(std::string_view name, Callback<std::optional<Version>> cb) override;
+  bool SupportsFencing() const override;
+  void SetBulkFenced(std::span<const FencedValue> batch, Callback<FencedResult> cb) override;
+  void DeleteBulkFenced(std::span<const FencedName> names, Callback<FencedResult> cb) override;
 
   const PluginLibrary& library() const { return *library_; }
 

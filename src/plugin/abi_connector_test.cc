@@ -164,6 +164,106 @@ TEST(AbiConnectorBadLibraryTest, GetBulkWithTooFewResultsFailsTheBatch) {
   EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { c.Close(std::move(cb)); }).ok());
 }
 
+Result<std::unique_ptr<AbiConnector>> StartedFrom(const char* path, std::string_view options) {
+  Result<std::shared_ptr<PluginLibrary>> library = PluginLibrary::Open(path);
+  if (!library.ok()) return library.status();
+  Result<std::unique_ptr<AbiConnector>> made =
+      AbiConnector::Create(*library, STRATA_ROLE_STORAGE, options);
+  if (!made.ok()) return made.status();
+  STRATA_RETURN_IF_ERROR(Wait<Status>([&](DoneCallback cb) { (*made)->Start(std::move(cb)); }));
+  return made;
+}
+
+Result<FencedResult> SetFenced(AbiConnector& c, std::vector<FencedValue> batch) {
+  return Wait<Result<FencedResult>>(
+      [&](Callback<FencedResult> cb) { c.SetBulkFenced(batch, std::move(cb)); });
+}
+
+Result<FencedResult> DeleteFenced(AbiConnector& c, std::vector<FencedName> names) {
+  return Wait<Result<FencedResult>>(
+      [&](Callback<FencedResult> cb) { c.DeleteBulkFenced(names, std::move(cb)); });
+}
+
+TEST(AbiConnectorFencedTest, FencedWritesCrossTheAbiBothWays) {
+  Result<std::unique_ptr<AbiConnector>> made = StartedFrom(STRATA_FENCED_PLUGIN, "{}");
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  AbiConnector& c = **made;
+  EXPECT_TRUE(c.SupportsFencing());
+  // A batch: two new rows applied.
+  Result<FencedResult> first =
+      SetFenced(c, {{"a", {1, R"({"v":1})"}, 10}, {"b", {1, R"({"v":1})"}, 10}});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, (FencedResult{true, true}));
+  // Mixed: "a" older (fenced, unchanged), "b" newer (applied).
+  Result<FencedResult> mixed =
+      SetFenced(c, {{"a", {2, R"({"v":2})"}, 9}, {"b", {2, R"({"v":2})"}, 11}});
+  ASSERT_TRUE(mixed.ok()) << mixed.status().ToString();
+  EXPECT_EQ(*mixed, (FencedResult{false, true}));
+  Result<std::optional<RecordValue>> a = Wait<Result<std::optional<RecordValue>>>(
+      [&](Callback<std::optional<RecordValue>> cb) { c.Get("a", std::move(cb)); });
+  EXPECT_EQ(*a, std::optional<RecordValue>(RecordValue{1, R"({"v":1})"}));
+  // A tombstone: the record reads as missing, an older set is fenced, a newer one re-creates it.
+  Result<FencedResult> deleted = DeleteFenced(c, {{"a", 20}, {"never", 5}, {"b", 3}});
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, (FencedResult{true, true, false}));
+  Result<GetBulkResult> bulk = Wait<Result<GetBulkResult>>([&](Callback<GetBulkResult> cb) {
+    c.GetBulk(std::vector<std::string>{"a", "b"}, std::move(cb));
+  });
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  EXPECT_EQ(*bulk, (GetBulkResult{std::nullopt, RecordValue{2, R"({"v":2})"}}));
+  EXPECT_EQ(*SetFenced(c, {{"a", {0, "{}"}, 19}}), (FencedResult{false}));
+  EXPECT_EQ(*SetFenced(c, {{"a", {0, "{}"}, 21}}), (FencedResult{true}));
+  EXPECT_TRUE(SetFenced(c, {})->empty());
+  EXPECT_TRUE(DeleteFenced(c, {})->empty());
+  EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { c.Close(std::move(cb)); }).ok());
+}
+
+TEST(AbiConnectorFencedTest, ConnectorWithoutFencingAnswersFailedPrecondition) {
+  // Exported by the SDK but not supporting fencing: the capability bit stays clear.
+  Result<std::unique_ptr<AbiConnector>> made =
+      StartedFrom(STRATA_FENCED_PLUGIN, R"({"fenced":false})");
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_FALSE((*made)->SupportsFencing());
+  Result<FencedResult> set = SetFenced(**made, {{"a", {1, "{}"}, 1}});
+  EXPECT_EQ(set.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(set.status().message(), "fenced-memory does not support fenced writes");
+  Result<FencedResult> del = DeleteFenced(**made, {{"a", 1}});
+  EXPECT_EQ(del.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { (*made)->Close(std::move(cb)); }).ok());
+}
+
+TEST_F(AbiConnectorTest, LibraryWithoutTheCapabilityDoesNotSupportFencing) {
+  std::unique_ptr<AbiConnector> c = MakeStarted();
+  ASSERT_NE(c, nullptr);
+  EXPECT_FALSE(c->SupportsFencing());
+  Result<FencedResult> set = SetFenced(*c, {{"a", {1, "{}"}, 1}});
+  EXPECT_EQ(set.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(set.status().message(), "template does not support fenced writes");
+  EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { c->Close(std::move(cb)); }).ok());
+}
+
+TEST(AbiConnectorFencedTest, VtableTooShortForTheFencedFunctionsIsNotFenced) {
+  Result<std::unique_ptr<AbiConnector>> made = StartedFrom(STRATA_SHORT_GET_BULK_PLUGIN, "old");
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_FALSE((*made)->SupportsFencing());
+  EXPECT_EQ(SetFenced(**made, {{"a", {1, "{}"}, 1}}).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { (*made)->Close(std::move(cb)); }).ok());
+}
+
+TEST(AbiConnectorFencedTest, MalformedFencedAnswersFailTheBatch) {
+  Result<std::unique_ptr<AbiConnector>> made = StartedFrom(STRATA_SHORT_GET_BULK_PLUGIN, "{}");
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ASSERT_TRUE((*made)->SupportsFencing());
+  Result<FencedResult> set = SetFenced(**made, {{"a", {1, "{}"}, 1}, {"b", {1, "{}"}, 1}});
+  EXPECT_EQ(set.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(set.status().message(), "set_bulk_fenced answered 1 results for 2 rows");
+  Result<FencedResult> del = DeleteFenced(**made, {{"a", 1}});
+  EXPECT_EQ(del.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(del.status().message(), "delete_bulk_fenced answered 1 results for 1 rows");
+  EXPECT_TRUE(Wait<Status>([&](DoneCallback cb) { (*made)->Close(std::move(cb)); }).ok());
+}
+
 TEST(StatusFromAbiTest, MapsCodesAndKeepsMessages) {
   EXPECT_TRUE(StatusFromAbi(STRATA_OK, strata_str{}).ok());
   Status s = StatusFromAbi(STRATA_UNAVAILABLE, strata_str{"down", 4});

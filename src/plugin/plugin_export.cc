@@ -14,6 +14,8 @@ namespace {
 struct Instance {
   std::unique_ptr<StorageConnector> connector;
   CacheConnector* cache = nullptr;  // set for the cache role
+  // The role's vtable, with STRATA_CAP_FENCED when the connector supports fencing.
+  strata_connector_vtable vtable{};
 };
 
 Instance* Self(void* self) { return static_cast<Instance*>(self); }
@@ -95,6 +97,39 @@ void GetBulk(void* self, const strata_str* names, size_t count, strata_get_bulk_
   });
 }
 
+// Hands a fenced write's answer (or error) to the C completion.
+void AnswerFenced(strata_fenced_fn done, void* ctx, const Result<FencedResult>& r) {
+  if (!r.ok()) {
+    Status s = r.status();
+    return done(ctx, static_cast<int32_t>(s.code()), View(s.message()), nullptr, 0);
+  }
+  std::vector<uint8_t> applied(r->begin(), r->end());
+  done(ctx, STRATA_OK, strata_str{}, applied.data(), applied.size());
+}
+
+void SetBulkFenced(void* self, const strata_record* records, const uint64_t* fences, size_t count,
+                   strata_fenced_fn done, void* ctx) {
+  std::vector<FencedValue> batch;
+  batch.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    batch.push_back(FencedValue{std::string(View(records[i].name)),
+                                RecordValue{records[i].version, std::string(View(records[i].json))},
+                                fences[i]});
+  }
+  Self(self)->connector->SetBulkFenced(
+      batch, [done, ctx](Result<FencedResult> r) { AnswerFenced(done, ctx, r); });
+}
+
+void DeleteBulkFenced(void* self, const strata_str* names, const uint64_t* fences, size_t count,
+                      strata_fenced_fn done, void* ctx) {
+  std::vector<FencedName> list;
+  list.reserve(count);
+  for (size_t i = 0; i < count; ++i)
+    list.push_back(FencedName{std::string(View(names[i])), fences[i]});
+  Self(self)->connector->DeleteBulkFenced(
+      list, [done, ctx](Result<FencedResult> r) { AnswerFenced(done, ctx, r); });
+}
+
 void Head(void* self, strata_str name, strata_head_fn done, void* ctx) {
   Self(self)->cache->Head(View(name), [done, ctx](Result<std::optional<Version>> r) {
     if (!r.ok()) {
@@ -117,7 +152,9 @@ const strata_connector_vtable kStorageVtable = {
     SetBulk,
     DeleteBulk,
     nullptr,
-    GetBulk};
+    GetBulk,
+    SetBulkFenced,
+    DeleteBulkFenced};
 const strata_connector_vtable kCacheVtable = {
     sizeof(strata_connector_vtable),
     STRATA_CAP_SET_BULK | STRATA_CAP_DELETE_BULK | STRATA_CAP_HEAD | STRATA_CAP_GET_BULK,
@@ -130,7 +167,9 @@ const strata_connector_vtable kCacheVtable = {
     SetBulk,
     DeleteBulk,
     Head,
-    GetBulk};
+    GetBulk,
+    SetBulkFenced,
+    DeleteBulkFenced};
 
 int32_t Fail(char* error, size_t capacity, const Status& s) {
   if (error && capacity > 0) std::snprintf(error, capacity, "%s", std::string(s.message()).c_str());
@@ -179,7 +218,10 @@ int32_t CreateInstance(PluginFactory factory, uint32_t role, strata_str options_
           copy.on_event(copy.ctx, EventCode(event), View(detail.message()));
         });
   }
-  *vtable = role == STRATA_ROLE_CACHE ? &kCacheVtable : &kStorageVtable;
+  // The fenced functions are always there; the capability says whether they do anything.
+  instance->vtable = role == STRATA_ROLE_CACHE ? kCacheVtable : kStorageVtable;
+  if (instance->connector->SupportsFencing()) instance->vtable.capabilities |= STRATA_CAP_FENCED;
+  *vtable = &instance->vtable;
   *self = instance.release();
   return STRATA_OK;
 }

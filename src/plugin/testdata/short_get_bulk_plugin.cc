@@ -1,6 +1,12 @@
-// A test-only storage library that answers get_bulk with one result fewer than the names asked
-// (and get with "missing"), to prove that strata turns a malformed answer into an error for the
-// batch instead of reading past the library's array.
+// A test-only storage library that answers get_bulk and set_bulk_fenced with one result fewer
+// than the rows asked, delete_bulk_fenced with OK but no results (and get with "missing"), to
+// prove that strata turns a malformed answer into an error for the batch instead of reading past
+// the library's array. Created with options "old", it announces STRATA_CAP_FENCED with a vtable
+// written before the fenced functions were appended (struct_size not covering them): strata must
+// then treat it as not supporting fenced writes.
+
+#include <stddef.h>
+#include <string.h>
 
 #include "strata/connector_abi.h"
 
@@ -22,8 +28,20 @@ void GetBulk(void*, const strata_str*, size_t count, strata_get_bulk_fn done, vo
   done(ctx, STRATA_OK, strata_str{nullptr, 0}, results, answered);
 }
 
+void SetBulkFenced(void*, const strata_record*, const uint64_t*, size_t count,
+                   strata_fenced_fn done, void* ctx) {
+  uint8_t applied[8] = {};
+  size_t answered = count == 0 ? 0 : count - 1;
+  if (answered > 8) answered = 8;
+  done(ctx, STRATA_OK, strata_str{nullptr, 0}, applied, answered);
+}
+void DeleteBulkFenced(void*, const strata_str*, const uint64_t*, size_t count,
+                      strata_fenced_fn done, void* ctx) {
+  done(ctx, STRATA_OK, strata_str{nullptr, 0}, nullptr, count);
+}
+
 const strata_connector_vtable kVtable = {sizeof(strata_connector_vtable),
-                                         STRATA_CAP_GET_BULK,
+                                         STRATA_CAP_GET_BULK | STRATA_CAP_FENCED,
                                          Destroy,
                                          Start,
                                          Close,
@@ -33,7 +51,24 @@ const strata_connector_vtable kVtable = {sizeof(strata_connector_vtable),
                                          nullptr,
                                          nullptr,
                                          nullptr,
-                                         GetBulk};
+                                         GetBulk,
+                                         SetBulkFenced,
+                                         DeleteBulkFenced};
+// As a library built before set_bulk_fenced existed would write it, yet claiming the capability.
+const strata_connector_vtable kOldVtable = {offsetof(strata_connector_vtable, set_bulk_fenced),
+                                            STRATA_CAP_GET_BULK | STRATA_CAP_FENCED,
+                                            Destroy,
+                                            Start,
+                                            Close,
+                                            Get,
+                                            Set,
+                                            Del,
+                                            nullptr,
+                                            nullptr,
+                                            nullptr,
+                                            GetBulk,
+                                            SetBulkFenced,
+                                            DeleteBulkFenced};
 int instance;
 
 }  // namespace
@@ -51,9 +86,10 @@ strata_connector_get_info(void) {
 }
 
 extern "C" __attribute__((visibility("default"))) int32_t strata_connector_create(
-    uint32_t, strata_str, const strata_host*, void** self, const strata_connector_vtable** vtable,
-    char*, size_t) {
+    uint32_t, strata_str options, const strata_host*, void** self,
+    const strata_connector_vtable** vtable, char*, size_t) {
   *self = &instance;
-  *vtable = &kVtable;
+  bool old = options.size == 3 && memcmp(options.data, "old", 3) == 0;
+  *vtable = old ? &kOldVtable : &kVtable;
   return STRATA_OK;
 }
