@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include "connectors/postgres/pg_test_cluster.h"
 #include "connectors/postgres/postgres_options.h"
 #include "connectors/postgres/postgres_storage.h"
 #include "connectors/postgres/record_sql.h"
@@ -31,94 +32,7 @@
 namespace strata::testing {
 namespace {
 
-const std::string kBin = "/usr/lib/postgresql/15/bin/";
-
-// PostgreSQL refuses to run as root: then run it as the postgres user. setpriv execs in place
-// (runuser would fork), so ExternalServer's pid is the postmaster's own.
-std::vector<std::string> AsServerUser(std::vector<std::string> argv) {
-  if (geteuid() != 0) return argv;
-  std::vector<std::string> wrapped = {"setpriv", "--reuid=postgres", "--regid=postgres",
-                                      "--init-groups", "--"};
-  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
-  return wrapped;
-}
-
-// A throwaway PostgreSQL cluster: a data directory and a server on a fixed port.
-class PgCluster {
- public:
-  ~PgCluster() {
-    Stop();
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
-    std::filesystem::remove(dir_ + ".log", ignored);
-  }
-
-  Status Init() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "strata-pg-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) return Status::Internal("mkdtemp failed");
-    dir_ = pattern;
-    if (geteuid() == 0) {
-      passwd* pg = getpwnam("postgres");
-      if (pg == nullptr) return Status::Unavailable("no postgres user (install postgresql)");
-      if (chown(dir_.c_str(), pg->pw_uid, pg->pw_gid) != 0) return Status::Internal("chown");
-    }
-    std::string cmd;
-    for (const std::string& arg : AsServerUser({kBin + "initdb", "-D", dir_, "-A", "trust", "-U",
-                                                "postgres", "-E", "UTF8", "--no-sync"})) {
-      cmd += "'" + arg + "' ";
-    }
-    cmd += ">> '" + dir_ + ".log' 2>&1";
-    if (std::system(cmd.c_str()) != 0) {
-      return Status::Unavailable("initdb failed (is the postgresql package installed?): " + cmd);
-    }
-    port_ = FreePort();
-    return Status();
-  }
-
-  // Starts the server and waits until it accepts sessions (it listens before recovery is done).
-  Status Start() {
-    STRATA_RETURN_IF_ERROR(Launch());
-    std::string info = "host=127.0.0.1 user=postgres dbname=postgres port=" + std::to_string(port_);
-    for (int i = 0; i < 600; ++i) {
-      if (PQping(info.c_str()) == PQPING_OK) return Status();
-      usleep(50 * 1000);
-    }
-    return Status::Unavailable("postgres did not become ready");
-  }
-
-  Status Launch() {
-    return server_.Start(
-        AsServerUser({kBin + "postgres", "-D", dir_, "-k", dir_, "-p", std::to_string(port_), "-c",
-                      "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
-                      "synchronous_commit=off", "-c", "full_page_writes=off"}),
-        port_, dir_ + ".log");
-  }
-
-  // Fast shutdown (SIGINT): clients are disconnected at once. (SIGTERM, a smart shutdown, would
-  // wait for every client to leave.)
-  void Stop() {
-    if (server_.pid() > 0) kill(server_.pid(), SIGINT);
-    server_.Stop();
-  }
-
-  uint16_t port() const { return port_; }
-
-  std::string Options(const std::string& extra = "") const {
-    std::string json = R"({"host":"127.0.0.1","port":)" + std::to_string(port_) +
-                       R"(,"user":"postgres","database":"postgres")";
-    if (!extra.empty()) json += "," + extra;
-    return json + "}";
-  }
-
- private:
-  std::string dir_;
-  uint16_t port_ = 0;
-  ExternalServer server_;
-};
-
-// The cluster the suite and most tests share; each connector gets a schema of its own.
-PgCluster* shared_cluster = nullptr;
-
+// Starts shared_cluster (pg_test_cluster.h) once for every test of the binary.
 class SharedClusterEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
@@ -136,11 +50,6 @@ class SharedClusterEnvironment : public ::testing::Environment {
 [[maybe_unused]] ::testing::Environment* const kEnvironment =
     ::testing::AddGlobalTestEnvironment(new SharedClusterEnvironment);
 
-std::string FreshSchema() {
-  static std::atomic<int> next{0};
-  return "strata_test_" + std::to_string(getpid()) + "_" + std::to_string(next++);
-}
-
 ConnectorTraits PostgresTraits() {
   return {.name = "Postgres",
           .make =
@@ -156,37 +65,6 @@ ConnectorTraits PostgresTraits() {
 STRATA_INSTANTIATE_CONNECTOR_SUITE(Postgres, PostgresTraits());
 
 namespace {
-
-// A raw libpq connection, to see what the connector wrote and to write as deepstream did.
-class RawPg {
- public:
-  explicit RawPg(uint16_t port) {
-    std::string info = "host=127.0.0.1 user=postgres dbname=postgres port=" + std::to_string(port);
-    conn_ = PQconnectdb(info.c_str());
-  }
-  ~RawPg() { PQfinish(conn_); }
-  bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
-  // Runs `sql`; answers the rows as text, or an empty vector with `error` set.
-  std::vector<std::vector<std::string>> Query(const std::string& sql,
-                                              std::string* error = nullptr) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    std::vector<std::vector<std::string>> rows;
-    ExecStatusType status = PQresultStatus(r);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-      if (error) *error = PQresultErrorMessage(r);
-      ADD_FAILURE() << sql << ": " << PQresultErrorMessage(r);
-    }
-    for (int i = 0; i < PQntuples(r); ++i) {
-      rows.emplace_back();
-      for (int j = 0; j < PQnfields(r); ++j) rows.back().push_back(PQgetvalue(r, i, j));
-    }
-    PQclear(r);
-    return rows;
-  }
-
- private:
-  PGconn* conn_;
-};
 
 // Collects connector events; waits for one with a generous hang guard.
 class Events {
@@ -214,12 +92,6 @@ class Events {
   std::condition_variable cv_;
   std::vector<ConnectorEvent> seen_;
 };
-
-std::unique_ptr<StorageConnector> Make(const std::string& options) {
-  Result<std::unique_ptr<StorageConnector>> made = NewPostgresStorage(options);
-  EXPECT_TRUE(made.ok()) << made.status().ToString();
-  return made.ok() ? std::move(made).value() : nullptr;
-}
 
 Status StartOf(StorageConnector& c) {
   return AwaitDone([&](DoneCallback cb) { c.Start(std::move(cb)); });
@@ -337,7 +209,7 @@ TEST(PostgresLayoutTest, ReadsRowsWrittenTheWayDeepstreamWritesThem) {
             "\".\"doc\" (id, version, val) VALUES "
             "('d1',9,'{\"b\":1,\"a\":2}')");
 
-  auto storage = Make(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
+  auto storage = MakePostgres(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
   ASSERT_TRUE(StartOf(*storage).ok());
   EXPECT_EQ(*GetOf(*storage, "user/alice"), (RecordValue{5, R"({"name":"Alice","tags":["a"]})"}));
   EXPECT_EQ(*GetOf(*storage, "plain"), (RecordValue{2, R"(["x","y"])"}));
@@ -361,7 +233,7 @@ TEST(PostgresLayoutTest, ReadsRowsWrittenTheWayDeepstreamWritesThem) {
 
 TEST(PostgresLayoutTest, WritesRowsTheWayDeepstreamReadsThem) {
   std::string schema = FreshSchema();
-  auto storage = Make(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
+  auto storage = MakePostgres(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
   ASSERT_TRUE(StartOf(*storage).ok());
   ASSERT_TRUE(SetOf(*storage, "books/moby/dick", {3, R"({"title":"Moby Dick"})"}).ok());
   ASSERT_TRUE(SetOf(*storage, "toplevel", {1, R"(["l"])"}).ok());
@@ -393,7 +265,8 @@ TEST(PostgresLayoutTest, WritesRowsTheWayDeepstreamReadsThem) {
 
 TEST(PostgresLayoutTest, UseJsonbCreatesJsonbTablesAndRejectsBadJsonNamingTheRecord) {
   std::string schema = FreshSchema();
-  auto storage = Make(shared_cluster->Options(R"("useJsonb":true,"schema":")" + schema + R"(")"));
+  auto storage =
+      MakePostgres(shared_cluster->Options(R"("useJsonb":true,"schema":")" + schema + R"(")"));
   ASSERT_TRUE(StartOf(*storage).ok());
   ASSERT_TRUE(SetOf(*storage, "j/1", {1, R"({"z":1,"a":[true,null]})"}).ok());
   EXPECT_EQ(*GetOf(*storage, "j/1"), (RecordValue{1, R"({"a": [true, null], "z": 1})"}));
@@ -409,7 +282,7 @@ TEST(PostgresLayoutTest, UseJsonbCreatesJsonbTablesAndRejectsBadJsonNamingTheRec
 
 TEST(PostgresStorageTest, LargeBatchOfFiveThousandInOneSetBulk) {
   std::string schema = FreshSchema();
-  auto storage = Make(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
+  auto storage = MakePostgres(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
   ASSERT_TRUE(StartOf(*storage).ok());
   std::vector<NamedValue> batch;
   for (int i = 0; i < 5000; ++i) {
@@ -441,7 +314,7 @@ TEST(PostgresStorageTest, LargeBatchOfFiveThousandInOneSetBulk) {
 }
 
 TEST(PostgresStorageTest, GetBulkAnswersEveryNameThatSharesARow) {
-  auto storage = Make(shared_cluster->Options(R"("schema":")" + FreshSchema() + R"(")"));
+  auto storage = MakePostgres(shared_cluster->Options(R"("schema":")" + FreshSchema() + R"(")"));
   ASSERT_TRUE(StartOf(*storage).ok());
   ASSERT_TRUE(SetOf(*storage, "t/x", {4, R"({"shared":1})"}).ok());
   // deepstream's table-name filter drops '"' and ';': all three names are the row t/x.
@@ -454,7 +327,7 @@ TEST(PostgresStorageTest, GetBulkAnswersEveryNameThatSharesARow) {
 
 TEST(PostgresStorageTest, GetBulkWhoseBackendIsKilledFailsAsAWholeOnceThenRecovers) {
   std::string schema = FreshSchema();
-  auto storage = Make(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
+  auto storage = MakePostgres(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
   ASSERT_TRUE(StartOf(*storage).ok());
   ASSERT_TRUE(SetOf(*storage, "free/1", {1, "{}"}).ok());
   ASSERT_TRUE(SetOf(*storage, "locked/1", {1, "{}"}).ok());
@@ -505,7 +378,8 @@ TEST(PostgresStorageTest, GetBulkWhoseBackendIsKilledFailsAsAWholeOnceThenRecove
 }
 
 TEST(PostgresStorageTest, WritesOfOneRecordApplyInCallOrder) {
-  auto storage = Make(shared_cluster->Options(R"("max":4,"schema":")" + FreshSchema() + R"(")"));
+  auto storage =
+      MakePostgres(shared_cluster->Options(R"("max":4,"schema":")" + FreshSchema() + R"(")"));
   ASSERT_TRUE(StartOf(*storage).ok());
   constexpr int kWrites = 400;
   Countdown all(kWrites);
@@ -525,8 +399,8 @@ TEST(PostgresStorageTest, WritesOfOneRecordApplyInCallOrder) {
 TEST(PostgresStorageTest, FirstWritesRacingToCreateATableAllSucceed) {
   // Two servers (two storages) on one schema: each creates a table on its first write to it.
   std::string options = shared_cluster->Options(R"("schema":")" + FreshSchema() + R"(")");
-  auto a = Make(options);
-  auto b = Make(options);
+  auto a = MakePostgres(options);
+  auto b = MakePostgres(options);
   ASSERT_TRUE(StartOf(*a).ok());
   ASSERT_TRUE(StartOf(*b).ok());
   constexpr int kTables = 40;
@@ -551,7 +425,7 @@ TEST(PostgresStorageTest, FirstWritesRacingToCreateATableAllSucceed) {
 
 TEST(PostgresStorageTest, TableDroppedBehindItsBackIsRecreatedOnRetry) {
   std::string schema = FreshSchema();
-  auto storage = Make(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
+  auto storage = MakePostgres(shared_cluster->Options(R"("schema":")" + schema + R"(")"));
   ASSERT_TRUE(StartOf(*storage).ok());
   ASSERT_TRUE(SetOf(*storage, "gone/1", {1, "{}"}).ok());
   RawPg raw(shared_cluster->port());
@@ -565,7 +439,7 @@ TEST(PostgresStorageTest, TableDroppedBehindItsBackIsRecreatedOnRetry) {
 
 TEST(PostgresOutageTest, ServerDownAtStartIsUnavailableNamingHostAndPort) {
   uint16_t port = FreePort();  // nothing listens there
-  auto storage = Make(R"({"host":"127.0.0.1","port":)" + std::to_string(port) + "}");
+  auto storage = MakePostgres(R"({"host":"127.0.0.1","port":)" + std::to_string(port) + "}");
   Status started = StartOf(*storage);
   EXPECT_EQ(started.code(), StatusCode::kUnavailable) << started.ToString();
   EXPECT_NE(started.message().find("127.0.0.1:" + std::to_string(port)), std::string_view::npos)
@@ -580,7 +454,7 @@ TEST(PostgresOutageTest, StopLosesConnectionRestartRestoresItAndKeepsData) {
   ASSERT_TRUE(cluster.Init().ok());
   ASSERT_TRUE(cluster.Start().ok());
   Events events;
-  auto storage = Make(cluster.Options(R"("max":3)"));
+  auto storage = MakePostgres(cluster.Options(R"("max":3)"));
   storage->SetEventListener(events.Listener());
   ASSERT_TRUE(StartOf(*storage).ok());
   ASSERT_TRUE(SetOf(*storage, "keep/a", {1, R"({"kept":true})"}).ok());
