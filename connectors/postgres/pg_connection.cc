@@ -14,8 +14,11 @@ std::string Trimmed(const char* message) {
 bool IsRetryable(std::string_view state) {
   if (state.empty()) return true;  // libpq's own errors: the connection broke
   std::string_view cls = state.substr(0, 2);
+  // 42P01/42703: a table dropped or recreated without seq behind strata's back; the retry
+  // re-creates it or adds the column.
   return cls == "08" || cls == "53" || state == "57P01" || state == "57P02" || state == "57P03" ||
-         state == "40001" || state == "40P01" || state == "55P03" || state == "42P01";
+         state == "40001" || state == "40P01" || state == "55P03" || state == "42P01" ||
+         state == "42703";
 }
 
 // The record in `row` of `result`, whose columns from `first` on are version and val.
@@ -33,6 +36,16 @@ void PlaceRows(const PGresult* result, const IdPositions& wanted, GetBulkResult&
     auto it = wanted.find(id);
     if (it == wanted.end()) continue;  // not asked for: cannot happen with WHERE id IN
     for (size_t position : it->second) rows[position] = RowValue(result, r, 1);
+  }
+}
+
+// Marks the rows a fenced upsert wrote (it returns their ids) as applied.
+void MarkApplied(const PGresult* result, const IdPositions& returning, FencedResult& applied) {
+  for (int r = 0; r < PQntuples(result); ++r) {
+    std::string_view id(PQgetvalue(result, r, 0), PQgetlength(result, r, 0));
+    auto it = returning.find(id);
+    if (it == returning.end()) continue;  // not written by this statement: cannot happen
+    for (size_t position : it->second) applied[position] = true;
   }
 }
 
@@ -99,16 +112,18 @@ Status PgConnection::PollConnect() {
 void PgConnection::Send(std::unique_ptr<PgOp> op) {
   PgOp* raw = op.get();
   for (size_t g = 0; g < raw->groups.size(); ++g) {
-    for (const SqlStatement& s : raw->groups[g].statements) {
+    const std::vector<SqlStatement>& statements = raw->groups[g].statements;
+    for (size_t k = 0; k < statements.size(); ++k) {
+      const SqlStatement& s = statements[k];
       std::vector<const char*> values;
       for (const std::string& p : s.params) values.push_back(p.c_str());
       // A failed send leaves the connection bad; Read() reports it and Reset() fails the op.
       PQsendQueryParams(conn_, s.sql.c_str(), static_cast<int>(values.size()), nullptr,
                         values.data(), nullptr, nullptr, 0);
-      steps_.push_back({raw, g, false, false});
+      steps_.push_back({raw, g, k, false, false});
     }
     PQpipelineSync(conn_);
-    steps_.push_back({raw, g, true, g + 1 == raw->groups.size()});
+    steps_.push_back({raw, g, 0, true, g + 1 == raw->groups.size()});
   }
   if (ops_.empty()) failed_groups_.assign(raw->groups.size(), false);
   ops_.push_back(std::move(op));
@@ -162,6 +177,10 @@ void PgConnection::HandleResult(const Step& step, PGresult* result) {
     PlaceRows(result, op.wanted[step.group], op.rows);
     return;
   }
+  if (status == PGRES_TUPLES_OK && op.kind == PgOp::Kind::kFencedWrite) {
+    MarkApplied(result, op.groups[step.group].statements[step.statement].returning, op.applied);
+    return;
+  }
   if (status != PGRES_FATAL_ERROR) return;  // OK, or aborted after an error already recorded
   failed_groups_[step.group] = true;
   const SqlGroup& group = op.groups[step.group];
@@ -174,7 +193,7 @@ void PgConnection::HandleResult(const Step& step, PGresult* result) {
       (sqlstate == "23505" || sqlstate == "42P07" || sqlstate == "42P06" || sqlstate == "42710")) {
     return;
   }
-  if (sqlstate == "42P01") op.missing_table = true;
+  if (sqlstate == "42P01" || sqlstate == "42703") op.missing_table = true;
   if (!op.status.ok()) return;
   const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
   std::string message = primary ? primary : Trimmed(PQresultErrorMessage(result));

@@ -62,6 +62,7 @@ class PgConnection {
   struct Step {
     PgOp* op;
     size_t group;
+    size_t statement;  // in the group; unused for a sync
     bool sync;
     bool last;  // the op's final sync
   };
@@ -79,7 +80,8 @@ class PgConnection {
 };
 
 // Maps a PostgreSQL error (SQLSTATE, message) to a Status for `op`:
-//   connection/shutdown/resource/serialization problems -> kUnavailable (retry);
+//   connection/shutdown/resource/serialization problems, a table or its seq column gone
+//   (42P01, 42703: dropped or recreated behind strata's back) -> kUnavailable (retry);
 //   57014 query_canceled -> kDeadlineExceeded; bad data (22xxx, 23xxx) -> kInvalidArgument;
 //   42501 permission -> kFailedPrecondition; anything else -> kInternal.
 Status ClassifyPgError(const PgOp& op, std::string_view sqlstate, std::string_view message);

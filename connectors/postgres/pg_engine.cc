@@ -28,7 +28,11 @@ std::string Describe(const PgOp& op) { return "postgres: " + op.what + " '" + op
 }  // namespace
 
 PgEngine::PgEngine(PostgresOptions options, ConnectorEventListener listener)
-    : options_(std::move(options)), sql_(options_), listener_(std::move(listener)) {
+    : options_(std::move(options)),
+      sql_(options_),
+      listener_(std::move(listener)),
+      janitor_(options_, sql_,
+               [this](const Status& failed) { Emit(ConnectorEvent::kError, failed); }) {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   auto add = [this](const char* key, const std::string& value) {
     if (value.empty()) return;
@@ -127,6 +131,7 @@ void PgEngine::Run() {
     if (!online_.load() && start_done_) {
       FailPending(Status::Unavailable("not connected to " + Where() + " (reconnecting)"));
     }
+    ScheduleSweep();
     Dispatch();
     if (start_failed_ != nullptr || (closing_ && Drained())) break;
     StartAttempts();
@@ -159,7 +164,7 @@ void PgEngine::SendBatch(Slot& slot) {
   size_t taken = 0;
   for (auto it = pending_.begin(); it != pending_.end() && taken < kMaxOpsPerBatch;) {
     PgOp& op = **it;
-    if (op.kind == PgOp::Kind::kWrite && Blocked(op, skipped)) {
+    if (op.is_write() && Blocked(op, skipped)) {
       skipped.insert(op.keys.begin(), op.keys.end());  // later writes of these must wait too
       ++it;
       continue;
@@ -181,9 +186,15 @@ bool PgEngine::Blocked(const PgOp& op, const std::unordered_set<std::string>& sk
 void PgEngine::AddEnsureGroups(PgOp& op, std::unordered_set<std::string>& batch_tables) {
   for (const std::string& table : op.tables) {
     if (known_tables_.count(table) > 0 || !batch_tables.insert(table).second) continue;
-    SqlGroup create{{sql_.CreateTable(table)}, false, true, table};
+    SqlGroup create{sql_.EnsureTable(table), false, true, table};
     op.groups.insert(op.groups.begin(), std::move(create));
   }
+}
+
+void PgEngine::ScheduleSweep() {
+  if (!online_.load() || closing_) return;
+  std::unique_ptr<PgOp> sweep = janitor_.TakeDue(Clock::now(), NowMicros(), known_tables_);
+  if (sweep != nullptr) pending_.push_back(std::move(sweep));
 }
 
 void PgEngine::StartAttempts() {
@@ -210,6 +221,7 @@ void PgEngine::PollOnce() {
   std::vector<size_t> owners;
   Clock::time_point now = Clock::now();
   Clock::time_point next = now + kMaxPollWait;
+  if (online_.load() && !closing_) next = std::min(next, janitor_.next());
   for (size_t i = 0; i < slots_.size(); ++i) {
     const Slot& slot = *slots_[i];
     if (slot.conn.state() == PgConnection::State::kDown) {
@@ -338,6 +350,7 @@ void PgEngine::FinishInit(std::unique_ptr<PgOp> op) {
   }
   start_done_ = true;
   online_.store(true);
+  janitor_.Arm(Clock::now());
   probe_ = -1;
   for (auto& slot : slots_) {
     if (slot->conn.state() == PgConnection::State::kDown) slot->next_attempt = Clock::now();

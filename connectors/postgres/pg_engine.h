@@ -14,6 +14,9 @@
 // keeps probing with exponential backoff (100 ms to 5 s); the first success reports
 // kConnectionRestored and reopens the pool.
 //
+// Tombstones: while online, the loop also runs the TombstoneJanitor's sweeps over the tables it
+// has written (known_tables_), as ordinary operations.
+//
 // Thread-safety: Submit, Start and Close may be called from any thread, including completions.
 // The destructor must not run on a completion unless Close has completed.
 
@@ -32,6 +35,7 @@
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/postgres_options.h"
 #include "connectors/postgres/record_sql.h"
+#include "connectors/postgres/tombstone_janitor.h"
 #include "strata/storage_connector.h"
 
 namespace strata {
@@ -72,6 +76,7 @@ class PgEngine {
   // Prepends CREATE TABLE IF NOT EXISTS for the op's tables not known to exist and not already
   // created earlier in this batch (`batch_tables`; the pipeline keeps the order).
   void AddEnsureGroups(PgOp& op, std::unordered_set<std::string>& batch_tables);
+  void ScheduleSweep();  // queues the janitor's sweep when one is due
   void PollOnce();
   void ServiceSlot(size_t i, short revents);
   void StartAttempts();
@@ -110,6 +115,7 @@ class PgEngine {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::unordered_map<std::string, int> writing_;  // record name -> writes on the wire
   std::unordered_set<std::string> known_tables_;  // tables that exist (created or seen)
+  TombstoneJanitor janitor_;
   int probe_ = -1;  // while offline, the one slot that keeps trying to reconnect
   bool closing_ = false;
   bool start_done_ = false;             // the init op succeeded

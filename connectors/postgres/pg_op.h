@@ -19,9 +19,17 @@
 
 namespace strata {
 
+// A bulk read's ids of one table and, for each, where its row goes in the answer. One id may
+// answer several names: deepstream's table-name filter maps e.g. `a"/x` and `a/x` to one row.
+// Fenced writes use it the same way for the ids their statements RETURN.
+using IdPositions = std::map<std::string, std::vector<size_t>, std::less<>>;
+
 struct SqlStatement {
   std::string sql;
   std::vector<std::string> params;  // text format; the server infers their types
+  // Fenced writes: the statement RETURNs the ids it wrote; each marks these answer positions
+  // applied.
+  IdPositions returning;
 };
 
 struct SqlGroup {
@@ -34,11 +42,7 @@ struct SqlGroup {
   std::string table;
 };
 
-// A bulk read's ids of one table and, for each, where its row goes in the answer. One id may
-// answer several names: deepstream's table-name filter maps e.g. `a"/x` and `a/x` to one row.
-using IdPositions = std::map<std::string, std::vector<size_t>, std::less<>>;
-
-// Hands a read its rows, or its error.
+// Hands a read its rows (or a fenced write its answer), or its error.
 template <typename T>
 void AnswerRead(const Status& status, Callback<T> cb, T&& rows) {
   if (status.ok()) {
@@ -49,14 +53,14 @@ void AnswerRead(const Status& status, Callback<T> cb, T&& rows) {
 }
 
 struct PgOp {
-  enum class Kind { kGet, kGetBulk, kWrite, kInit };
+  enum class Kind { kGet, kGetBulk, kWrite, kFencedWrite, kInit };
 
   Kind kind = Kind::kWrite;
   std::string what;     // "get", "set", ... for error messages
   std::string subject;  // the record name (or "a and 9 more") for error messages
   // Writes only: the record names, so that writes of one record run one at a time, in order.
   std::vector<std::string> keys;
-  // Writes only: the tables written, created first if not known to exist.
+  // Writes only: the tables written, created (and given the seq column) first if not known.
   std::vector<std::string> tables;
   std::vector<SqlGroup> groups;
 
@@ -69,10 +73,15 @@ struct PgOp {
   // Only writes get groups prepended (AddEnsureGroups), so a read's group indices are stable.
   GetBulkResult rows;
   std::vector<IdPositions> wanted;
+  // kFencedWrite: one entry per row asked, set by the ids the statements return.
+  FencedResult applied;
 
   Callback<std::optional<RecordValue>> get_done;  // kGet
   Callback<GetBulkResult> get_bulk_done;          // kGetBulk
+  Callback<FencedResult> fenced_done;             // kFencedWrite
   DoneCallback done;                              // kWrite, kInit
+
+  bool is_write() const { return kind == Kind::kWrite || kind == Kind::kFencedWrite; }
 
   // Calls the completion with `status` (and the rows for a read). Exactly once.
   void Complete() {
@@ -81,6 +90,8 @@ struct PgOp {
         return AnswerRead(status, std::move(get_done), std::move(row));
       case Kind::kGetBulk:
         return AnswerRead(status, std::move(get_bulk_done), std::move(rows));
+      case Kind::kFencedWrite:
+        return AnswerRead(status, std::move(fenced_done), std::move(applied));
       case Kind::kWrite:
       case Kind::kInit: {
         auto cb = std::move(done);

@@ -19,7 +19,8 @@ constexpr const char* kExampleConfig =
     "    defaultTable: default # table of record names without '/'\n"
     "    max: 4                # connections\n"
     "    useJsonb: false       # val column type of new tables: text (exact) or jsonb\n"
-    "    sslmode: prefer       # libpq sslmode\n";
+    "    sslmode: prefer       # libpq sslmode\n"
+    "    tombstoneTtl: 3600000 # ms a fenced delete's tombstone is kept (strata clusters)\n";
 
 strata::Result<std::unique_ptr<strata::StorageConnector>> Make(uint32_t role,
                                                                std::string_view options) {

@@ -176,7 +176,8 @@ TEST(RecordSqlTest, SelectManyBindsEveryIdAndSplitsLongLists) {
   ASSERT_EQ(statements.size(), 2u);
   EXPECT_EQ(statements[0].params.size(), RecordSql::kRowsPerStatement);
   EXPECT_EQ(statements[1].sql,
-            R"(SELECT id, version, val::text FROM "ds"."t""q" WHERE id IN ($1, $2))");
+            R"(SELECT id, version, val::text FROM "ds"."t""q" WHERE id IN ($1, $2))"
+            " AND version IS DISTINCT FROM -1");
   EXPECT_EQ(statements[1].params, (std::vector<std::string>{ids[1000], ids[1001]}));
   EXPECT_EQ(statements[0].sql.find("x')"), std::string::npos);  // ids travel as parameters
 }
@@ -253,8 +254,10 @@ TEST(PostgresLayoutTest, WritesRowsTheWayDeepstreamReadsThem) {
       schema +
       "' AND table_name = 'books'"
       " ORDER BY ordinal_position");
-  EXPECT_EQ(rows, (std::vector<std::vector<std::string>>{
-                      {"id", "text", "NO"}, {"version", "integer", "YES"}, {"val", "text", "NO"}}));
+  EXPECT_EQ(rows, (std::vector<std::vector<std::string>>{{"id", "text", "NO"},
+                                                         {"version", "integer", "YES"},
+                                                         {"val", "text", "NO"},
+                                                         {"seq", "bigint", "YES"}}));
   rows = raw.Query(
       "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
       "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indisprimary AND "

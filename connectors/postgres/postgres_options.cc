@@ -1,5 +1,6 @@
 #include "connectors/postgres/postgres_options.h"
 
+#include <algorithm>
 #include <limits>
 
 #include <rapidjson/document.h>
@@ -11,7 +12,12 @@ namespace {
 
 constexpr std::string_view kKnownKeys =
     "host, port, user, password, database, schema, defaultTable, splitChar, max, useJsonb, "
-    "writeInterval, idleTimeoutMillis, notifications, role, sslmode, connectionTimeoutMillis";
+    "writeInterval, idleTimeoutMillis, notifications, role, sslmode, connectionTimeoutMillis, "
+    "tombstoneTtl, tombstonePurgeInterval";
+// The shortest derived purge interval: at most one sweep a minute.
+constexpr int64_t kMinDerivedPurgeIntervalMs = 60000;
+// Longest durations accepted, far from overflowing microseconds or clock arithmetic.
+constexpr int64_t kMaxMillis = 10LL * 365 * 24 * 3600 * 1000;
 
 Status Invalid(std::string_view key, std::string_view expected) {
   return Status::InvalidArgument("storage.options." + std::string(key) + ": expected " +
@@ -37,6 +43,15 @@ Status GetInt(const rapidjson::Value& v, std::string_view key, int min, int max,
     return Invalid(key, "an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
   out = static_cast<int>(v.GetInt64());
+  return Status();
+}
+
+Status GetMillis(const rapidjson::Value& v, std::string_view key, int64_t min, int64_t& out) {
+  if (!v.IsInt64() || v.GetInt64() < min || v.GetInt64() > kMaxMillis) {
+    return Invalid(key, "milliseconds from " + std::to_string(min) + " to " +
+                            std::to_string(kMaxMillis) + " (10 years)");
+  }
+  out = v.GetInt64();
   return Status();
 }
 
@@ -112,11 +127,20 @@ Status Apply(std::string_view key, const rapidjson::Value& v, PostgresOptions& o
   if (key == "connectionTimeoutMillis") {
     return GetInt(v, key, 1, kMaxInt, o.connection_timeout_ms);
   }
+  if (key == "tombstoneTtl") return GetMillis(v, key, 1, o.tombstone_ttl_ms);
+  if (key == "tombstonePurgeInterval") {
+    return GetMillis(v, key, 0, o.tombstone_purge_interval_ms);
+  }
   return Status::InvalidArgument("storage.options." + std::string(key) +
                                  ": unknown option; known: " + std::string(kKnownKeys));
 }
 
 }  // namespace
+
+int64_t TombstonePurgeIntervalMs(const PostgresOptions& options) {
+  if (options.tombstone_purge_interval_ms > 0) return options.tombstone_purge_interval_ms;
+  return std::max(options.tombstone_ttl_ms / 10, kMinDerivedPurgeIntervalMs);
+}
 
 Result<PostgresOptions> ParsePostgresOptions(std::string_view options_json) {
   PostgresOptions options;

@@ -1,8 +1,10 @@
 #pragma once
 // Options of the "postgres" storage connector, from the `storage.options` config mapping. The
 // names are those of deepstream's own connector (@deepstream/storage-postgres 3.x), so an
-// existing deepstream config works unchanged; `sslmode`, `connectionTimeoutMillis` are strata's.
+// existing deepstream config works unchanged; `sslmode`, `connectionTimeoutMillis`,
+// `tombstoneTtl` and `tombstonePurgeInterval` are strata's.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -39,7 +41,18 @@ struct PostgresOptions {
   std::string sslmode;
   // A connection attempt that takes longer fails kUnavailable (and is retried with backoff).
   int connection_timeout_ms = 10000;
+  // Tombstones (rows a fenced delete leaves) whose fence is older than this are purged. Long
+  // (1 h) next to any delay a late write of a strata cluster can have, so a purged tombstone can
+  // no longer fence anything.
+  int64_t tombstone_ttl_ms = 3600000;
+  // How often the purge runs over the tables this process wrote; 0 = tombstone_ttl_ms / 10, but
+  // not more often than once a minute (every sweep scans each table's tombstones).
+  int64_t tombstone_purge_interval_ms = 0;
 };
+
+// The purge interval that `options` ask for (tombstone_purge_interval_ms, or derived from
+// tombstone_ttl_ms when 0).
+int64_t TombstonePurgeIntervalMs(const PostgresOptions& options);
 
 // Parses the `storage.options` JSON object. Empty text means defaults. Unknown keys and wrong
 // types -> kInvalidArgument naming `storage.options.<key>`; deepstream options strata does not

@@ -1,5 +1,7 @@
 #include "connectors/postgres/postgres_storage.h"
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <unordered_map>
 
@@ -45,7 +47,7 @@ void PostgresStorage::Start(DoneCallback ready) {
   op->subject = options_.schema + "." + options_.default_table;
   op->groups.push_back({{sql_.CreateSchema()}, false, true, ""});
   op->groups.push_back(
-      {{sql_.CreateTable(options_.default_table)}, false, true, options_.default_table});
+      {sql_.EnsureTable(options_.default_table), false, true, options_.default_table});
   op->done = std::move(ready);
   engine_->Start(std::move(op));
 }
@@ -147,6 +149,70 @@ void PostgresStorage::DeleteBulk(std::span<const std::string> names, DoneCallbac
     op->groups.push_back({sql_.Delete(table, ids), true, false, ""});
   }
   op->done = std::move(cb);
+  engine_->Submit(std::move(op));
+}
+
+void PostgresStorage::SetBulkFenced(std::span<const FencedValue> batch, Callback<FencedResult> cb) {
+  std::vector<FencedWrite> rows;
+  rows.reserve(batch.size());
+  for (const FencedValue& fv : batch) {
+    rows.push_back({fv.name, fv.value.version, fv.value.json, fv.fence});
+  }
+  WriteFenced("set", rows, std::move(cb));
+}
+
+void PostgresStorage::DeleteBulkFenced(std::span<const FencedName> names,
+                                       Callback<FencedResult> cb) {
+  std::vector<FencedWrite> rows;
+  rows.reserve(names.size());
+  for (const FencedName& fn : names) {
+    rows.push_back({fn.name, kTombstoneVersion, kTombstoneJson, fn.fence});
+  }
+  WriteFenced("delete", rows, std::move(cb));
+}
+
+void PostgresStorage::WriteFenced(std::string what, std::span<const FencedWrite> rows,
+                                  Callback<FencedResult> cb) {
+  if (rows.empty()) return cb(FencedResult{});
+  for (const FencedWrite& row : rows) {
+    if (row.fence > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return cb(Status::InvalidArgument("postgres: " + what + " '" + std::string(row.name) +
+                                        "': fence " + std::to_string(row.fence) +
+                                        " is beyond bigint"));
+    }
+  }
+  auto op = NewWrite(std::move(what),
+                     BatchSubject(rows, [](const FencedWrite& w) { return std::string(w.name); }));
+  op->kind = PgOp::Kind::kFencedWrite;
+  // Per table, each row (id) once: the highest fence of the names sharing it.
+  std::map<std::string, std::map<std::string, size_t>> by_table;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    RecordLocation where = sql_.Locate(rows[i].name);
+    auto [it, fresh] = by_table[where.table].try_emplace(std::move(where.id), i);
+    if (!fresh && rows[it->second].fence < rows[i].fence) it->second = i;
+    op->keys.emplace_back(rows[i].name);
+  }
+  SqlGroup all;  // one group: one transaction for the whole batch
+  for (const auto& [table, ids] : by_table) {
+    std::vector<FencedRow> table_rows;
+    std::vector<size_t> positions;
+    for (const auto& [id, i] : ids) {
+      table_rows.push_back({id, rows[i].version, rows[i].json, rows[i].fence});
+      positions.push_back(i);
+    }
+    std::vector<SqlStatement> statements = sql_.UpsertFenced(table, table_rows);
+    for (size_t k = 0; k < statements.size(); ++k) {
+      size_t end = std::min(table_rows.size(), (k + 1) * RecordSql::kRowsPerStatement);
+      for (size_t r = k * RecordSql::kRowsPerStatement; r < end; ++r) {
+        statements[k].returning[table_rows[r].id].push_back(positions[r]);
+      }
+      all.statements.push_back(std::move(statements[k]));
+    }
+    op->tables.push_back(table);
+  }
+  op->groups.push_back(std::move(all));
+  op->applied.assign(rows.size(), false);
+  op->fenced_done = std::move(cb);
   engine_->Submit(std::move(op));
 }
 

@@ -13,8 +13,13 @@
 //   Set        one upsert (INSERT ... ON CONFLICT (id) DO UPDATE)
 //   SetBulk    multi-row upserts, all in one transaction (one pipeline sync)
 //   Delete(s)  DELETE ... WHERE id IN (...), one transaction per table
-// Tables are created on first write (CREATE TABLE IF NOT EXISTS); Start creates the schema and
-// the default table and answers kUnavailable naming host:port when the server is unreachable.
+//   SetBulkFenced, DeleteBulkFenced
+//              multi-row fenced upserts (RETURNING the ids written), all in one transaction; a
+//              delete writes a tombstone row (version -1) carrying its fence. Reads skip
+//              tombstones; the TombstoneJanitor purges those older than tombstoneTtl.
+// Tables are created on first write (CREATE TABLE IF NOT EXISTS, then ADD COLUMN IF NOT EXISTS
+// seq for tables made by deepstream or an older strata); Start creates the schema and the
+// default table and answers kUnavailable naming host:port when the server is unreachable.
 //
 // Errors: connection loss, server shutdown, a missing server -> kUnavailable (strata retries
 // writes) plus kConnectionLost on the listener; reconnection with backoff, then
@@ -55,9 +60,25 @@ class PostgresStorage final : public StorageConnector {
   void SetBulk(std::span<const NamedValue> batch, DoneCallback cb) override;
   void DeleteBulk(std::span<const std::string> names, DoneCallback cb) override;
 
+  bool SupportsFencing() const override { return true; }
+  // Fences above INT64_MAX (seq is a bigint) fail the batch with kInvalidArgument. Names that
+  // share a row (deepstream's table-name filter: `t"/x` is `t/x`) are one write: the highest
+  // fence is written, the others answer fenced.
+  void SetBulkFenced(std::span<const FencedValue> batch, Callback<FencedResult> cb) override;
+  void DeleteBulkFenced(std::span<const FencedName> names, Callback<FencedResult> cb) override;
+
   const PostgresOptions& options() const { return options_; }
 
  private:
+  // One row of a fenced write, pointing into the caller's batch.
+  struct FencedWrite {
+    std::string_view name;
+    Version version;
+    std::string_view json;
+    uint64_t fence;
+  };
+  void WriteFenced(std::string what, std::span<const FencedWrite> rows, Callback<FencedResult> cb);
+
   const PostgresOptions options_;
   const RecordSql sql_;
   // Set before Start, read by the engine's thread after Start.
