@@ -23,7 +23,7 @@ h.test('harness: the balancer forwards round-robin and skips a port that refuses
   const refusing = await h.freePort()
   const [onePort, twoPort] = [one.address().port, two.address().port]
   const lb = await cl.startBalancer([onePort, refusing, twoPort])
-  const talk = () => h.withTimeout(new Promise((resolve, reject) => {
+  const talk = () => cl.within(new Promise((resolve, reject) => {
     const s = net.connect(lb.port, '127.0.0.1', () => s.write('hi'))
     let reply = ''
     s.on('data', (d) => { reply += d; s.end() })
@@ -96,7 +96,7 @@ h.test('kill -9 of a node under write load: clients fail over through the balanc
       s.issued = i
       try {
         // the client holds no record: CREATEANDUPDATE with version -1, never resent by the client
-        await h.withTimeout(c.record.setDataWithAck(s.name, { n: i, k }), 5000, `write ${i} of ${s.name}`)
+        await cl.within(c.record.setDataWithAck(s.name, { n: i, k }), 5000, `write ${i} of ${s.name}`)
         s.acked++
         s.lastAcked = i
         if (afterKill) s.ackedAfterKill++
@@ -106,7 +106,7 @@ h.test('kill -9 of a node under write load: clients fail over through the balanc
       }
     }
   }
-  await h.withTimeout(Promise.all(clients.map((c, k) => writer(c, state[k], k))), 90000, 'the write loops')
+  await cl.within(Promise.all(clients.map((c, k) => writer(c, state[k], k))), 90000, 'the write loops')
   assert.ok(killed !== null, `the victim was killed (issued: ${state.map((s) => s.issued)})`)
   await killed
   assert.equal(victim.exitSignal, 'SIGKILL')
@@ -125,8 +125,8 @@ h.test('kill -9 of a node under write load: clients fail over through the balanc
   for (const node of [nodes[0], nodes[2]]) {
     const fresh = await h.connect(node.url, { username: `check-${node.name}` })
     for (const [k, s] of state.entries()) {
-      const data = await h.withTimeout(fresh.record.snapshot(s.name), 10000, `snapshot ${s.name}`)
-      const head = await h.withTimeout(fresh.record.head(s.name), 10000, `head ${s.name}`)
+      const data = await cl.within(fresh.record.snapshot(s.name), 10000, `snapshot ${s.name}`)
+      const head = await cl.within(fresh.record.head(s.name), 10000, `head ${s.name}`)
       assert.equal(data.k, k)
       assert.ok(data.n >= s.lastAcked, `${s.name} on ${node.name}: holds n=${data.n}, last acknowledged ${s.lastAcked}: ${report}`)
       // each applied write adds one version: every acknowledged one is in, none applied twice

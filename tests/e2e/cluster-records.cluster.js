@@ -24,7 +24,7 @@ before(async () => {
 
 async function ready (client, name) {
   const r = client.record.getRecord(name)
-  await h.withTimeout(r.whenReady(), cl.CLIENT_WAIT_MS, `getRecord(${name}).whenReady()`)
+  await cl.within(r.whenReady(), cl.CLIENT_WAIT_MS, `getRecord(${name}).whenReady()`)
   return r
 }
 
@@ -80,7 +80,7 @@ h.test('sequential writes on A (set, path, erase, setWithAck) reach subscribers 
   const raws = { B: await cl.rawAuthed(B.url, 'raw-b'), C: await cl.rawAuthed(Cn.url, 'raw-c') }
   for (const raw of Object.values(raws)) await rawSubscribe(raw, name)
 
-  await cl.untilSeen((j) => h.withTimeout(w.setWithAck('warm', j), 10000, 'warm-up write'),
+  await cl.untilSeen((j) => cl.within(w.setWithAck('warm', j), 10000, 'warm-up write'),
     () => subs.B.length && subs.C.length && rawWrites(raws.B, name).length && rawWrites(raws.C, name).length,
     'the subscribers on B and C receive writes made on A')
   const v0 = w.version
@@ -102,7 +102,7 @@ h.test('sequential writes on A (set, path, erase, setWithAck) reach subscribers 
     data = path === null ? cl.clone(value) : applyPath(data, path, value)
     expected.push({ version: v0 + expected.length + 1, data })
     if (kind === 'ack') {
-      await h.withTimeout(path === null ? w.setWithAck(value) : w.setWithAck(path, value), 10000, `setWithAck ${path}`)
+      await cl.within(path === null ? w.setWithAck(value) : w.setWithAck(path, value), 10000, `setWithAck ${path}`)
     } else if (path === null) {
       w.set(value)
     } else {
@@ -129,10 +129,10 @@ h.test('sequential writes on A (set, path, erase, setWithAck) reach subscribers 
 
   // a client on C that does not hold the record asks the server
   const observer = await h.connect(Cn.url, { username: 'observer-c' })
-  assert.deepEqual(await h.withTimeout(observer.record.snapshot(name), 10000, 'snapshot on C'), data)
-  assert.equal(await h.withTimeout(observer.record.head(name), 10000, 'head on C'), last)
-  assert.equal(await h.withTimeout(observer.record.has(name), 10000, 'has on C'), true)
-  assert.equal(await h.withTimeout(observer.record.has(uniq('never-written')), 10000, 'has(missing) on C'), false)
+  assert.deepEqual(await cl.within(observer.record.snapshot(name), 10000, 'snapshot on C'), data)
+  assert.equal(await cl.within(observer.record.head(name), 10000, 'head on C'), last)
+  assert.equal(await cl.within(observer.record.has(name), 10000, 'has on C'), true)
+  assert.equal(await cl.within(observer.record.has(uniq('never-written')), 10000, 'has(missing) on C'), false)
 })
 
 h.test('delete on A: the subscribers on B and C get the delete; C then finds no record', { skip: SKIP }, async () => {
@@ -147,15 +147,15 @@ h.test('delete on A: the subscribers on B and C get the delete; C then finds no 
     r.subscribe(() => changes.push(key))
     r.on('delete', () => deleted.push(key))
   }
-  await cl.untilSeen((j) => h.withTimeout(w.setWithAck({ doomed: j }), 10000, 'warm-up write'),
+  await cl.untilSeen((j) => cl.within(w.setWithAck({ doomed: j }), 10000, 'warm-up write'),
     () => changes.includes('B') && changes.includes('C'), 'the subscribers on B and C receive writes made on A')
-  await h.withTimeout(w.delete(), 10000, 'delete() on A')
+  await cl.within(w.delete(), 10000, 'delete() on A')
   await cl.waitUntil(() => deleted.includes('B') && deleted.includes('C'), 'both subscribers get "delete"')
   assert.deepEqual(deleted.sort(), ['B', 'C'], 'one delete each')
   const observer = await h.connect(Cn.url, { username: 'del-observer-c' })
   await assert.rejects(h.withTimeout(observer.record.snapshot(name), 10000, 'snapshot on C'), (e) => e === 'RECORD_NOT_FOUND')
-  assert.equal(await h.withTimeout(observer.record.head(name), 10000, 'head on C'), -1)
-  assert.equal(await h.withTimeout(observer.record.has(name), 10000, 'has on C'), false)
+  assert.equal(await cl.within(observer.record.head(name), 10000, 'head on C'), -1)
+  assert.equal(await cl.within(observer.record.has(name), 10000, 'has on C'), false)
 })
 
 h.test('same-version writes on two nodes, 50 rounds: exactly one acknowledged, the other VERSION_EXISTS carrying the winner', { skip: SKIP }, async () => {
@@ -232,11 +232,11 @@ h.test('overlapping writers on three nodes: 3 × 100 setWithAck of different pat
     subs[key] = { r, log: logChanges(r) }
   }
   // The writers hold no record: setDataWithAck sends CREATEANDPATCH with version -1 (the server numbers it).
-  await cl.untilSeen((j) => h.withTimeout(writers.a.record.setDataWithAck(name, 'warm', j), 10000, 'warm-up write'),
+  await cl.untilSeen((j) => cl.within(writers.a.record.setDataWithAck(name, 'warm', j), 10000, 'warm-up write'),
     () => Object.values(subs).every((s) => s.log.length > 0), 'the subscribers on A, B and C receive writes made on A')
   const start = await writers.a.record.head(name)
 
-  await h.withTimeout(Promise.all(Object.entries(writers).map(([key, client]) =>
+  await cl.within(Promise.all(Object.entries(writers).map(([key, client]) =>
     Promise.all(Array.from({ length: 100 }, (_, i) => client.record.setDataWithAck(name, `${key}${i}`, i))))),
   60000, '300 concurrent setDataWithAck')
   const last = start + 300
@@ -266,26 +266,26 @@ h.test('overlapping writers on three nodes: 3 × 100 setWithAck of different pat
 h.test('a node started later reads the latest version and receives later writes made on A', { skip: SKIP }, async () => {
   const name = uniq('late')
   const writer = await h.connect(A.url, { username: 'late-writer' })
-  for (let i = 1; i <= 3; i++) await h.withTimeout(writer.record.setDataWithAck(name, { step: i }), 10000, `write ${i}`)
+  for (let i = 1; i <= 3; i++) await cl.within(writer.record.setDataWithAck(name, { step: i }), 10000, `write ${i}`)
   const D = await cluster.startNode({ name: 'node-d', http: true })
   const client = await h.connect(D.url, { username: 'late-reader' })
-  assert.deepEqual(await h.withTimeout(client.record.snapshot(name), 10000, 'snapshot on D'), { step: 3 })
-  assert.equal(await h.withTimeout(client.record.head(name), 10000, 'head on D'), 3)
+  assert.deepEqual(await cl.within(client.record.snapshot(name), 10000, 'snapshot on D'), { step: 3 })
+  assert.equal(await cl.within(client.record.head(name), 10000, 'head on D'), 3)
   const r = await ready(client, name)
   assert.equal(r.version, 3)
   assert.deepEqual(r.get(), { step: 3 })
   const log = logChanges(r)
-  await cl.untilSeen((j) => h.withTimeout(writer.record.setDataWithAck(name, { later: j }), 10000, 'warm-up write'),
+  await cl.untilSeen((j) => cl.within(writer.record.setDataWithAck(name, { later: j }), 10000, 'warm-up write'),
     () => log.length > 0, 'the subscriber on D receives writes made on A')
   const from = log.length
   const v0 = await writer.record.head(name)
-  for (let i = 1; i <= 5; i++) await h.withTimeout(writer.record.setDataWithAck(name, { after: i }), 10000, `write after ${i}`)
+  for (let i = 1; i <= 5; i++) await cl.within(writer.record.setDataWithAck(name, { after: i }), 10000, `write after ${i}`)
   await cl.waitUntil(() => r.version === v0 + 5, `the subscriber on D reaches version ${v0 + 5}`)
   assert.deepEqual(log.slice(from), [1, 2, 3, 4, 5].map((i) => ({ version: v0 + i, data: { after: i } })))
 })
 
 async function api (node, body) {
-  const res = await h.withTimeout(fetch(`http://127.0.0.1:${node.port}/api`, {
+  const res = await cl.within(fetch(`http://127.0.0.1:${node.port}/api`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body })
   }), 10000, `POST /api on ${node.name}`)
   const text = await res.text()
@@ -296,8 +296,8 @@ async function api (node, body) {
 h.test('HTTP API: a websocket write on A is read over HTTP on B; an HTTP write on C reaches a subscriber on A', { skip: SKIP }, async () => {
   const name = uniq('http')
   const writer = await h.connect(A.url, { username: 'http-ws-writer' })
-  await h.withTimeout(writer.record.setDataWithAck(name, { via: 'ws-a' }), 10000, 'write on A')
-  await h.withTimeout(writer.record.setDataWithAck(name, 'n', 2), 10000, 'path write on A')
+  await cl.within(writer.record.setDataWithAck(name, { via: 'ws-a' }), 10000, 'write on A')
+  await cl.within(writer.record.setDataWithAck(name, 'n', 2), 10000, 'path write on A')
   const read = await api(B, [{ topic: 'record', action: 'read', recordName: name }, { topic: 'record', action: 'head', recordName: name }])
   assert.deepEqual(read, { result: 'SUCCESS', body: [{ version: 2, data: { via: 'ws-a', n: 2 }, success: true }, { version: 2, success: true }] })
 

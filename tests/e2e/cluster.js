@@ -39,6 +39,13 @@ const REGISTRY = { keepAliveInterval: 200, activeCheckInterval: 200, nodeInactiv
 
 const CLIENT_WAIT_MS = 15000
 
+/** h.withTimeout, and a rejection that is not an Error (the client rejects with strings such as 'INVALID_VERSION') names `what`. */
+function within (promise, ms, what) {
+  return h.withTimeout(promise, ms, what).catch((e) => {
+    throw e instanceof Error ? e : new Error(`${what}: rejected with ${JSON.stringify(e)}`)
+  })
+}
+
 /** Polls `fn` (sync or async) until it returns a truthy value, which it resolves with; bounded. */
 async function waitUntil (fn, what, timeout = CLIENT_WAIT_MS, interval = 50) {
   const deadline = Date.now() + timeout
@@ -271,6 +278,7 @@ module.exports = {
   SKIP,
   REGISTRY,
   CLIENT_WAIT_MS,
+  within,
   waitUntil,
   untilSeen,
   clusterConfig,
