@@ -1,0 +1,295 @@
+'use strict'
+/*
+ * Cluster harness (strata-only): N strata nodes sharing one Redis (cache + message bus, `clusterNode`)
+ * and one PostgreSQL (storage), both throwaway servers from backends.js, started once per test file.
+ *
+ * useCluster() registers the file's before/after hooks and returns a holder:
+ *   holder.ready           resolves once Redis and PostgreSQL are up (never settles when SKIP is set)
+ *   holder.redis, .pg      the backends ({port, ...})
+ *   holder.startNode(opts) starts one node (harness.startServer: own temp dir, own free --port, which also
+ *                          serves /health-check and, with http: true, the HTTP API) → the ServerProcess
+ *   holder.config(opts)    the YAML a node gets (also for the refusal tests)
+ * killNode(node)           kill -9 by pid, waits for the exit
+ * startBalancer(ports)     a TCP round-robin balancer in front of the nodes' websocket ports
+ * runRefused(yaml)         runs `strata start` on a config that must be refused: {code, signal, stdout, stderr}
+ * pgRow / redisRecord      a record as PostgreSQL and as Redis hold it
+ */
+const { spawn, execFileSync } = require('child_process')
+const fs = require('fs')
+const net = require('net')
+const path = require('path')
+const nodeTest = require('node:test')
+const h = require('./harness')
+const b = require('./backends')
+
+const PLUGINS = path.join(path.dirname(h.STRATA_BIN_PATH), 'plugins')
+const PSQL = fs.existsSync('/usr/lib/postgresql/15/bin/psql') ? '/usr/lib/postgresql/15/bin/psql' : 'psql'
+
+const missing = [
+  !b.haveRedis() && 'redis-server', !b.havePostgres() && 'postgresql',
+  !fs.existsSync(path.join(PLUGINS, 'libstrata-redis.so')) && 'the redis connector',
+  !fs.existsSync(path.join(PLUGINS, 'libstrata-postgres.so')) && 'the postgres connector'
+].filter(Boolean)
+// As backends.test.js: skipped on a machine without them, a failure in CI.
+const SKIP = h.strataOnly('cluster mode is strata\'s') ||
+  (missing.length && process.env.CI !== 'true' ? `not installed/built: ${missing.join(', ')}` : false)
+
+// Test-scaled cluster registry timers (ms), in deepstream's layout (`clusterRegistry.options`).
+const REGISTRY = { keepAliveInterval: 200, activeCheckInterval: 200, nodeInactiveTimeout: 600 }
+
+const CLIENT_WAIT_MS = 15000
+
+/** h.withTimeout, and a rejection that is not an Error (the client rejects with strings such as 'INVALID_VERSION') names `what`. */
+function within (promise, ms, what) {
+  return h.withTimeout(promise, ms, what).catch((e) => {
+    throw e instanceof Error ? e : new Error(`${what}: rejected with ${JSON.stringify(e)}`)
+  })
+}
+
+/** Polls `fn` (sync or async) until it returns a truthy value, which it resolves with; bounded. */
+async function waitUntil (fn, what, timeout = CLIENT_WAIT_MS, interval = 50) {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting until ${what}`)
+    await h.sleep(interval)
+  }
+}
+
+/**
+ * Subscriptions travel through the cluster asynchronously: calls `write(j)` (j = 1, 2, ...) until `seen()`
+ * is truthy, so that later writes/emits are known to reach every subscriber. Bounded.
+ */
+async function untilSeen (write, seen, what, timeout = CLIENT_WAIT_MS) {
+  const deadline = Date.now() + timeout
+  for (let j = 1; ; j++) {
+    await write(j)
+    const until = Date.now() + 200
+    while (Date.now() < until) {
+      if (seen()) return j
+      await h.sleep(20)
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting until ${what}`)
+  }
+}
+
+/**
+ * The config of one node. `cache`/`storage`/`clusterNode`: the connector names (null leaves the key out,
+ * so strata's default applies). `http`: also serve the HTTP API. `extra`: YAML appended as is.
+ */
+function clusterConfig ({ name, redisPort, pgPort, cache = 'redis', storage = 'postgres', clusterNode = 'redis', http = false, extra = '' }) {
+  const redisOpts = `  options:\n    host: 127.0.0.1\n    port: ${redisPort}\n`
+  let y = `# strata e2e cluster node\n`
+  if (name) y += `serverName: ${name}\n`
+  if (clusterNode) y += `clusterNode:\n  name: ${clusterNode}\n` + redisOpts
+  y += 'clusterRegistry:\n  options:\n' + Object.entries(REGISTRY).map(([k, v]) => `    ${k}: ${v}\n`).join('')
+  if (cache) y += `cache:\n  name: ${cache}\n` + (cache === 'redis' ? redisOpts : '')
+  if (storage) {
+    y += `storage:\n  name: ${storage}\n` + (storage === 'postgres'
+      ? `  options:\n    host: 127.0.0.1\n    port: ${pgPort}\n    user: postgres\n    database: postgres\n`
+      : '')
+  }
+  if (http) y += 'connectionEndpoints:\n  - type: ws-binary\n  - type: http\n'
+  return y + extra
+}
+
+/** Registers the file's before/after hooks (backends up before the first test, everything down after the last). */
+function useCluster () {
+  const holder = { redis: null, pg: null, nodes: [], balancers: [] }
+  let resolveReady, rejectReady
+  holder.ready = new Promise((resolve, reject) => { resolveReady = resolve; rejectReady = reject })
+  holder.ready.catch(() => {})
+  holder.config = (opts = {}) => clusterConfig({ redisPort: holder.redis.port, pgPort: holder.pg.port, ...opts })
+  holder.startNode = async (opts = {}) => {
+    await holder.ready
+    const node = await h.startServer({ config: holder.config(opts) })
+    node.name = opts.name
+    holder.nodes.push(node)
+    return node
+  }
+  nodeTest.before(async () => {
+    if (SKIP) return
+    try {
+      holder.redis = await b.startRedis()
+      holder.pg = await b.startPostgres()
+      resolveReady()
+    } catch (e) {
+      rejectReady(e)
+      throw e
+    }
+  })
+  nodeTest.after(async () => {
+    for (const lb of holder.balancers) await lb.close()
+    await h.cleanup()
+    if (holder.redis) await holder.redis.stop()
+    if (holder.pg) await holder.pg.destroy()
+  })
+  holder.balancer = async (ports) => {
+    const lb = await startBalancer(ports)
+    holder.balancers.push(lb)
+    return lb
+  }
+  return holder
+}
+
+/** Starts nodes node-a, node-b, ... one after another; resolves with them. */
+async function startNodes (holder, count, opts = {}) {
+  const nodes = []
+  for (let i = 0; i < count; i++) {
+    nodes.push(await holder.startNode({ name: `node-${String.fromCharCode(97 + i)}`, ...opts }))
+  }
+  return nodes
+}
+
+/** kill -9 of a node's process (by pid); resolves once it has exited. */
+async function killNode (node) {
+  process.kill(node.child.pid, 'SIGKILL')
+  await h.withTimeout(node.exited, 10000, `node ${node.name} to exit after SIGKILL`)
+}
+
+/**
+ * A TCP load balancer on a free 127.0.0.1 port: each connection goes to the next port of `ports` in
+ * round-robin order; a port that refuses (or does not answer within 2 s) is skipped; no port left →
+ * the client connection is closed. Bytes are piped both ways; either side closing closes the other.
+ * `forwarded[port]` counts the connections sent there, `order` lists the port of each connection.
+ */
+async function startBalancer (ports) {
+  const lb = { ports: [...ports], next: 0, forwarded: {}, order: [], sockets: new Set() }
+  const track = (s) => { lb.sockets.add(s); s.on('close', () => lb.sockets.delete(s)) }
+  const tryPort = (port) => new Promise((resolve) => {
+    const up = net.connect(port, '127.0.0.1')
+    const timer = setTimeout(() => { up.destroy(); resolve(null) }, 2000)
+    up.once('connect', () => { clearTimeout(timer); resolve(up) })
+    up.once('error', () => { clearTimeout(timer); up.destroy(); resolve(null) })
+  })
+  const server = net.createServer({ pauseOnConnect: true }, async (client) => {
+    track(client)
+    client.on('error', () => {})
+    let upstream = null
+    let port = null
+    for (let i = 0; i < lb.ports.length && !upstream; i++) {
+      port = lb.ports[lb.next % lb.ports.length]
+      lb.next++
+      upstream = await tryPort(port)
+    }
+    if (!upstream || client.destroyed) {
+      if (upstream) upstream.destroy()
+      client.destroy()
+      return
+    }
+    track(upstream)
+    lb.forwarded[port] = (lb.forwarded[port] || 0) + 1
+    lb.order.push(port)
+    upstream.on('error', () => {})
+    const closeBoth = () => { client.destroy(); upstream.destroy() }
+    client.on('close', closeBoth)
+    upstream.on('close', closeBoth)
+    client.pipe(upstream)
+    upstream.pipe(client)
+    client.resume()
+  })
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve) })
+  lb.port = server.address().port
+  lb.url = `ws://127.0.0.1:${lb.port}/deepstream`
+  lb.close = () => new Promise((resolve) => {
+    for (const s of lb.sockets) s.destroy()
+    server.close(() => resolve())
+  })
+  return lb
+}
+
+/**
+ * Runs `strata start` on `yaml` (a config that must be refused) in a temp dir; resolves with
+ * {code, signal, stdout, stderr}. A process still running after `timeout` is killed and reported
+ * with `stillRunning: true` (it accepted the config).
+ */
+async function runRefused (yaml, timeout = 20000) {
+  const dir = h.makeTmpDir('strata-e2e-refused-')
+  const configPath = path.join(dir, 'config.yml')
+  fs.writeFileSync(configPath, yaml)
+  const port = await h.freePort()
+  const child = spawn(h.STRATA_BIN_PATH, ['start', '-c', configPath, '--host', '127.0.0.1', '--port', String(port)],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  const res = { code: null, signal: null, stdout: '', stderr: '', stillRunning: false }
+  child.stdout.on('data', (d) => { res.stdout += d })
+  child.stderr.on('data', (d) => { res.stderr += d })
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => { res.code = code; res.signal = signal; resolve() })
+    child.on('error', (e) => { res.stderr += `spawn error: ${e.message}`; res.code = -1; resolve() })
+  })
+  const timer = setTimeout(() => { res.stillRunning = true; child.kill('SIGKILL') }, timeout)
+  await exited
+  await new Promise((resolve) => setImmediate(resolve)) // let the last output chunks arrive
+  clearTimeout(timer)
+  return res
+}
+
+/** A record as PostgreSQL stores it (deepstream's layout: name without '/' → "ds"."default"): {version, data} or null. */
+function pgRow (pgPort, name) {
+  const slash = name.indexOf('/')
+  const [table, id] = slash > 0 ? [name.slice(0, slash), name.slice(slash + 1)] : ['default', name]
+  const sql = `SELECT version, val::text FROM "ds"."${table.replace(/["]/g, '')}" WHERE id = '${id.replace(/'/g, "''")}'`
+  let out
+  try {
+    out = execFileSync(PSQL, ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres',
+      '-X', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+    { encoding: 'utf8', env: { ...process.env, PGCONNECT_TIMEOUT: '5' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  } catch (e) {
+    if (/does not exist/.test(String(e.stderr))) return null
+    throw new Error(`psql failed: ${e.stderr || e.message}`)
+  }
+  const line = out.replace(/\n$/, '')
+  if (line === '') return null
+  const tab = line.indexOf('\t')
+  return { version: Number(line.slice(0, tab)), data: JSON.parse(line.slice(tab + 1)) }
+}
+
+/** The value of a Redis string key (null if missing), from backends.redisCommand's raw RESP reply. */
+async function redisGet (redisPort, key) {
+  const reply = await b.redisCommand(redisPort, 'GET', key)
+  if (reply.startsWith('$-1')) return null
+  const m = /^\$(\d+)\r\n/.exec(reply)
+  if (!m) throw new Error(`unexpected Redis reply to GET ${key}: ${JSON.stringify(reply)}`)
+  const body = Buffer.from(reply.slice(m[0].length), 'utf8')
+  const len = Number(m[1])
+  if (body.length !== len + 2) throw new Error(`incomplete Redis reply to GET ${key}`)
+  return body.subarray(0, len).toString('utf8')
+}
+
+/** A record as the Redis cache holds it (`<name>_v`, `<name>_d`): {version, data} or null. */
+async function redisRecord (redisPort, name) {
+  const v = await redisGet(redisPort, `${name}_v`)
+  const d = await redisGet(redisPort, `${name}_d`)
+  if (v === null && d === null) return null
+  return { version: v === null ? null : Number(v), data: d === null ? null : JSON.parse(d) }
+}
+
+/** Raw binary socket to `url`, logged in. */
+async function rawAuthed (url, user) {
+  const raw = await h.rawSocket(url)
+  await raw.handshake({ username: user })
+  return raw
+}
+
+const clone = (x) => (x === undefined ? undefined : JSON.parse(JSON.stringify(x)))
+
+module.exports = {
+  SKIP,
+  REGISTRY,
+  CLIENT_WAIT_MS,
+  within,
+  waitUntil,
+  untilSeen,
+  clusterConfig,
+  useCluster,
+  startNodes,
+  killNode,
+  startBalancer,
+  runRefused,
+  pgRow,
+  redisGet,
+  redisRecord,
+  rawAuthed,
+  clone
+}
