@@ -16,3 +16,6 @@ npm test
 
 echo "== end-to-end records tests again, over a real Redis cache and PostgreSQL storage (plugins)"
 E2E_BACKENDS=redis-postgres node --test --test-concurrency=1 records.test.js bad-input.test.js
+
+echo "== cluster: three strata nodes over one Redis and one PostgreSQL (records, events, faults)"
+npm run test:cluster

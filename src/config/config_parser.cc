@@ -37,7 +37,7 @@ Status ParsePluginSections(const FieldReader& root, ParsedConfig* out) {
   STRATA_RETURN_IF_ERROR(ParseCacheStoragePlugins(root, &out->options));
   STRATA_RETURN_IF_ERROR(ParseMonitoring(root.Get("monitoring")));
   STRATA_RETURN_IF_ERROR(ParseTelemetry(root.Get("telemetry")));
-  return ParseClusterServices(root);
+  return ParseClusterServices(root, &out->options);
 }
 
 }  // namespace

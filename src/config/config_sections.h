@@ -44,7 +44,8 @@ Status ParsePermission(const YAML::Node& node, ParsedConfig* out);
 Status ParseLogger(const YAML::Node& node);
 Status ParseMonitoring(const YAML::Node& node);
 Status ParseTelemetry(const YAML::Node& node);
-// subscriptions, locks, clusterNode, clusterRegistry, clusterStates: validated, then ignored.
-Status ParseClusterServices(const FieldReader& root);
+// subscriptions, locks, clusterStates: validated, then ignored; clusterNode and clusterRegistry
+// fill ServerOptions::cluster, and a cluster is refused over per-node cache or storage.
+Status ParseClusterServices(const FieldReader& root, ServerOptions* out);
 
 }  // namespace strata::config_internal

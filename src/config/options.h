@@ -144,6 +144,19 @@ struct EnabledFeatures {
   bool monitoring = false;
 };
 
+// clusterNode + clusterRegistry: several strata nodes over one Redis (src/cluster).
+struct ClusterOptions {
+  bool enabled = false;  // clusterNode: {name: redis}
+  // clusterNode.options as JSON: the bus's Redis, with the redis connector's option names.
+  std::string bus_options_json = "{}";
+  // clusterRegistry (deepstream's names and defaults): how often a node renews its lease, how
+  // often nodes look for dead ones, and how long a silent node lives. The bus probes its Redis
+  // connection every activeCheckInterval too.
+  Millis keep_alive_interval{5000};
+  Millis active_check_interval{1000};
+  Millis node_inactive_timeout{6000};
+};
+
 struct ServerOptions {
   std::string server_name;  // empty or "UUID" = random id chosen at start
   bool show_logo = false;
@@ -166,6 +179,7 @@ struct ServerOptions {
   // strata default: the in-memory cache in front of the embedded storage under ./data.
   PluginConfig cache = {.type = "default", .yaml_path = "cache"};
   PluginConfig storage = {.type = "default", .yaml_path = "storage"};
+  ClusterOptions cluster;
 
   std::string config_file;  // the file these came from; empty for defaults
 };

@@ -216,18 +216,69 @@ Status ParseTelemetry(const YAML::Node& node) {
   return Status::Ok();
 }
 
-Status ParseClusterServices(const FieldReader& root) {
+// clusterNode: deepstream's `type: default` (one node), or `name: redis` for a cluster.
+Status ParseClusterNode(const YAML::Node& node, ClusterOptions* out) {
+  STRATA_ASSIGN_OR_RETURN(FieldReader section, OpenPlugin(node, "clusterNode"));
+  std::string name;
+  STRATA_RETURN_IF_ERROR(section.ReadString("name", &name));
+  if (!section.Has("name")) return ParseTimerService(node, "clusterNode", {}, 0);
+  if (name != "redis") {
+    return Status::InvalidArgument("clusterNode.name: '" + name +
+                                   "': strata nodes cluster over Redis only (name: redis)");
+  }
+  out->enabled = true;
+  STRATA_ASSIGN_OR_RETURN(out->bus_options_json, OptionsJson(section));
+  return Status::Ok();
+}
+
+Status ParseClusterRegistry(const YAML::Node& node, ClusterOptions* out) {
+  STRATA_ASSIGN_OR_RETURN(FieldReader section, OpenPlugin(node, "clusterRegistry"));
+  std::string type;
+  STRATA_RETURN_IF_ERROR(section.ReadEnum("type", {"default"}, &type));
+  STRATA_RETURN_IF_ERROR(RejectCustomPlugin(section));
+  STRATA_ASSIGN_OR_RETURN(
+      FieldReader options,
+      FieldReader::Open(section.Get("options"), section.PathOf("options"),
+                        {"keepAliveInterval", "activeCheckInterval", "nodeInactiveTimeout"}));
+  STRATA_RETURN_IF_ERROR(options.ReadMillis("keepAliveInterval", 1, &out->keep_alive_interval));
+  STRATA_RETURN_IF_ERROR(options.ReadMillis("activeCheckInterval", 1, &out->active_check_interval));
+  return options.ReadMillis("nodeInactiveTimeout", 1, &out->node_inactive_timeout);
+}
+
+// In a cluster every node must reach the same records: the cache is where versions are decided
+// (Redis functions), and storage must be one every node shares.
+Status CheckClusterBackends(const ServerOptions& options) {
+  if (!options.cluster.enabled) return Status::Ok();
+  auto name_of = [](const PluginConfig& c, const char* fallback) {
+    return !c.name.empty() ? c.name : c.path.empty() ? std::string(fallback) : c.path;
+  };
+  const std::string cache = name_of(options.cache, "memory");
+  if (cache != "redis") {
+    return Status::InvalidArgument(
+        options.cache.yaml_path + ".name: '" + cache +
+        "' cannot serve a cluster: the nodes of a cluster share one cache, where record versions "
+        "are decided; use cache: {name: redis} on the clusterNode's Redis");
+  }
+  const std::string storage = name_of(options.storage, "sqlite");
+  if (storage != "postgres" && storage != "none") {
+    return Status::InvalidArgument(
+        options.storage.yaml_path + ".name: '" + storage +
+        "' cannot serve a cluster: it keeps records on one node, and the nodes of a cluster must "
+        "share their storage; use storage: {name: postgres} (or none)");
+  }
+  return Status::Ok();
+}
+
+Status ParseClusterServices(const FieldReader& root, ServerOptions* out) {
   STRATA_RETURN_IF_ERROR(ParseTimerService(root.Get("subscriptions"), "subscriptions",
                                            {"subscriptionsSanityTimer"}, 50));
   STRATA_RETURN_IF_ERROR(
       ParseTimerService(root.Get("locks"), "locks", {"holdTimeout", "requestTimeout"}, 50));
-  // The single-node message bus has no options; a clusterNode with any asks for a real cluster.
-  STRATA_RETURN_IF_ERROR(ParseTimerService(root.Get("clusterNode"), "clusterNode", {}, 0));
+  STRATA_RETURN_IF_ERROR(ParseClusterNode(root.Get("clusterNode"), &out->cluster));
+  STRATA_RETURN_IF_ERROR(ParseClusterRegistry(root.Get("clusterRegistry"), &out->cluster));
   STRATA_RETURN_IF_ERROR(
-      ParseTimerService(root.Get("clusterRegistry"), "clusterRegistry",
-                        {"keepAliveInterval", "activeCheckInterval", "nodeInactiveTimeout"}, 1));
-  return ParseTimerService(root.Get("clusterStates"), "clusterStates", {"reconciliationTimeout"},
-                           1);
+      ParseTimerService(root.Get("clusterStates"), "clusterStates", {"reconciliationTimeout"}, 1));
+  return CheckClusterBackends(*out);
 }
 
 }  // namespace strata::config_internal

@@ -58,8 +58,8 @@ TEST(ConfigNotSupported, OtherSections) {
             "monitoring.type: 'http' is not supported yet");
   EXPECT_EQ(ErrorOf("telemetry:\n  type: deepstreamIO\n  options: {enabled: true}\n"),
             "telemetry.options.enabled: telemetry is not supported yet");
-  EXPECT_EQ(ErrorOf("clusterNode:\n  name: redis\n  options: {host: localhost}\n"),
-            "clusterNode.name: 'redis' is not supported yet");
+  EXPECT_EQ(ErrorOf("clusterNode:\n  name: nats\n"),
+            "clusterNode.name: 'nats': strata nodes cluster over Redis only (name: redis)");
   EXPECT_EQ(ErrorOf("clusterNode:\n  type: default\n  options: {host: localhost}\n"),
             "unknown key 'clusterNode.options.host'");
   EXPECT_EQ(ErrorOf("monitoring:\n  path: ./my-monitor\n  options: {interval: 5}\n"),
@@ -169,6 +169,54 @@ TEST(ConfigPlugins, OptionsJsonOfNestedOptions) {
   EXPECT_EQ(list[2]["three"].GetInt(), 3);
   EXPECT_EQ(list[3][0].GetInt(), 4);
   EXPECT_TRUE(json["nested"]["map"]["a"]["b"].IsNull());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster: clusterNode + clusterRegistry
+
+constexpr const char* kSharedBackends =
+    "cache:\n  name: redis\n  options: {port: 6390}\n"
+    "storage:\n  name: postgres\n  options: {port: 5433}\n";
+
+TEST(ConfigCluster, RedisClusterNodeWithSharedBackends) {
+  ServerOptions options = MustParse(
+      std::string("clusterNode:\n  name: redis\n  options: {host: 127.0.0.1, port: 6390}\n"
+                  "clusterRegistry:\n  options: {keepAliveInterval: 200, activeCheckInterval: "
+                  "100, nodeInactiveTimeout: 600}\n") +
+      kSharedBackends);
+  EXPECT_TRUE(options.cluster.enabled);
+  EXPECT_EQ(options.cluster.bus_options_json, R"({"host":"127.0.0.1","port":6390})");
+  EXPECT_EQ(options.cluster.keep_alive_interval, Millis(200));
+  EXPECT_EQ(options.cluster.active_check_interval, Millis(100));
+  EXPECT_EQ(options.cluster.node_inactive_timeout, Millis(600));
+  EXPECT_FALSE(MustParse(kSharedBackends).cluster.enabled);
+  EXPECT_TRUE(MustParse(std::string("clusterNode:\n  name: redis\ncache: {name: redis}\n"
+                                    "storage: {name: none}\n"))
+                  .cluster.enabled);
+}
+
+TEST(ConfigCluster, PerNodeBackendsAreRefused) {
+  const std::string node = "clusterNode:\n  name: redis\n";
+  EXPECT_EQ(ErrorOf(node),
+            "cache.name: 'memory' cannot serve a cluster: the nodes of a cluster share one cache, "
+            "where record versions are decided; use cache: {name: redis} on the clusterNode's "
+            "Redis");
+  EXPECT_EQ(ErrorOf(node + "cache: {name: memcached}\nstorage: {name: postgres}\n"),
+            "cache.name: 'memcached' cannot serve a cluster: the nodes of a cluster share one "
+            "cache, where record versions are decided; use cache: {name: redis} on the "
+            "clusterNode's Redis");
+  for (const char* storage : {"sqlite", "rocksdb", "memory"}) {
+    EXPECT_EQ(ErrorOf(node + "cache: {name: redis}\nstorage: {name: " + storage + "}\n"),
+              std::string("storage.name: '") + storage +
+                  "' cannot serve a cluster: it keeps records on one node, and the nodes of a "
+                  "cluster must share their storage; use storage: {name: postgres} (or none)");
+  }
+  EXPECT_EQ(ErrorOf(node + "cache: {name: redis}\n"),
+            "storage.name: 'sqlite' cannot serve a cluster: it keeps records on one node, and the "
+            "nodes of a cluster must share their storage; use storage: {name: postgres} (or "
+            "none)");
+  EXPECT_EQ(ErrorOf("clusterRegistry:\n  options: {nodeInactiveTimeout: 0}\n").substr(0, 43),
+            "clusterRegistry.options.nodeInactiveTimeout");
 }
 
 }  // namespace

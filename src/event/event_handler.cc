@@ -25,7 +25,9 @@ void EventHandler::Handle(const std::shared_ptr<Client>& client, Message msg) {
       return;
     case ea::kEmit:
       // deepstream re-encodes the received message: extra fields pass through unchanged.
-      if (msg.name) subscriptions_.Send(*msg.name, Broadcast(msg), client->id());
+      if (!msg.name) return;
+      if (relay_) relay_->Publish(*msg.name, msg.data);
+      subscriptions_.Send(*msg.name, Broadcast(msg), client->id());
       return;
     default:
       // Listening goes to the listener registry (src/listen); unknown actions are ignored as

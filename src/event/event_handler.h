@@ -6,6 +6,8 @@
 // Thread-safety: not thread-safe; call on the owning loop only.
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "pubsub/client.h"
 #include "pubsub/route.h"
@@ -15,8 +17,18 @@
 
 namespace strata {
 
+// Where an EMIT goes beyond this node: the cluster (src/cluster); none on a single node.
+class EventRelay {
+ public:
+  virtual ~EventRelay() = default;
+  virtual void Publish(const std::string& name, const std::optional<std::string>& data) = 0;
+};
+
 class EventHandler final : public TopicHandler {
  public:
+  // In a cluster, where EMITs also go. REQUIRES: before the first message.
+  void SetRelay(EventRelay* relay) { relay_ = relay; }
+
   // How an EVENT message (listening aside) reaches the loops that own its names.
   static Route RouteOf(const Message& msg);
 
@@ -29,6 +41,7 @@ class EventHandler final : public TopicHandler {
   SubscriptionRegistry& mutable_subscriptions() { return subscriptions_; }
 
  private:
+  EventRelay* relay_ = nullptr;
   SubscriptionRegistry subscriptions_;
 };
 

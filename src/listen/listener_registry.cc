@@ -41,10 +41,10 @@ ListenerRegistry::ListenerRegistry(Topic topic, const ListenOptions& options, Ex
       subscriptions_(subscriptions),
       random_(std::random_device{}()),
       self_(std::make_shared<ListenerRegistry*>(this)) {
-  subscriptions_.SetObserver(this);
+  subscriptions_.AddObserver(this);
 }
 
-ListenerRegistry::~ListenerRegistry() { subscriptions_.SetObserver(nullptr); }
+ListenerRegistry::~ListenerRegistry() { subscriptions_.RemoveObserver(this); }
 
 void ListenerRegistry::Listen(const std::shared_ptr<Client>& provider,
                               std::shared_ptr<const ListenPattern> pattern) {

@@ -23,7 +23,7 @@ bool SubscriptionRegistry::Subscribe(std::string_view name, const std::shared_pt
   auto [it, first] = by_name_.try_emplace(std::string(name));
   it->second.push_back(client);
   ++subscription_count_;
-  if (observer_) observer_->OnSubscribed(it->first, client, first);
+  for (SubscriptionObserver* o : observers_) o->OnSubscribed(it->first, client, first);
   return true;
 }
 
@@ -38,7 +38,7 @@ bool SubscriptionRegistry::Unsubscribe(std::string_view name, uint64_t client_id
     --subscription_count_;
     if (name_it->second.empty()) {
       auto node = by_name_.extract(name_it);
-      if (observer_) observer_->OnLastUnsubscribed(node.key());
+      for (SubscriptionObserver* o : observers_) o->OnLastUnsubscribed(node.key());
     }
   }
   return true;
@@ -58,8 +58,8 @@ void SubscriptionRegistry::RemoveClient(uint64_t client_id) {
     }
   }
   // Told once the registry is consistent again.
-  if (observer_) {
-    for (const std::string& name : emptied) observer_->OnLastUnsubscribed(name);
+  for (SubscriptionObserver* o : observers_) {
+    for (const std::string& name : emptied) o->OnLastUnsubscribed(name);
   }
 }
 
@@ -73,7 +73,15 @@ void SubscriptionRegistry::RemoveName(std::string_view name) {
     if (client_it->second.empty()) by_client_.erase(client_it);
     --subscription_count_;
   }
-  if (observer_) observer_->OnLastUnsubscribed(node.key());
+  for (SubscriptionObserver* o : observers_) o->OnLastUnsubscribed(node.key());
+}
+
+void SubscriptionRegistry::AddObserver(SubscriptionObserver* observer) {
+  observers_.push_back(observer);
+}
+
+void SubscriptionRegistry::RemoveObserver(SubscriptionObserver* observer) {
+  std::erase(observers_, observer);
 }
 
 bool SubscriptionRegistry::HasSubscribers(std::string_view name) const {
@@ -86,6 +94,15 @@ void SubscriptionRegistry::Send(std::string_view name, const Broadcast& msg,
   if (it == by_name_.end()) return;
   for (const auto& client : it->second) {
     if (client->id() != except) client->Send(msg);
+  }
+}
+
+void SubscriptionRegistry::SendIf(std::string_view name, const Broadcast& msg,
+                                  const std::function<bool(uint64_t client_id)>& wanted) const {
+  auto it = by_name_.find(std::string(name));
+  if (it == by_name_.end()) return;
+  for (const auto& client : it->second) {
+    if (wanted(client->id())) client->Send(msg);
   }
 }
 

@@ -4,6 +4,7 @@
 // Thread-safety: not thread-safe; one per loop.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,8 +31,9 @@ class SubscriptionObserver {
 
 class SubscriptionRegistry {
  public:
-  // At most one observer; nullptr removes it. REQUIRES: it outlives this registry or is removed.
-  void SetObserver(SubscriptionObserver* observer) { observer_ = observer; }
+  // Observers are told in the order added. REQUIRES: each outlives this registry or is removed.
+  void AddObserver(SubscriptionObserver* observer);
+  void RemoveObserver(SubscriptionObserver* observer);
   // False when the client already subscribes to `name`.
   bool Subscribe(std::string_view name, const std::shared_ptr<Client>& client);
   // False when it did not.
@@ -43,6 +45,9 @@ class SubscriptionRegistry {
   bool HasSubscribers(std::string_view name) const;
   // Sends to every subscriber of `name` except the client with id `except` (0 = nobody).
   void Send(std::string_view name, const Broadcast& msg, uint64_t except) const;
+  // Sends to every subscriber of `name` for which wanted(client id) is true.
+  void SendIf(std::string_view name, const Broadcast& msg,
+              const std::function<bool(uint64_t client_id)>& wanted) const;
   size_t subscription_count() const { return subscription_count_; }
   // Calls fn(name) for every name with subscribers. fn must not change the registry.
   template <typename Fn>
@@ -54,7 +59,7 @@ class SubscriptionRegistry {
   std::unordered_map<std::string, std::vector<std::shared_ptr<Client>>> by_name_;
   std::unordered_map<uint64_t, std::unordered_set<std::string>> by_client_;
   size_t subscription_count_ = 0;
-  SubscriptionObserver* observer_ = nullptr;
+  std::vector<SubscriptionObserver*> observers_;
 };
 
 }  // namespace strata

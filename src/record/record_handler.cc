@@ -14,6 +14,11 @@ namespace ra = record_action;
 RecordHandler::RecordHandler(const RecordHandlerOptions& options, RecordStore& store)
     : options_(options), store_(store), transitions_(store, subscriptions_) {}
 
+void RecordHandler::SetAuthority(RecordAuthority* authority) {
+  store_.SetAuthority(authority);
+  transitions_.SetAuthority(authority);
+}
+
 void RecordHandler::Handle(const std::shared_ptr<Client>& client, Message msg) {
   switch (msg.action) {
     case ra::kSubscribeCreateAndRead:

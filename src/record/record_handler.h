@@ -26,6 +26,9 @@ struct RecordHandlerOptions {
 class RecordHandler final : public TopicHandler {
  public:
   RecordHandler(const RecordHandlerOptions& options, RecordStore& store);
+  // In a cluster, the authority that decides versions and tells subscribers (record_authority.h),
+  // for this handler and its store. REQUIRES: before the first message.
+  void SetAuthority(RecordAuthority* authority);
   RecordHandler(const RecordHandler&) = delete;
   RecordHandler& operator=(const RecordHandler&) = delete;
 

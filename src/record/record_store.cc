@@ -166,6 +166,7 @@ void RecordStore::ReadStorage(Names names) {
 // failed fill only costs a later storage read, and is counted and logged.
 void RecordStore::Promote(const std::vector<NamedValue>& found) {
   if (found.empty()) return;
+  if (authority_) return authority_->Fill(found);
   cache_.SetBulk(found, [this, count = found.size(), first = found.front().name](Status s) {
     if (s.ok()) return;
     loop_.Post([this, count, first, s] {
@@ -245,6 +246,35 @@ void RecordStore::Evict(std::string_view name, DoneCallback done) {
   WithDeadline<Status>(
       loop_, options_.cache_timeout, [&] { return "cache delete of '" + key + "'"; },
       [&](DoneCallback d) { cache_.Delete(key, std::move(d)); }, std::move(done));
+}
+
+// Tells the authority once storage holds change `seq`, then `then`.
+DoneCallback RecordStore::Persisted(std::string_view name, uint64_t seq, DoneCallback then) {
+  return [this, name = std::string(name), seq, then = std::move(then)](Status s) {
+    if (s.ok()) authority_->Persisted(name, seq);
+    if (then) then(s);
+  };
+}
+
+bool RecordStore::StorageFull(std::string_view name) const {
+  return !ExcludedFromStorage(name) && queue_.Full(name);
+}
+
+void RecordStore::Persist(std::string_view name, RecordValue value, uint64_t seq,
+                          DoneCallback durable) {
+  MarkWritten(name);
+  if (!ExcludedFromStorage(name)) {
+    return queue_.EnqueueSet(name, std::move(value), Persisted(name, seq, std::move(durable)), seq);
+  }
+  if (durable) loop_.Post([durable = std::move(durable)] { durable(Status()); });
+}
+
+void RecordStore::PersistDelete(std::string_view name, uint64_t seq, DoneCallback done) {
+  MarkWritten(name);
+  if (!ExcludedFromStorage(name)) {
+    return queue_.EnqueueDelete(name, Persisted(name, seq, std::move(done)), seq);
+  }
+  loop_.Post([done = std::move(done)] { done(Status()); });
 }
 
 void RecordStore::Drain(std::chrono::milliseconds timeout, DoneCallback done) {

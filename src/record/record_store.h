@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "record/read_result.h"
+#include "record/record_authority.h"
 #include "record/write_behind_queue.h"
 #include "strata/cache_connector.h"
 #include "strata/callback.h"
@@ -63,6 +64,17 @@ class RecordStore {
   void Delete(std::string_view name, DoneCallback done);
   // Drops the record from the cache only (NOTIFY: storage changed behind strata's back).
   void Evict(std::string_view name, DoneCallback done);
+  // With an authority (a cluster), the cache half of writes is the authority's compare-and-set;
+  // the store keeps the storage half (Persist, PersistDelete), and its reads load storage hits
+  // into the cache through the authority. REQUIRES: called before any operation.
+  void SetAuthority(RecordAuthority* authority) { authority_ = authority; }
+  // True when a write of `name` would be refused because the storage queue is full.
+  bool StorageFull(std::string_view name) const;
+  // The storage half of a write the authority committed as change `seq`: queued for storage,
+  // fenced by `seq` (at once durable for excluded names). REQUIRES: !StorageFull(name).
+  void Persist(std::string_view name, RecordValue value, uint64_t seq, DoneCallback durable);
+  // The storage half of a delete the authority committed as change `seq`.
+  void PersistDelete(std::string_view name, uint64_t seq, DoneCallback done);
   // Waits for queued storage writes (graceful stop), at most `timeout`.
   void Drain(std::chrono::milliseconds timeout, DoneCallback done);
   bool ExcludedFromStorage(std::string_view name) const;
@@ -85,11 +97,13 @@ class RecordStore {
   void FinishRead(const std::string& name, const ReadResult& result);
   void Promote(const std::vector<NamedValue>& found);
   void MarkWritten(std::string_view name);
+  DoneCallback Persisted(std::string_view name, uint64_t seq, DoneCallback then);
 
   RecordStoreOptions options_;
   CacheConnector& cache_;
   StorageConnector& storage_;
   Executor& loop_;
+  RecordAuthority* authority_ = nullptr;
   WriteBehindQueue queue_;
   std::unordered_map<std::string, PendingRead> reads_;
   std::vector<std::string> lookups_;  // reads started this turn, not yet asked of the cache

@@ -11,6 +11,9 @@ namespace msgs = record_messages;
 namespace {
 
 constexpr std::string_view kEmptyRecord = "{}";
+// Compare-and-set conflicts one operation may meet before it fails (cluster): each retry runs
+// against the state that won, so only a record written this often by others gives up.
+constexpr int kMaxCasAttempts = 32;
 
 bool IsPatch(int32_t action) {
   return action == record_action::kPatch || action == record_action::kCreateAndPatch;
@@ -131,6 +134,18 @@ RecordTransitions::Transition& RecordTransitions::Waiting(const std::string& nam
 
 void RecordTransitions::Load(const std::string& name, Transition& loading) {
   loading.busy = true;
+  if (authority_) {
+    authority_->Read(name, [this, name](Result<VersionedRecord> r) {
+      Transition& t = Waiting(name);
+      t.busy = false;
+      if (!r.ok()) return FailQueued(name, t, ReadError(r.status(), ReadBackend::kCache));
+      t.current = std::move(r->value);
+      t.seq = r->seq;
+      t.loaded = true;
+      Run(name);
+    });
+    return;
+  }
   store_.Get(name, [this, name](ReadResult r) {
     Transition& t = Waiting(name);
     t.busy = false;
@@ -166,6 +181,7 @@ void RecordTransitions::FailQueued(const std::string& name, Transition& t, const
 
 bool RecordTransitions::RunSubscribeRead(const std::string& name, Transition& t, Op& op) {
   if (!op.client->connected()) return true;  // left while the record was loading
+  if (authority_) return FollowAndRead(name, op);
   if (!subscriptions_.Subscribe(name, op.client)) {
     op.client->Send(replies::AlreadySubscribed(Topic::kRecord, name, op.msg.action));
   }
@@ -202,6 +218,9 @@ bool RecordTransitions::RunCreate(const std::string& name, Op& op) {
 
 bool RecordTransitions::RunWrite(const std::string& name, Transition& t, Op& op) {
   const Message& w = op.msg;
+  // In a cluster the loaded state may be behind other nodes' writes: a write it would refuse is
+  // judged again against a fresh read before the refusal is sent.
+  if (authority_ && !op.fresh && WouldRefuse(t, op)) return ReadFreshAndRetry(name, op);
   if (!t.current && !op.upsert) {
     op.client->Send(msgs::Error(record_action::kRecordUpdateError, w, false));
     return true;
@@ -233,6 +252,7 @@ bool RecordTransitions::RunWrite(const std::string& name, Transition& t, Op& op)
     };
   }
   RecordValue value{next, std::move(*data)};
+  if (authority_) return CommitWrite(name, t, op, std::move(value), std::move(durable));
   store_.Set(
       name, value,
       [this, name, client = op.client, msg = w, value, ack](Status s) mutable {
@@ -253,6 +273,7 @@ bool RecordTransitions::RunWrite(const std::string& name, Transition& t, Op& op)
 }
 
 bool RecordTransitions::RunDelete(const std::string& name, Op& op) {
+  if (authority_) return CommitDelete(name, op);
   store_.Delete(name, [this, name, client = op.client, msg = op.msg](Status s) {
     Transition& t = Waiting(name);
     if (s.ok()) {
@@ -302,6 +323,174 @@ void RecordTransitions::AfterNotifyRead(const std::string& name, const ReadResul
     subscriptions_.RemoveName(name);
   }
   done(Status());
+  Resume(name);
+}
+
+// ---- cluster: the authority decides versions and tells subscribers (record_authority.h)
+
+bool RecordTransitions::FollowAndRead(const std::string& name, Op& op) {
+  authority_->Follow(name, [this, name, op = std::move(op)](Result<VersionedRecord> fed) mutable {
+    Transition& t = Waiting(name);
+    if (!fed.ok()) {
+      spdlog::warn("record '{}': following its changes failed: {}", name, fed.status().ToString());
+      ReadError error(fed.status(), ReadBackend::kCache);
+      op.client->Send(msgs::Error(msgs::ReadErrorAction(error), op.msg));
+      return Resume(name);
+    }
+    AnswerSubscribe(name, t, std::move(op), *fed);
+  });
+  return false;
+}
+
+// The new subscriber starts from the newest state this loop knows: the feed's, or its own write
+// that the feed has not delivered yet (then the subscriber skips the feed up to that write).
+void RecordTransitions::AnswerSubscribe(const std::string& name, Transition& t, Op op,
+                                        const VersionedRecord& fed) {
+  if (!t.loaded || fed.seq >= t.seq) {
+    t.current = fed.value;
+    t.seq = fed.seq;
+    t.loaded = true;
+  }
+  if (!op.client->connected()) return Resume(name);
+  if (!t.current && op.msg.action == record_action::kSubscribeCreateAndRead) {
+    if (store_.StorageFull(name)) {
+      op.client->Send(msgs::Error(record_action::kRecordCreateError, op.msg));
+      return Resume(name);
+    }
+    RecordWrite create;
+    create.name = name;
+    create.expect = RecordWrite::Expect::kAbsent;
+    create.value = RecordValue{0, std::string(kEmptyRecord)};
+    create.broadcast = msgs::Update(name, 0, kEmptyRecord);
+    create.client_id = op.client->id();
+    authority_->CompareAndSet(
+        std::move(create), [this, name, op = std::move(op)](Result<WriteOutcome> r) mutable {
+          Transition& t = Waiting(name);
+          if (!r.ok()) {
+            spdlog::warn("record '{}': create failed: {}", name, r.status().ToString());
+            t.loaded = false;
+            op.client->Send(msgs::Error(record_action::kRecordCreateError, op.msg));
+            return Resume(name);
+          }
+          VersionedRecord now = r->current;
+          if (r->committed) {
+            now = VersionedRecord{RecordValue{0, std::string(kEmptyRecord)}, r->seq};
+            store_.Persist(name, *now.value, r->seq, nullptr);
+          }
+          Retry(name, t, std::move(op), now);  // answers from the created (or winning) state
+        });
+    return;
+  }
+  if (!subscriptions_.Subscribe(name, op.client)) {
+    op.client->Send(replies::AlreadySubscribed(Topic::kRecord, name, op.msg.action));
+  }
+  if (t.seq > fed.seq) authority_->StartAt(name, op.client->id(), t.seq);
+  if (t.current) {
+    op.client->Send(msgs::ReadResponse(name, t.current->version, t.current->json));
+  } else {
+    op.client->Send(msgs::ReadResponse(name, -1, kEmptyRecord));
+  }
+  Resume(name);
+}
+
+bool RecordTransitions::CommitWrite(const std::string& name, Transition& t, Op& op,
+                                    RecordValue value, DoneCallback durable) {
+  const bool ack = op.msg.is_write_ack.value_or(false);
+  if (store_.StorageFull(name)) {
+    Status full = Status::ResourceExhausted("storage write queue is full");
+    if (!ack) op.client->Send(msgs::Error(record_action::kRecordUpdateError, op.msg, false));
+    if (durable) durable(full);
+    return true;
+  }
+  RecordWrite write;
+  write.name = name;
+  if (op.hot_path) {
+    write.expect = RecordWrite::Expect::kAny;
+  } else if (t.current) {
+    write.expected_version = t.current->version;
+  } else {
+    write.expect = RecordWrite::Expect::kAbsent;
+  }
+  write.broadcast = BroadcastOf(op.msg, value.version);
+  write.value = value;
+  write.client_id = op.client->id();
+  authority_->CompareAndSet(
+      std::move(write), [this, name, op = std::move(op), value = std::move(value), ack,
+                         durable = std::move(durable)](Result<WriteOutcome> r) mutable {
+        Transition& t = Waiting(name);
+        if (!r.ok()) {
+          spdlog::warn("record '{}': write of version {} failed: {}", name, value.version,
+                       r.status().ToString());
+          t.loaded = false;
+          if (!ack) op.client->Send(msgs::Error(record_action::kRecordUpdateError, op.msg, false));
+          if (durable) durable(r.status());
+          return Resume(name);
+        }
+        if (!r->committed) return Retry(name, t, std::move(op), r->current);
+        t.current = value;
+        t.seq = r->seq;
+        store_.Persist(name, std::move(value), r->seq, std::move(durable));
+        Resume(name);
+      });
+  return false;
+}
+
+bool RecordTransitions::CommitDelete(const std::string& name, Op& op) {
+  authority_->Delete(
+      name, op.client->id(), [this, name, client = op.client, msg = op.msg](Result<uint64_t> r) {
+        Transition& t = Waiting(name);
+        if (!r.ok()) {
+          spdlog::warn("record '{}': delete failed: {}", name, r.status().ToString());
+          t.loaded = false;
+          client->Send(msgs::Error(record_action::kRecordDeleteError, msg));
+          return Resume(name);
+        }
+        t.current.reset();
+        t.seq = *r;
+        t.loaded = true;
+        store_.PersistDelete(name, *r, [client, name, msg](Status s) {
+          client->Send(s.ok() ? msgs::Named(record_action::kDeleteSuccess, name)
+                              : msgs::Error(record_action::kRecordDeleteError, msg));
+        });
+        Resume(name);
+      });
+  return false;
+}
+
+bool RecordTransitions::WouldRefuse(const Transition& t, const Op& op) {
+  if (!t.current) return !op.upsert;
+  const Version requested = op.msg.version.value_or(-1);
+  return !op.hot_path && requested != -1 && requested != t.current->version + 1;
+}
+
+bool RecordTransitions::ReadFreshAndRetry(const std::string& name, Op& op) {
+  authority_->Read(name, [this, name, op = std::move(op)](Result<VersionedRecord> r) mutable {
+    Transition& t = Waiting(name);
+    if (!r.ok()) {
+      spdlog::warn("record '{}': reading it again failed: {}", name, r.status().ToString());
+      op.client->Send(msgs::Error(record_action::kRecordUpdateError, op.msg, false));
+      return Resume(name);
+    }
+    Retry(name, t, std::move(op), *r);
+  });
+  return false;
+}
+
+void RecordTransitions::Retry(const std::string& name, Transition& t, Op op,
+                              const VersionedRecord& current) {
+  t.current = current.value;
+  t.seq = current.seq;
+  t.loaded = true;
+  op.fresh = true;
+  if (++op.attempts > kMaxCasAttempts) {
+    spdlog::warn("record '{}': gave up after {} conflicting writes by other nodes", name,
+                 kMaxCasAttempts);
+    const bool subscribe = op.kind == Kind::kSubscribeRead;
+    op.client->Send(subscribe ? msgs::Error(record_action::kRecordCreateError, op.msg)
+                              : msgs::Error(record_action::kRecordUpdateError, op.msg, false));
+  } else {
+    t.ops.push_front(std::move(op));
+  }
   Resume(name);
 }
 

@@ -20,6 +20,7 @@
 
 #include "pubsub/client.h"
 #include "pubsub/subscription_registry.h"
+#include "record/record_authority.h"
 #include "record/record_store.h"
 #include "strata/message.h"
 
@@ -40,6 +41,9 @@ class RecordTransitions {
   // Re-reads the record past the cache and tells every subscriber what it now is.
   void Notify(std::string name, DoneCallback done);
 
+  // In a cluster, `authority` decides versions and tells subscribers (record_authority.h); null
+  // (the default) on a single node. REQUIRES: before the first operation.
+  void SetAuthority(RecordAuthority* authority) { authority_ = authority; }
   size_t active() const { return transitions_.size(); }
 
  private:
@@ -50,11 +54,14 @@ class RecordTransitions {
     Message msg;
     bool upsert = false;
     bool hot_path = false;
-    DoneCallback done;  // notify only
+    int attempts = 0;    // compare-and-set conflicts so far (cluster)
+    bool fresh = false;  // judged against a state just read from the authority (cluster)
+    DoneCallback done;   // notify only
   };
   struct Transition {
     std::deque<Op> ops;
     std::optional<RecordValue> current;  // valid when loaded
+    uint64_t seq = 0;                    // the change `current` reflects (cluster only)
     bool loaded = false;
     bool busy = false;  // an operation or the load is waiting for the backend
   };
@@ -77,9 +84,21 @@ class RecordTransitions {
   bool RunDelete(const std::string& name, Op& op);
   bool RunNotify(const std::string& name, Op& op);
   void AfterNotifyRead(const std::string& name, const ReadResult& r, const DoneCallback& done);
+  // Cluster forms of the steps above (authority_ set).
+  bool FollowAndRead(const std::string& name, Op& op);
+  void AnswerSubscribe(const std::string& name, Transition& t, Op op, const VersionedRecord& fed);
+  bool CommitWrite(const std::string& name, Transition& t, Op& op, RecordValue value,
+                   DoneCallback durable);
+  bool CommitDelete(const std::string& name, Op& op);
+  // True when the version rules would refuse `op` against the loaded state.
+  static bool WouldRefuse(const Transition& t, const Op& op);
+  bool ReadFreshAndRetry(const std::string& name, Op& op);
+  // A compare-and-set lost to `current` (or a fresh read found it): adopt it and run `op` again.
+  void Retry(const std::string& name, Transition& t, Op op, const VersionedRecord& current);
 
   RecordStore& store_;
   SubscriptionRegistry& subscriptions_;
+  RecordAuthority* authority_ = nullptr;
   std::unordered_map<std::string, Transition> transitions_;
 };
 

@@ -29,24 +29,26 @@ bool WriteBehindQueue::Full(std::string_view name) const {
   return entries_.size() >= options_.limit && !entries_.contains(std::string(name));
 }
 
-void WriteBehindQueue::EnqueueSet(std::string_view name, RecordValue value, DoneCallback durable) {
-  Enqueue(name, std::move(value), std::move(durable));
+void WriteBehindQueue::EnqueueSet(std::string_view name, RecordValue value, DoneCallback durable,
+                                  uint64_t fence) {
+  Enqueue(name, std::move(value), std::move(durable), fence);
 }
 
-void WriteBehindQueue::EnqueueDelete(std::string_view name, DoneCallback durable) {
-  Enqueue(name, std::nullopt, std::move(durable));
+void WriteBehindQueue::EnqueueDelete(std::string_view name, DoneCallback durable, uint64_t fence) {
+  Enqueue(name, std::nullopt, std::move(durable), fence);
 }
 
 void WriteBehindQueue::Enqueue(std::string_view name, std::optional<RecordValue> value,
-                               DoneCallback durable) {
+                               DoneCallback durable, uint64_t fence) {
   auto [it, inserted] = entries_.try_emplace(std::string(name));
   Entry& entry = it->second;
   if (entry.queued) {
     // The newer value supersedes the queued one; its waiters are satisfied by the newer write.
     ++stats_.coalesced;
     entry.queued->value = std::move(value);
+    entry.queued->fence = fence;
   } else {
-    entry.queued = Op{std::move(value), {}};
+    entry.queued = Op{std::move(value), {}, fence};
     if (!entry.in_flight && !entry.retry_pending) ready_.push_back(it->first);
   }
   if (durable) entry.queued->waiters.push_back(std::move(durable));
@@ -86,12 +88,19 @@ void WriteBehindQueue::SendBatch(std::vector<std::string> names) {
   std::vector<NamedValue> sets;
   std::vector<std::string> set_names;
   std::vector<std::string> deletes;
+  std::vector<FencedValue> fenced_sets;
+  std::vector<FencedName> fenced_deletes;
   for (const std::string& name : names) {
     Entry& entry = entries_.at(name);
     entry.in_flight = std::move(entry.queued);
     entry.queued.reset();
-    if (entry.in_flight->value) {
-      sets.push_back(NamedValue{name, *entry.in_flight->value});
+    const Op& op = *entry.in_flight;
+    if (op.fence != 0 && op.value) {
+      fenced_sets.push_back(FencedValue{name, *op.value, op.fence});
+    } else if (op.fence != 0) {
+      fenced_deletes.push_back(FencedName{name, op.fence});
+    } else if (op.value) {
+      sets.push_back(NamedValue{name, *op.value});
       set_names.push_back(name);
     } else {
       deletes.push_back(name);
@@ -99,7 +108,7 @@ void WriteBehindQueue::SendBatch(std::vector<std::string> names) {
   }
   ++stats_.batches;
   // One completion per storage call; each is brought home to this loop before touching state.
-  auto finish = [this](std::vector<std::string> done_names) {
+  auto finish = [this](std::vector<std::string> done_names) -> DoneCallback {
     ++batches_in_flight_;
     return [this, done_names = std::move(done_names)](Status status) mutable {
       loop_.Post([this, done_names = std::move(done_names), status] {
@@ -108,10 +117,42 @@ void WriteBehindQueue::SendBatch(std::vector<std::string> names) {
       });
     };
   };
+  SendPlain(std::move(sets), std::move(set_names), std::move(deletes), finish);
+  SendFenced(std::move(fenced_sets), std::move(fenced_deletes), finish);
+}
+
+void WriteBehindQueue::SendPlain(
+    std::vector<NamedValue> sets, std::vector<std::string> set_names,
+    std::vector<std::string> deletes,
+    const std::function<DoneCallback(std::vector<std::string>)>& finish) {
   if (!sets.empty()) storage_.SetBulk(sets, finish(std::move(set_names)));
   if (!deletes.empty()) {
     auto cb = finish(deletes);
     storage_.DeleteBulk(deletes, std::move(cb));
+  }
+}
+
+// A fenced write storage skipped is done all the same: storage holds a newer change.
+void WriteBehindQueue::SendFenced(
+    std::vector<FencedValue> sets, std::vector<FencedName> deletes,
+    const std::function<DoneCallback(std::vector<std::string>)>& finish) {
+  auto counted = [this](DoneCallback done) {
+    return [this, done = std::move(done)](Result<FencedResult> applied) {
+      if (!applied.ok()) return done(applied.status());
+      size_t skipped = std::count(applied->begin(), applied->end(), false);
+      loop_.Post([this, skipped] { stats_.fenced += skipped; });
+      done(Status());
+    };
+  };
+  if (!sets.empty()) {
+    std::vector<std::string> names;
+    for (const FencedValue& v : sets) names.push_back(v.name);
+    storage_.SetBulkFenced(sets, counted(finish(std::move(names))));
+  }
+  if (!deletes.empty()) {
+    std::vector<std::string> names;
+    for (const FencedName& d : deletes) names.push_back(d.name);
+    storage_.DeleteBulkFenced(deletes, counted(finish(std::move(names))));
   }
 }
 

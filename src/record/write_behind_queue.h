@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@ struct WriteBehindStats {
   uint64_t coalesced = 0;  // writes superseded by a newer one before reaching storage
   uint64_t retries = 0;    // records re-sent after a retryable failure
   uint64_t failed = 0;     // records whose write failed for good
+  uint64_t fenced = 0;     // fenced writes storage skipped because it held a newer change
   uint64_t batches = 0;
 };
 
@@ -49,8 +51,12 @@ class WriteBehindQueue {
   // True when no new record may be queued (a record already waiting can still be updated).
   bool Full(std::string_view name) const;
   // REQUIRES: !Full(name). `durable` (may be null) runs once storage holds this value or newer.
-  void EnqueueSet(std::string_view name, RecordValue value, DoneCallback durable);
-  void EnqueueDelete(std::string_view name, DoneCallback durable);
+  // A non-zero `fence` (the cluster's sequence number of the change) makes the storage write
+  // conditional (StorageConnector::SetBulkFenced): storage that already holds a newer change of
+  // the record keeps it, and the write counts as done, since a later state is stored.
+  void EnqueueSet(std::string_view name, RecordValue value, DoneCallback durable,
+                  uint64_t fence = 0);
+  void EnqueueDelete(std::string_view name, DoneCallback durable, uint64_t fence = 0);
   // The newest value waiting for storage: nullptr when nothing waits for this record; a pointer
   // to nullopt when the newest waiting operation is a delete.
   const std::optional<RecordValue>* Latest(std::string_view name) const;
@@ -62,6 +68,7 @@ class WriteBehindQueue {
   struct Op {
     std::optional<RecordValue> value;  // nullopt = delete
     std::vector<DoneCallback> waiters;
+    uint64_t fence = 0;  // 0 = unconditional
   };
   struct Entry {
     std::optional<Op> queued;     // newest operation not yet sent
@@ -70,7 +77,14 @@ class WriteBehindQueue {
     bool retry_pending = false;   // waiting for its backoff timer
   };
 
-  void Enqueue(std::string_view name, std::optional<RecordValue> value, DoneCallback durable);
+  void Enqueue(std::string_view name, std::optional<RecordValue> value, DoneCallback durable,
+               uint64_t fence);
+  // Storage calls for one batch; `finish` makes each call's completion.
+  void SendPlain(std::vector<NamedValue> sets, std::vector<std::string> set_names,
+                 std::vector<std::string> deletes,
+                 const std::function<DoneCallback(std::vector<std::string>)>& finish);
+  void SendFenced(std::vector<FencedValue> sets, std::vector<FencedName> deletes,
+                  const std::function<DoneCallback(std::vector<std::string>)>& finish);
   void ScheduleFlush();
   void Flush();
   void SendBatch(std::vector<std::string> names);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/auth_chain.h"
+#include "cluster/cluster_link.h"
 #include "permission/permission_checker.h"
 #include "server/component_options.h"
 #include "server/connector_registry.h"
@@ -22,7 +23,8 @@ struct Server::Impl {
   ConnectorRegistry registry;
   std::unique_ptr<DataPath> data;
   std::unique_ptr<ShardSet> shards;
-  std::unique_ptr<auth::AuthChain> auth;                       // the `auth:` chain
+  std::unique_ptr<ClusterLink> cluster;   // clusterNode: {name: redis}; goes before the shards
+  std::unique_ptr<auth::AuthChain> auth;  // the `auth:` chain
   std::unique_ptr<permission::PermissionChecker> permissions;  // permission.type: config
   std::vector<std::unique_ptr<SessionEndpoint>> endpoints;
   std::unique_ptr<HttpService> http;  // /metrics, and the HTTP API of an `http` endpoint
@@ -42,16 +44,29 @@ Status Server::Start() {
   STRATA_ASSIGN_OR_RETURN(impl_->data, DataPath::Create(impl_->registry, options_));
   impl_->started = true;  // from here on, Stop() undoes whatever part of Start() succeeded
   STRATA_RETURN_IF_ERROR(impl_->data->Start(options_.dependency_initialization_timeout));
-  StartShards();
+  STRATA_RETURN_IF_ERROR(StartShards());
   STRATA_RETURN_IF_ERROR(StartAccessControl());
   return StartTransport();
 }
 
-void Server::StartShards() {
+Status Server::StartShards() {
   unsigned threads = options_.threads ? options_.threads : std::thread::hardware_concurrency();
   impl_->shards = std::make_unique<ShardSet>(std::max(threads, 1u), options_, impl_->data->cache(),
                                              impl_->data->storage());
+  if (options_.cluster.enabled) {
+    ShardRouter* router = &impl_->shards->router();
+    STRATA_ASSIGN_OR_RETURN(impl_->cluster,
+                            ClusterLink::Join(options_, [router](std::string_view name) {
+                              return router->ShardOf(name);
+                            }));
+    for (size_t i = 0; i < impl_->shards->size(); ++i) {
+      Shard& shard = impl_->shards->shard(i);
+      impl_->cluster->AttachShard(i, *shard.loop, *shard.records, *shard.events,
+                                  impl_->data->storage());
+    }
+  }
   impl_->shards->StartLoops();
+  return Status();
 }
 
 Status Server::StartAccessControl() {
@@ -118,6 +133,7 @@ Status Server::Stop() {
   if (impl_->shards) impl_->shards->StopLoops();
   impl_->transport.reset();
   impl_->endpoints.clear();
+  impl_->cluster.reset();
   impl_->shards.reset();
   return drained;
 }

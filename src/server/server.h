@@ -38,7 +38,7 @@ class Server final {
  private:
   struct Impl;
 
-  void StartShards();
+  Status StartShards();
   Status StartAccessControl();
   Status StartTransport();
 

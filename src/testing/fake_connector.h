@@ -67,6 +67,40 @@ class FakeConnector : public CacheConnector {
     cb(it == data.end() ? std::nullopt : std::optional<Version>(it->second.version));
   }
 
+  // Fenced writes (storage_connector.h) when `fencing` is set: a change is kept only if its
+  // fence is newer than the record's last one; a delete leaves its fence as a tombstone.
+  bool SupportsFencing() const override { return fencing; }
+  void SetBulkFenced(std::span<const FencedValue> batch, Callback<FencedResult> cb) override {
+    if (!fencing) return StorageConnector::SetBulkFenced(batch, std::move(cb));
+    std::vector<FencedValue> copy(batch.begin(), batch.end());
+    Complete([this, copy, cb](Status failure) {
+      if (!failure.ok()) return cb(failure);
+      FencedResult applied;
+      for (const FencedValue& v : copy) {
+        applied.push_back(Fence(v.name, v.fence));
+        if (!applied.back()) continue;
+        data[v.name] = v.value;
+        log.push_back("set " + v.name + " v" + std::to_string(v.value.version));
+      }
+      cb(applied);
+    });
+  }
+  void DeleteBulkFenced(std::span<const FencedName> names, Callback<FencedResult> cb) override {
+    if (!fencing) return StorageConnector::DeleteBulkFenced(names, std::move(cb));
+    std::vector<FencedName> copy(names.begin(), names.end());
+    Complete([this, copy, cb](Status failure) {
+      if (!failure.ok()) return cb(failure);
+      FencedResult applied;
+      for (const FencedName& n : copy) {
+        applied.push_back(Fence(n.name, n.fence));
+        if (!applied.back()) continue;
+        data.erase(n.name);
+        log.push_back("delete " + n.name);
+      }
+      cb(applied);
+    });
+  }
+
   // Runs every held completion, in order.
   void Release() {
     auto ops = std::move(held);
@@ -80,11 +114,20 @@ class FakeConnector : public CacheConnector {
   std::vector<size_t> get_bulk_sizes;  // names per GetBulk call, in order
   std::vector<size_t> set_bulk_sizes;  // records per SetBulk call, in order
   bool hold = false;
+  bool fencing = false;
+  std::map<std::string, uint64_t> fences;  // newest fence per record (fenced writes)
   Status fail_with;
   int fail_count = 0;
   std::vector<std::function<void()>> held;
 
  private:
+  // True (and the fence kept) when `fence` is newer than the record's.
+  bool Fence(const std::string& name, uint64_t fence) {
+    uint64_t& last = fences[name];
+    if (fence <= last) return false;
+    last = fence;
+    return true;
+  }
   void Complete(std::function<void(Status)> op) {
     Status failure;
     if (fail_count > 0) {

@@ -1,0 +1,40 @@
+#pragma once
+// ClusterLink: what the server sees of the cluster (clusterNode: {name: redis}). Join connects
+// this node; AttachShard connects each loop's record and event handlers to it, so that versions
+// are decided in Redis and changes and events travel between nodes (cluster_records.h,
+// cluster_events.h). Without hiredis at build time, Join refuses with a message saying so.
+//
+// Thread-safety: Join, AttachShard and destruction from the controlling thread, AttachShard before
+// the loops start; destroy after the loops stopped and before the handlers are destroyed.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config/options.h"
+#include "event/event_handler.h"
+#include "record/record_handler.h"
+#include "strata/executor.h"
+#include "strata/status.h"
+#include "strata/storage_connector.h"
+
+namespace strata {
+
+class ClusterLink {
+ public:
+  // Which loop owns a record or event name (the shard router's hash).
+  using ShardOf = std::function<size_t(std::string_view name)>;
+
+  virtual ~ClusterLink() = default;
+  static Result<std::unique_ptr<ClusterLink>> Join(const ServerOptions& options, ShardOf shard_of);
+
+  // Shard `index`'s loop and handlers; storage serves cache misses.
+  virtual void AttachShard(size_t index, Executor& loop, RecordHandler& records,
+                           EventHandler& events, StorageConnector& storage) = 0;
+  // Lines for /metrics (Prometheus text), each ending in '\n'.
+  virtual std::string MetricsText() const = 0;
+};
+
+}  // namespace strata

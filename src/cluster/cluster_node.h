@@ -1,0 +1,85 @@
+#pragma once
+// ClusterNode: this process as a node of a strata cluster. It holds the node's two Redis
+// connections (the bus's Redis, which is also the cache): a pipelined command connection and the
+// subscribed connection (redis_subscriber.h). It loads the function library at start and again if
+// Redis lost it, routes each published message to the handler of its kind, and tells when
+// messages may have been lost (a gap).
+//
+// Channels: `strata:r:<name>` (record changes, record_change.h), `strata:e:<name>` (events).
+//
+// Thread-safety: every method from any thread. Completions and handlers run on the node's Redis
+// threads and must not block (post to a loop).
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "cluster/redis_subscriber.h"
+#include "config/options.h"
+#include "connectors/redis/redis_pipeline.h"
+#include "strata/status.h"
+
+namespace strata::cluster {
+
+inline constexpr std::string_view kRecordChannel = "strata:r:";
+inline constexpr std::string_view kEventChannel = "strata:e:";
+inline constexpr std::string_view kSeqKey = "strata:seq";
+inline constexpr std::string_view kLedgerKey = "strata:wb";
+
+struct ClusterNodeStats {
+  uint64_t commands = 0;          // commands sent (FCALL, PUBLISH)
+  uint64_t command_errors = 0;    // answered with an error or failed
+  uint64_t function_reloads = 0;  // the library was missing and was loaded again
+  SubscriberStats bus;
+};
+
+class ClusterNode {
+ public:
+  struct Handlers {
+    std::function<void(std::string name, std::string payload)> record;
+    std::function<void(std::string name, std::string payload)> event;
+    std::function<void()> gap;  // resubscribed after a loss: re-read what you keep
+  };
+
+  // Connects to the clusterNode's Redis and loads the functions. The clusterNode and cache must
+  // name the same Redis (the functions write the cache's keys): otherwise kInvalidArgument.
+  static Result<std::unique_ptr<ClusterNode>> Start(const ServerOptions& options);
+  ~ClusterNode();
+  ClusterNode(const ClusterNode&) = delete;
+  ClusterNode& operator=(const ClusterNode&) = delete;
+
+  // REQUIRES: before the first Subscribe.
+  void SetHandlers(Handlers handlers) { handlers_ = std::move(handlers); }
+  // This process's id, unique per start; origins of changes carry it.
+  const std::string& id() const { return id_; }
+  // The cache's keyPrefix: record keys are <prefix><name>_v and _d.
+  const std::string& key_prefix() const { return key_prefix_; }
+
+  // One command. An FCALL that finds the library missing (Redis restarted empty, or failed over
+  // to a replica without it) loads it and is sent once more.
+  void Call(RedisCommand command, std::function<void(Result<RedisValue>)> done);
+  void Subscribe(const std::string& channel, std::function<void()> confirmed);
+  void Unsubscribe(const std::string& channel);
+  void Stop();
+  ClusterNodeStats stats() const;
+
+ private:
+  ClusterNode(RedisOptions bus, std::string key_prefix, std::chrono::milliseconds probe);
+  Status Connect();
+  void Submit(RedisCommand command, bool may_reload, std::function<void(Result<RedisValue>)> done);
+  void OnMessage(const std::string& channel, std::string payload);
+
+  const std::string id_;
+  const std::string key_prefix_;
+  Handlers handlers_;
+  RedisPipeline commands_;
+  RedisSubscriber subscriber_;
+  std::atomic<uint64_t> sent_{0};
+  std::atomic<uint64_t> errors_{0};
+  std::atomic<uint64_t> reloads_{0};
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace strata::cluster

@@ -1,0 +1,92 @@
+#include "cluster/redis_functions.h"
+
+namespace strata::cluster {
+
+const std::string_view kRedisFunctions = R"LUA(#!lua name=strata
+
+local function next_seq(key)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local last = tonumber(redis.call('GET', key) or '0')
+  local seq = string.format('%d', math.max(last + 1, now))
+  redis.call('SET', key, seq)
+  return seq
+end
+
+local function read(keys)
+  local v = redis.call('GET', keys[1])
+  local d = redis.call('GET', keys[2])
+  return {v, d, redis.call('GET', keys[3]) or '0'}
+end
+
+local function set(keys, args)
+  local cur = redis.call('GET', keys[1])
+  local expected = args[1]
+  local ok
+  if expected == '*' then
+    ok = true
+  elseif expected == '-' then
+    ok = not cur
+  else
+    ok = cur == expected
+  end
+  if not ok then
+    return {'CONFLICT', cur, redis.call('GET', keys[2]), redis.call('GET', keys[3]) or '0'}
+  end
+  local seq = next_seq(keys[3])
+  redis.call('MSET', keys[1], args[2], keys[2], args[3])
+  if args[7] == '1' then redis.call('ZADD', keys[4], seq, args[8]) end
+  redis.call('PUBLISH', args[4], args[5] .. ' ' .. seq .. ' ' .. args[6])
+  return {'OK', seq}
+end
+
+local function load(keys, args)
+  if not redis.call('GET', keys[1]) and redis.call('EXISTS', keys[4]) == 0 then
+    redis.call('MSET', keys[1], args[1], keys[2], args[2])
+  end
+  return read(keys)
+end
+
+local function delete(keys, args)
+  redis.call('DEL', keys[1], keys[2])
+  local seq = next_seq(keys[3])
+  redis.call('SET', keys[4], seq, 'PX', args[3])
+  if args[4] == '1' then redis.call('ZADD', keys[5], seq, args[5]) end
+  redis.call('PUBLISH', args[1], 'D ' .. seq .. ' ' .. args[2])
+  return seq
+end
+
+local function persist_read(keys, args)
+  local score = redis.call('ZSCORE', keys[4], args[1])
+  if not score then return {false, false, false, '0'} end
+  local state = read(keys)
+  return {state[1], state[2], string.format('%d', tonumber(score)), state[3]}
+end
+
+local function persisted(keys, args)
+  local score = redis.call('ZSCORE', keys[1], args[1])
+  if score and string.format('%d', tonumber(score)) == args[2] then
+    redis.call('ZREM', keys[1], args[1])
+    return 1
+  end
+  return 0
+end
+
+redis.register_function{function_name = 'strata_read', callback = read, flags = {'no-writes'}}
+redis.register_function('strata_set', set)
+redis.register_function('strata_load', load)
+redis.register_function('strata_delete', delete)
+local function ledger_due(keys, args)
+  local now = tonumber(redis.call('GET', keys[2]) or '0')
+  local due = redis.call('ZRANGEBYSCORE', keys[1], '-inf', string.format('%d', now - tonumber(args[1])),
+                         'LIMIT', 0, tonumber(args[2]))
+  return {redis.call('ZCARD', keys[1]), due}
+end
+
+redis.register_function('strata_persist_read', persist_read)
+redis.register_function{function_name = 'strata_ledger_due', callback = ledger_due,
+                        flags = {'no-writes'}}
+redis.register_function('strata_persisted', persisted)
+)LUA";
+
+}  // namespace strata::cluster

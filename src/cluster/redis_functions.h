@@ -1,0 +1,41 @@
+#pragma once
+// The Redis function library every cluster node loads at start (FUNCTION LOAD REPLACE). Redis runs
+// a function atomically, so each of these is one indivisible step of the cluster's record history:
+// the version check, the write, the cluster sequence number and the PUBLISH to the record's
+// channel happen together, and every node receives a record's changes in commit order.
+//
+// Keys (prefix = the cache's keyPrefix): <prefix><name>_v (version), <prefix><name>_d (JSON), the
+// deepstream layout; <prefix><name>_t, a delete's tombstone (expires); `strata:seq`, the cluster
+// sequence: max(last + 1, Redis TIME in µs), so it grows across deletes and restarts.
+//
+// `strata:wb`, the write-behind ledger: a sorted set of the records whose newest change may not be
+// in storage yet, scored by that change's seq. The writer removes its entry once storage has the
+// change; any node persists entries older than the grace a live writer needs (ledger_sweeper.h),
+// so a change that reached the cache reaches storage even when its writer died.
+//
+//   strata_read   KEYS v d seq                 -> {version|nil, data|nil, seq}
+//   strata_set    KEYS v d seq wb              ARGV expected new_version data channel kind rest
+//                                                   ledger(0|1) name
+//                 expected: a version, '-' (must be absent) or '*' (any: the hot path)
+//                 -> {'OK', seq} | {'CONFLICT', version|nil, data|nil, seq}
+//                 publishes "<kind> <seq> <rest>" on `channel`
+//   strata_load   KEYS v d seq t               ARGV version data
+//                 fills an absent record unless a tombstone says it was just deleted
+//                 -> what strata_read answers afterwards
+//   strata_delete KEYS v d seq t wb            ARGV channel rest tombstone_ms ledger(0|1) name
+//                 -> seq; publishes "D <seq> <rest>"
+//   strata_persist_read KEYS v d seq wb        ARGV name
+//                 -> {version|nil, data|nil, ledger score|nil, seq}: the state to persist
+//   strata_persisted    KEYS wb                ARGV name seq
+//                 removes the ledger entry if it is still that change's -> 1, else 0
+//   strata_ledger_due   KEYS wb seq            ARGV grace_us limit
+//                 -> {ledger size, {names whose change is older than seq - grace_us}}
+
+#include <string_view>
+
+namespace strata::cluster {
+
+// The library's source (Lua, `#!lua name=strata`).
+extern const std::string_view kRedisFunctions;
+
+}  // namespace strata::cluster
