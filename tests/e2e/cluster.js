@@ -11,10 +11,15 @@
  *   holder.config(opts)    the YAML a node gets (also for the refusal tests)
  * killNode(node)           kill -9 by pid, waits for the exit
  * startBalancer(ports)     a TCP round-robin balancer in front of the nodes' websocket ports
+ * startRelay(port)         a TCP relay (holder.relay) that can hold what a node sends to PostgreSQL
  * runRefused(yaml)         runs `strata start` on a config that must be refused: {code, signal, stdout, stderr}
  * pgRow / redisRecord      a record as PostgreSQL and as Redis hold it
+ * lockTable(pgPort)        a psql session holding ACCESS EXCLUSIVE on ds."default": storage stalls until release()
+ * ledgerSize / storesOf / settleStores   the write-behind ledger, and Redis vs PostgreSQL per record
+ * healthStatus / stopNode / restartNode  GET /health-check; SIGTERM; start again on the same port
  */
 const { spawn, execFileSync } = require('child_process')
+const { isDeepStrictEqual } = require('util')
 const fs = require('fs')
 const net = require('net')
 const path = require('path')
@@ -130,6 +135,11 @@ function useCluster () {
     holder.balancers.push(lb)
     return lb
   }
+  holder.relay = async (port) => {
+    const relay = await startRelay(port)
+    holder.balancers.push(relay) // closed with the balancers
+    return relay
+  }
   return holder
 }
 
@@ -197,6 +207,56 @@ async function startBalancer (ports) {
     server.close(() => resolve())
   })
   return lb
+}
+
+/**
+ * A TCP relay on a free 127.0.0.1 port to `port` (give it to one node as its PostgreSQL port). hold() keeps
+ * what the node sends from then on (buffered here in order, nothing dropped) until release(), which
+ * forwards it; replies always flow. heldText() is what was held (latin1), repliedAfterRelease the bytes
+ * that came back after release().
+ */
+async function startRelay (port) {
+  const relay = { holding: false, released: false, held: [], repliedAfterRelease: 0, pipes: new Set(), sockets: new Set() }
+  const track = (s) => { relay.sockets.add(s); s.on('close', () => relay.sockets.delete(s)); s.on('error', () => {}) }
+  const server = net.createServer((client) => {
+    const up = net.connect(port, '127.0.0.1')
+    track(client)
+    track(up)
+    const pipe = { up, queue: [] }
+    relay.pipes.add(pipe)
+    client.on('data', (d) => {
+      if (relay.holding) {
+        pipe.queue.push(d)
+        relay.held.push(d)
+      } else {
+        up.write(d)
+      }
+    })
+    up.on('data', (d) => {
+      if (relay.released) relay.repliedAfterRelease += d.length
+      client.write(d)
+    })
+    const closeBoth = () => { relay.pipes.delete(pipe); client.destroy(); up.destroy() }
+    client.on('close', closeBoth)
+    up.on('close', closeBoth)
+  })
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve) })
+  relay.port = server.address().port
+  relay.hold = () => { relay.holding = true }
+  relay.release = () => {
+    relay.holding = false
+    relay.released = true
+    for (const pipe of relay.pipes) {
+      for (const d of pipe.queue) pipe.up.write(d)
+      pipe.queue = []
+    }
+  }
+  relay.heldText = () => Buffer.concat(relay.held).toString('latin1')
+  relay.close = () => new Promise((resolve) => {
+    for (const s of relay.sockets) s.destroy()
+    server.close(() => resolve())
+  })
+  return relay
 }
 
 /**
@@ -272,6 +332,122 @@ async function rawAuthed (url, user) {
   return raw
 }
 
+/* ------------------------------------------------------------------ fault helpers */
+
+/**
+ * Stalls PostgreSQL writes to `table` (schema ds): a psql session as the postgres user runs
+ * `BEGIN; LOCK TABLE ds."<table>" IN ACCESS EXCLUSIVE MODE` and stays open (reads of the table stall
+ * too). Resolves once the lock is held, with {release(), kill(), output()}: release() commits and
+ * waits for psql to exit; kill() ends psql with SIGKILL (its backend then drops the lock).
+ * Both are idempotent, so a `finally` may call release() again.
+ */
+async function lockTable (pgPort, table = 'default', timeout = 15000) {
+  const child = spawn(PSQL, ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres',
+    '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'],
+  { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PGCONNECT_TIMEOUT: '5' } })
+  let out = ''
+  child.stdout.on('data', (d) => { out += d })
+  child.stderr.on('data', (d) => { out += d })
+  child.stdin.on('error', () => {})
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  let gone = false
+  exited.then(() => { gone = true })
+  const quoted = table.replace(/"/g, '')
+  child.stdin.write(`BEGIN;\nLOCK TABLE ds."${quoted}" IN ACCESS EXCLUSIVE MODE;\nSELECT 'strata-e2e-' || 'locked';\n`)
+  try {
+    await waitUntil(() => {
+      if (gone) throw new Error(`psql exited before taking the lock: ${out}`)
+      return out.includes('strata-e2e-locked')
+    }, `psql to lock ds."${quoted}"`, timeout, 20)
+  } catch (e) {
+    child.kill('SIGKILL')
+    throw e
+  }
+  const lock = {
+    output: () => out,
+    release: async () => {
+      if (!gone) {
+        child.stdin.end('COMMIT;\n\\q\n')
+        await h.withTimeout(exited, 10000, 'psql to commit and exit').catch(() => child.kill('SIGKILL'))
+      }
+      await exited
+    },
+    kill: async () => {
+      if (!gone) child.kill('SIGKILL')
+      await exited
+    }
+  }
+  return lock
+}
+
+/** ZCARD of the write-behind ledger (`strata:wb`): records whose latest change storage may not have yet. */
+async function ledgerSize (redisPort) {
+  const reply = await b.redisCommand(redisPort, 'ZCARD', 'strata:wb')
+  const m = /^:(\d+)\r\n$/.exec(reply)
+  if (!m) throw new Error(`unexpected Redis reply to ZCARD strata:wb: ${JSON.stringify(reply)}`)
+  return Number(m[1])
+}
+
+/** The members of the write-behind ledger (at most 100), for failure messages. */
+async function ledgerMembers (redisPort) {
+  const reply = await b.redisCommand(redisPort, 'ZRANGE', 'strata:wb', '0', '99', 'WITHSCORES')
+  return reply.split('\r\n').filter((l) => l !== '' && !/^[*$]/.test(l))
+}
+
+/** {name, cache, storage} of each name: Redis (`redisRecord`) and PostgreSQL (`pgRow`, tombstones included). */
+async function storesOf (holder, names) {
+  const rows = []
+  for (const name of names) {
+    rows.push({ name, cache: await redisRecord(holder.redis.port, name), storage: pgRow(holder.pg.port, name) })
+  }
+  return rows
+}
+
+/**
+ * Waits (bounded) until every name is in Redis and PostgreSQL holds exactly what Redis holds, and the
+ * ledger is empty. Resolves {rows, ledger} as last seen, whether or not that happened: the caller asserts.
+ */
+async function settleStores (holder, names, timeout = 20000) {
+  let last = { rows: [], ledger: null }
+  await waitUntil(async () => {
+    const rows = await storesOf(holder, names)
+    const ledger = await ledgerSize(holder.redis.port)
+    last = { rows, ledger }
+    return ledger === 0 && rows.every((r) => r.cache !== null && isDeepStrictEqual(r.storage, r.cache))
+  }, 'PostgreSQL holds what Redis holds and the ledger is empty', timeout, 200).catch(() => {})
+  if (last.ledger !== 0) {
+    // what the sweepers judge an entry's age by
+    last.ledgerMembers = await ledgerMembers(holder.redis.port)
+    last.seq = await redisGet(holder.redis.port, 'strata:seq')
+    const time = (await b.redisCommand(holder.redis.port, 'TIME')).split('\r\n').filter((l) => /^\d+$/.test(l))
+    last.redisTimeUs = time.length === 2 ? `${time[0]}${time[1].padStart(6, '0')}` : time
+  }
+  return last
+}
+
+/** GET /health-check on a node's port: the status, or the error's text (connection refused, timeout). */
+async function healthStatus (port, timeout = 3000) {
+  try {
+    const res = await h.withTimeout(h.httpGet(port, '/health-check'), timeout, 'GET /health-check')
+    return res.status
+  } catch (e) {
+    return `error: ${e.message}`
+  }
+}
+
+/** SIGTERM, waits for the exit; resolves {code, signal}. */
+async function stopNode (node, timeout = 15000) {
+  if (node.running) node.child.kill('SIGTERM')
+  return h.withTimeout(node.exited, timeout, `node ${node.name} to exit after SIGTERM`)
+}
+
+/** Starts a stopped node again with the same config and data dir, on the same port (a balancer keeps its list). */
+async function restartNode (node) {
+  if (node.running) throw new Error(`node ${node.name} is still running`)
+  await node.start(node.port)
+  return node
+}
+
 const clone = (x) => (x === undefined ? undefined : JSON.parse(JSON.stringify(x)))
 
 module.exports = {
@@ -286,10 +462,19 @@ module.exports = {
   startNodes,
   killNode,
   startBalancer,
+  startRelay,
   runRefused,
   pgRow,
   redisGet,
   redisRecord,
   rawAuthed,
+  lockTable,
+  ledgerSize,
+  ledgerMembers,
+  storesOf,
+  settleStores,
+  healthStatus,
+  stopNode,
+  restartNode,
   clone
 }

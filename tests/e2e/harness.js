@@ -132,12 +132,13 @@ class ServerProcess {
     return [process.execPath, [path.join(__dirname, 'ref-server.js'), this.configPath, String(port)]]
   }
 
-  async start () {
+  /** `fixedPort`: listen there (a restart on the port a balancer knows) instead of on a new free port. */
+  async start (fixedPort) {
     if (this.running) throw new Error('server already running')
     if (isStrata && !fs.existsSync(STRATA_BIN)) {
       throw new Error(`strata binary not found at ${STRATA_BIN} (build it, or set STRATA_BIN)`)
     }
-    const port = await freePort()
+    const port = fixedPort || await freePort()
     this.startedAt = Date.now()
     const [cmd, args] = this.command(port)
     this.exitCode = null
