@@ -15,7 +15,9 @@
 
 #include "config/options.h"
 #include "event/event_handler.h"
+#include "presence/presence_handler.h"
 #include "record/record_handler.h"
+#include "rpc/rpc_handler.h"
 #include "strata/executor.h"
 #include "strata/status.h"
 #include "strata/storage_connector.h"
@@ -30,9 +32,18 @@ class ClusterLink {
   virtual ~ClusterLink() = default;
   static Result<std::unique_ptr<ClusterLink>> Join(const ServerOptions& options, ShardOf shard_of);
 
-  // Shard `index`'s loop and handlers; storage serves cache misses.
-  virtual void AttachShard(size_t index, Executor& loop, RecordHandler& records,
-                           EventHandler& events, StorageConnector& storage) = 0;
+  // One loop's handlers, as the cluster connects them.
+  struct ShardParts {
+    Executor* loop = nullptr;
+    RecordHandler* records = nullptr;
+    EventHandler* events = nullptr;
+    RpcHandler* rpc = nullptr;
+    PresenceHandler* presence = nullptr;  // shard 0 only
+    StorageConnector* storage = nullptr;  // serves cache misses; the sweeper writes to it
+  };
+  virtual void AttachShard(size_t index, const ShardParts& parts) = 0;
+  // Empty while the node reaches its Redis; otherwise why not (for the health check).
+  virtual std::string Unhealthy() const = 0;
   // Lines for /metrics (Prometheus text), each ending in '\n'.
   virtual std::string MetricsText() const = 0;
 };

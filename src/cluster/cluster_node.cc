@@ -64,8 +64,19 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(const ServerOptions& opt
 }
 
 Status ClusterNode::Connect() {
+  commands_.SetEventListener([this](ConnectorEvent event, const Status& detail) {
+    if (event == ConnectorEvent::kConnectionLost) {
+      commands_up_ = false;
+      spdlog::error("cluster: lost Redis ({}); record writes fail until it is back",
+                    detail.ToString());
+    } else if (event == ConnectorEvent::kConnectionRestored) {
+      commands_up_ = true;
+      spdlog::info("cluster: Redis reachable again");
+    }
+  });
   Status started = Await<Status>([this](DoneCallback done) { commands_.Start(std::move(done)); });
   STRATA_RETURN_IF_ERROR(started);
+  commands_up_ = true;
   Result<RedisValue> loaded = Await<Result<RedisValue>>([this](auto done) {
     Submit({"FUNCTION", "LOAD", "REPLACE", std::string(kRedisFunctions)}, false, std::move(done));
   });
@@ -123,7 +134,14 @@ void ClusterNode::Stop() {
 }
 
 ClusterNodeStats ClusterNode::stats() const {
-  return ClusterNodeStats{sent_.load(), errors_.load(), reloads_.load(), subscriber_.stats()};
+  return ClusterNodeStats{sent_.load(), errors_.load(), reloads_.load(), commands_up_.load(),
+                          subscriber_.stats()};
+}
+
+std::string ClusterNode::Unhealthy() const {
+  if (!commands_up_) return "cluster: Redis unreachable (commands)";
+  if (!subscriber_.stats().connected) return "cluster: Redis unreachable (message bus)";
+  return "";
 }
 
 void ClusterNode::OnMessage(const std::string& channel, std::string payload) {
@@ -132,6 +150,12 @@ void ClusterNode::OnMessage(const std::string& channel, std::string payload) {
     handlers_.record(std::string(c.substr(kRecordChannel.size())), std::move(payload));
   } else if (c.starts_with(kEventChannel) && handlers_.event) {
     handlers_.event(std::string(c.substr(kEventChannel.size())), std::move(payload));
+  } else if (c == kPresenceChannel && handlers_.presence) {
+    handlers_.presence(std::move(payload));
+  } else if (c == kControlChannel && handlers_.control) {
+    handlers_.control(std::move(payload));
+  } else if (c.starts_with(kNodeChannel) && handlers_.direct) {
+    handlers_.direct(std::move(payload));
   }
 }
 

@@ -5,7 +5,9 @@
 // Redis lost it, routes each published message to the handler of its kind, and tells when
 // messages may have been lost (a gap).
 //
-// Channels: `strata:r:<name>` (record changes, record_change.h), `strata:e:<name>` (events).
+// Channels: `strata:r:<name>` (record changes, record_change.h), `strata:e:<name>` (events),
+// `strata:presence` (joins and leaves), `strata:ctl` (registry changes: "re-read this"),
+// `strata:n:<id>` (messages for one node: RPC).
 //
 // Thread-safety: every method from any thread. Completions and handlers run on the node's Redis
 // threads and must not block (post to a loop).
@@ -25,6 +27,9 @@ namespace strata::cluster {
 
 inline constexpr std::string_view kRecordChannel = "strata:r:";
 inline constexpr std::string_view kEventChannel = "strata:e:";
+inline constexpr std::string_view kPresenceChannel = "strata:presence";
+inline constexpr std::string_view kControlChannel = "strata:ctl";
+inline constexpr std::string_view kNodeChannel = "strata:n:";  // + node id: direct messages
 inline constexpr std::string_view kSeqKey = "strata:seq";
 inline constexpr std::string_view kLedgerKey = "strata:wb";
 
@@ -32,6 +37,7 @@ struct ClusterNodeStats {
   uint64_t commands = 0;          // commands sent (FCALL, PUBLISH)
   uint64_t command_errors = 0;    // answered with an error or failed
   uint64_t function_reloads = 0;  // the library was missing and was loaded again
+  bool commands_connected = false;
   SubscriberStats bus;
 };
 
@@ -40,6 +46,9 @@ class ClusterNode {
   struct Handlers {
     std::function<void(std::string name, std::string payload)> record;
     std::function<void(std::string name, std::string payload)> event;
+    std::function<void(std::string payload)> presence;
+    std::function<void(std::string payload)> control;
+    std::function<void(std::string payload)> direct;  // on this node's own channel
     std::function<void()> gap;  // resubscribed after a loss: re-read what you keep
   };
 
@@ -64,6 +73,8 @@ class ClusterNode {
   void Unsubscribe(const std::string& channel);
   void Stop();
   ClusterNodeStats stats() const;
+  // Empty while both connections are up; otherwise which is down.
+  std::string Unhealthy() const;
 
  private:
   ClusterNode(RedisOptions bus, std::string key_prefix, std::chrono::milliseconds probe);
@@ -80,6 +91,7 @@ class ClusterNode {
   std::atomic<uint64_t> errors_{0};
   std::atomic<uint64_t> reloads_{0};
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> commands_up_{false};
 };
 
 }  // namespace strata::cluster

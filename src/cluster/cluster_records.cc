@@ -254,16 +254,22 @@ void ClusterRecords::Deliver(const std::string& name, Feed& feed, const RecordCh
 
 void ClusterRecords::OnGap() {
   for (auto& [name, feed] : feeds_) {
-    if (!feed.live) continue;
-    Read(name, [this, name](Result<VersionedRecord> now) {
-      if (!now.ok()) {
-        spdlog::warn("cluster: re-reading '{}' after a bus gap failed: {}", name,
-                     now.status().ToString());
-        return;
-      }
-      Resync(name, *now);
-    });
+    if (feed.live) ReadAgain(name);
   }
+}
+
+// Redis may answer the bus before the command connection is back: a failed read is retried
+// while the record is followed.
+void ClusterRecords::ReadAgain(const std::string& name) {
+  Read(name, [this, name](Result<VersionedRecord> now) {
+    if (now.ok()) return Resync(name, *now);
+    spdlog::warn("cluster: re-reading '{}' after a bus gap failed: {}; retrying", name,
+                 now.status().ToString());
+    loop_.PostAfter(std::chrono::milliseconds(200), [this, name] {
+      auto it = feeds_.find(name);
+      if (it != feeds_.end() && it->second.live) ReadAgain(name);
+    });
+  });
 }
 
 // After a gap: if the record changed while messages were lost, subscribers get its state once.

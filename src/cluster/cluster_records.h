@@ -99,6 +99,7 @@ class ClusterRecords final : public RecordAuthority, public SubscriptionObserver
   // Delivers `change` unless the feed already has it (or something newer).
   void Apply(const std::string& name, Feed& feed, const RecordChange& change);
   void Deliver(const std::string& name, Feed& feed, const RecordChange& change);
+  void ReadAgain(const std::string& name);
   void Resync(const std::string& name, const VersionedRecord& now);
   void Unfollow(const std::string& name);
 

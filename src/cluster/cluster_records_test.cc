@@ -38,7 +38,9 @@ class ThreadLoop : public Executor {
     tasks_.emplace(std::chrono::steady_clock::now() + delay, std::move(fn));
     cv_.notify_one();
   }
-  bool RunningInThisThread() const override { return std::this_thread::get_id() == thread_.get_id(); }
+  bool RunningInThisThread() const override {
+    return std::this_thread::get_id() == thread_.get_id();
+  }
   void Stop() {
     {
       std::lock_guard lock(mu_);
@@ -144,11 +146,10 @@ struct TestNode {
 
   Result<WriteOutcome> Write(const std::string& name, RecordWrite::Expect expect, Version expected,
                              RecordValue value, uint64_t client_id = 1) {
-    RecordWrite w{name, expect, expected, value, msgs::Update(name, value.version, value.json),
+    RecordWrite w{name,     expect, expected, value, msgs::Update(name, value.version, value.json),
                   client_id};
-    return Await<WriteOutcome>([this, w](Callback<WriteOutcome> cb) {
-      records->CompareAndSet(w, std::move(cb));
-    });
+    return Await<WriteOutcome>(
+        [this, w](Callback<WriteOutcome> cb) { records->CompareAndSet(w, std::move(cb)); });
   }
   // A new subscriber: follows, subscribes, and returns the state it started from.
   Result<VersionedRecord> Subscribe(const std::string& name,
@@ -181,6 +182,27 @@ bool Eventually(const std::function<bool()>& done) {
 }
 
 using Expect = RecordWrite::Expect;
+
+TEST(RedisFunctions, TheLibraryRegistersEveryFunctionTheNodesCall) {
+  TestNode a(RedisPort());
+  auto promise = std::make_shared<std::promise<Result<RedisValue>>>();
+  a.node->Call({"FUNCTION", "LIST", "LIBRARYNAME", "strata"},
+               [promise](Result<RedisValue> r) { promise->set_value(std::move(r)); });
+  Result<RedisValue> list = promise->get_future().get();
+  ASSERT_TRUE(list.ok());
+  std::string text;  // every bulk string of the reply, flattened
+  std::function<void(const RedisValue&)> flatten = [&](const RedisValue& v) {
+    text += v.text + " ";
+    for (const RedisValue& e : v.elements) flatten(e);
+  };
+  flatten(*list);
+  for (const char* function :
+       {"strata_read", "strata_set", "strata_load", "strata_delete", "strata_persist_read",
+        "strata_persisted", "strata_ledger_due", "strata_presence_join", "strata_presence_leave",
+        "strata_rpc_provide", "strata_rpc_unprovide", "strata_reap"}) {
+    EXPECT_NE(text.find(std::string(function) + " "), std::string::npos) << function;
+  }
+}
 
 TEST(ClusterRecords, ConflictsAreDecidedOnceAcrossNodes) {
   TestNode a(RedisPort()), b(RedisPort());
@@ -244,7 +266,8 @@ TEST(ClusterRecords, EveryNodeDeliversEveryChangeOnceInOrderButNotToItsAuthor) {
 TEST(ClusterRecords, ADeleteStaysDeletedWhenStorageStillHasTheRecord) {
   TestNode a(RedisPort()), b(RedisPort());
   b.On([&] { return b.storage.data["tomb/1"] = RecordValue{3, R"({"old":true})"}; });
-  Result<uint64_t> deleted = a.Await<uint64_t>([&](auto cb) { a.records->Delete("tomb/1", 1, cb); });
+  Result<uint64_t> deleted =
+      a.Await<uint64_t>([&](auto cb) { a.records->Delete("tomb/1", 1, cb); });
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   // B's storage has not seen the delete yet: the tombstone keeps its old copy out of the cache.
   Result<VersionedRecord> read =
@@ -277,7 +300,8 @@ TEST(ClusterRecords, TheLedgerKeepsAChangeUntilStorageHasItAndASweeperFinishesIt
   ASSERT_TRUE(Eventually([&] {
     return b.On([&] { return b.storage.data.contains("ledger/1"); }) &&
            sweeper.stats().ledger_depth == 0;
-  })) << "ledger depth " << sweeper.stats().ledger_depth;
+  })) << "ledger depth "
+      << sweeper.stats().ledger_depth;
   EXPECT_EQ(b.On([&] { return b.storage.data["ledger/1"]; }), (RecordValue{1, R"({"step":1})"}));
   EXPECT_GE(sweeper.stats().persisted, 1u);
   // The late writer's own storage write of the older change is refused by the fence.

@@ -72,17 +72,86 @@ local function persisted(keys, args)
   return 0
 end
 
-redis.register_function{function_name = 'strata_read', callback = read, flags = {'no-writes'}}
-redis.register_function('strata_set', set)
-redis.register_function('strata_load', load)
-redis.register_function('strata_delete', delete)
 local function ledger_due(keys, args)
-  local now = tonumber(redis.call('GET', keys[2]) or '0')
+  -- Age by the clock, not by strata:seq, which stands still while nobody writes.
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
   local due = redis.call('ZRANGEBYSCORE', keys[1], '-inf', string.format('%d', now - tonumber(args[1])),
                          'LIMIT', 0, tonumber(args[2]))
   return {redis.call('ZCARD', keys[1]), due}
 end
 
+-- Soft state owned by nodes (presence, RPC providers). Each node indexes what it added, so that
+-- a dead node's share is removed in one step. Keys are derived from the node id (one primary).
+
+local function presence_join(keys, args)  -- ARGV node user origin
+  if redis.call('SADD', 'strata:pres:n:' .. args[1], args[2]) == 0 then return 0 end
+  if redis.call('HINCRBY', 'strata:pres', args[2], 1) == 1 then
+    redis.call('PUBLISH', 'strata:presence', 'J ' .. args[3] .. ' ' .. args[2])
+  end
+  return 1
+end
+
+local function presence_gone(user, origin)
+  if redis.call('HINCRBY', 'strata:pres', user, -1) <= 0 then
+    redis.call('HDEL', 'strata:pres', user)
+    redis.call('PUBLISH', 'strata:presence', 'L ' .. origin .. ' ' .. user)
+  end
+end
+
+local function presence_leave(keys, args)  -- ARGV node user origin
+  if redis.call('SREM', 'strata:pres:n:' .. args[1], args[2]) == 0 then return 0 end
+  presence_gone(args[2], args[3])
+  return 1
+end
+
+local function rpc_provide(keys, args)  -- ARGV node name
+  redis.call('SADD', 'strata:rpcs:n:' .. args[1], args[2])
+  if redis.call('SADD', 'strata:rpc:' .. args[2], args[1]) == 1 then
+    redis.call('PUBLISH', 'strata:ctl', 'rpc ' .. args[2])
+  end
+  return 1
+end
+
+local function rpc_unprovide(keys, args)  -- ARGV node name
+  redis.call('SREM', 'strata:rpcs:n:' .. args[1], args[2])
+  if redis.call('SREM', 'strata:rpc:' .. args[2], args[1]) == 1 then
+    redis.call('PUBLISH', 'strata:ctl', 'rpc ' .. args[2])
+  end
+  return 1
+end
+
+-- Every node whose lease expired loses its soft state: its users leave (once, cluster-wide) and
+-- its RPC providers are gone. Idempotent: a second reaper finds nothing left.
+local function reap(keys, args)
+  local reaped = {}
+  for _, id in ipairs(redis.call('ZRANGE', 'strata:nodes', 0, -1)) do
+    if redis.call('EXISTS', 'strata:node:' .. id) == 0 then
+      for _, user in ipairs(redis.call('SMEMBERS', 'strata:pres:n:' .. id)) do
+        presence_gone(user, id .. ':0')
+      end
+      for _, name in ipairs(redis.call('SMEMBERS', 'strata:rpcs:n:' .. id)) do
+        if redis.call('SREM', 'strata:rpc:' .. name, id) == 1 then
+          redis.call('PUBLISH', 'strata:ctl', 'rpc ' .. name)
+        end
+      end
+      redis.call('DEL', 'strata:pres:n:' .. id, 'strata:rpcs:n:' .. id)
+      redis.call('ZREM', 'strata:nodes', id)
+      table.insert(reaped, id)
+    end
+  end
+  return reaped
+end
+
+redis.register_function{function_name = 'strata_read', callback = read, flags = {'no-writes'}}
+redis.register_function('strata_set', set)
+redis.register_function('strata_load', load)
+redis.register_function('strata_delete', delete)
+redis.register_function('strata_presence_join', presence_join)
+redis.register_function('strata_presence_leave', presence_leave)
+redis.register_function('strata_rpc_provide', rpc_provide)
+redis.register_function('strata_rpc_unprovide', rpc_unprovide)
+redis.register_function('strata_reap', reap)
 redis.register_function('strata_persist_read', persist_read)
 redis.register_function{function_name = 'strata_ledger_due', callback = ledger_due,
                         flags = {'no-writes'}}

@@ -29,7 +29,17 @@
 //   strata_persisted    KEYS wb                ARGV name seq
 //                 removes the ledger entry if it is still that change's -> 1, else 0
 //   strata_ledger_due   KEYS wb seq            ARGV grace_us limit
-//                 -> {ledger size, {names whose change is older than seq - grace_us}}
+//                 -> {ledger size, {names whose change is older than Redis TIME - grace_us}}
+//
+// Soft state, owned per node (node_registry.h): `strata:node:<id>` the node's lease (expires),
+// `strata:nodes` (id -> start), `strata:pres` (user -> nodes where online), `strata:pres:n:<id>`
+// and `strata:rpcs:n:<id>` (what node <id> added), `strata:rpc:<name>` (nodes providing name).
+//   strata_presence_join / strata_presence_leave   ARGV node user origin
+//                 publishes "J|L <origin> <user>" on strata:presence when the user's first node
+//                 joins or last node leaves
+//   strata_rpc_provide / strata_rpc_unprovide      ARGV node name
+//                 publishes "rpc <name>" on strata:ctl when the set of providing nodes changes
+//   strata_reap   -> ids of nodes whose lease expired, after removing their soft state
 
 #include <string_view>
 

@@ -1,5 +1,7 @@
 #include "presence/presence_handler.h"
 
+#include <unordered_set>
+
 #include <spdlog/spdlog.h>
 
 #include "presence/presence_messages.h"
@@ -24,7 +26,9 @@ bool Exempt(const std::string& user) { return user == "OPEN"; }
 void PresenceHandler::Login(const std::shared_ptr<Client>& client) {
   const std::string& user = client->user_id();
   if (Exempt(user) || !logins_.try_emplace(client->id(), user).second) return;
-  if (online_.Add(user)) Announce(user, pa::kPresenceJoinAll, pa::kPresenceJoin, client->id());
+  if (!online_.Add(user)) return;
+  if (relay_) return relay_->Joined(user, client->id());
+  Announce(user, pa::kPresenceJoinAll, pa::kPresenceJoin, client->id());
 }
 
 Route PresenceHandler::RouteOf(const Message&) {
@@ -37,7 +41,28 @@ void PresenceHandler::RemoveClient(uint64_t client_id) {
   auto login = logins_.extract(client_id);
   if (login.empty()) return;
   const std::string& user = login.mapped();
-  if (online_.Remove(user)) Announce(user, pa::kPresenceLeaveAll, pa::kPresenceLeave, client_id);
+  if (!online_.Remove(user)) return;
+  if (relay_) return relay_->Left(user, client_id);
+  Announce(user, pa::kPresenceLeaveAll, pa::kPresenceLeave, client_id);
+}
+
+void PresenceHandler::ClusterJoined(const std::string& user, uint64_t except) {
+  if (cluster_online_.Contains(user)) return;
+  cluster_online_.Add(user);
+  Announce(user, pa::kPresenceJoinAll, pa::kPresenceJoin, except);
+}
+
+void PresenceHandler::ClusterLeft(const std::string& user, uint64_t except) {
+  if (!cluster_online_.Remove(user)) return;
+  Announce(user, pa::kPresenceLeaveAll, pa::kPresenceLeave, except);
+}
+
+void PresenceHandler::ClusterResync(const std::vector<std::string>& users) {
+  const std::unordered_set<std::string> now(users.begin(), users.end());
+  for (const std::string& user : cluster_online_.All()) {
+    if (!now.contains(user)) ClusterLeft(user, 0);
+  }
+  for (const std::string& user : users) ClusterJoined(user, 0);
 }
 
 void PresenceHandler::Handle(const std::shared_ptr<Client>& client, Message msg) {
@@ -60,7 +85,7 @@ void PresenceHandler::Handle(const std::shared_ptr<Client>& client, Message msg)
     case pa::kQueryAll:
       return QueryAll(client);
     case pa::kQuery:
-      return client->Send(pm::QueryResponse(msg, online_));
+      return client->Send(pm::QueryResponse(msg, view()));
     default:
       spdlog::debug("presence: ignoring action {} from connection {}", msg.action, client->id());
   }
@@ -73,7 +98,7 @@ void PresenceHandler::Subscribe(SubscriptionRegistry& registry, const std::strin
 }
 
 void PresenceHandler::QueryAll(const std::shared_ptr<Client>& client) {
-  std::vector<std::string> users = online_.All();
+  std::vector<std::string> users = view().All();
   std::erase(users, client->user_id());  // the requester's own id is left out (QUERY keeps it)
   client->Send(pm::QueryAllResponse(std::move(users)));
 }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "presence/online_users.h"
 #include "pubsub/client.h"
@@ -24,6 +25,16 @@
 #include "strata/message.h"
 
 namespace strata {
+
+// Where a node's local joins and leaves go in a cluster (src/cluster): the cluster decides when a
+// user joins or leaves cluster-wide and tells every node (ClusterJoined, ClusterLeft).
+class PresenceRelay {
+ public:
+  virtual ~PresenceRelay() = default;
+  // The user's first connection on this node (client `client_id`) / its last one left.
+  virtual void Joined(const std::string& user, uint64_t client_id) = 0;
+  virtual void Left(const std::string& user, uint64_t client_id) = 0;
+};
 
 class PresenceHandler final : public TopicHandler {
  public:
@@ -43,6 +54,17 @@ class PresenceHandler final : public TopicHandler {
   // actions are ignored, as deepstream does. Nothing happens for a client already closed.
   void Handle(const std::shared_ptr<Client>& client, Message msg) override;
 
+  // Cluster mode: local joins and leaves go to `relay`; announcements and queries follow the
+  // cluster-wide view it keeps up to date. REQUIRES: before the first login.
+  void SetRelay(PresenceRelay* relay) { relay_ = relay; }
+  // The user came online cluster-wide (`except`: the client that caused it, 0 = none here).
+  void ClusterJoined(const std::string& user, uint64_t except);
+  void ClusterLeft(const std::string& user, uint64_t except);
+  // After messages may have been lost: `users` is everyone online cluster-wide; the differences
+  // are announced.
+  void ClusterResync(const std::vector<std::string>& users);
+
+  // The users online on this node (a cluster's view is cluster_online()).
   const OnlineUsers& online() const { return online_; }
   size_t subscription_count() const {
     return users_.subscription_count() + everyone_.subscription_count();
@@ -56,7 +78,12 @@ class PresenceHandler final : public TopicHandler {
   // PRESENCE_<all_action> to the SUBSCRIBE_ALL subscribers, then <user_action> to the user's.
   void Announce(const std::string& user, int32_t all_action, int32_t user_action, uint64_t except);
 
+  // What QUERY answers: this node's users, or the cluster's.
+  const OnlineUsers& view() const { return relay_ ? cluster_online_ : online_; }
+
+  PresenceRelay* relay_ = nullptr;
   OnlineUsers online_;
+  OnlineUsers cluster_online_;  // cluster mode: each user counted once
   // Connection id -> the user id it was counted under (Logout must undo exactly what Login did).
   std::unordered_map<uint64_t, std::string> logins_;
   SubscriptionRegistry users_;     // SUBSCRIBE: one entry per subscribed user id

@@ -48,6 +48,8 @@ class Client {
   // (the listen patterns of its connections) lives there. Clients without a connection of their
   // own (the HTTP API's) are served from shard 0.
   virtual size_t home_shard() const { return 0; }
+  // True for a cluster's stand-in for another node (an RPC provider or requestor there).
+  virtual bool remote() const { return false; }
   virtual void Send(const Message& msg) = 0;
   virtual void Send(const Broadcast& msg) = 0;
 };

@@ -37,15 +37,18 @@ bool ProviderRegistry::Remove(std::string_view name, uint64_t client_id) {
   return true;
 }
 
-void ProviderRegistry::RemoveClient(uint64_t client_id) {
+std::vector<std::string> ProviderRegistry::RemoveClient(uint64_t client_id) {
   auto node = by_client_.extract(client_id);
-  if (node.empty()) return;
+  if (node.empty()) return {};
+  std::vector<std::string> names;
   for (const std::string& name : node.mapped()) {
+    names.push_back(name);
     auto name_it = by_name_.find(name);
     if (name_it == by_name_.end()) continue;
     EraseClient(name_it->second, client_id);
     if (name_it->second.empty()) by_name_.erase(name_it);
   }
+  return names;
 }
 
 const ProviderRegistry::Providers& ProviderRegistry::Of(std::string_view name) const {

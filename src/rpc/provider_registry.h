@@ -24,8 +24,8 @@ class ProviderRegistry {
   bool Add(std::string_view name, const std::shared_ptr<Client>& client);
   // False when it did not provide it.
   bool Remove(std::string_view name, uint64_t client_id);
-  // Removes every provision of the client (it disconnected).
-  void RemoveClient(uint64_t client_id);
+  // Removes every provision of the client (it disconnected); answers the names it provided.
+  std::vector<std::string> RemoveClient(uint64_t client_id);
   // The providers of `name`, in no particular order; empty when there are none.
   const Providers& Of(std::string_view name) const;
 

@@ -48,7 +48,9 @@ void RpcHandler::Handle(const std::shared_ptr<Client>& client, Message msg) {
       return Provide(client, msg);
     case rpa::kUnprovide:
       // Silent for names not provided: deepstream's bulk unprovide sends no NOT_PROVIDED.
-      for (const std::string& name : msg.names) providers_.Remove(name, client->id());
+      for (const std::string& name : msg.names) {
+        if (providers_.Remove(name, client->id())) AnnounceProviders(name);
+      }
       return;
     case rpa::kRequest:
       return MakeRequest(client, msg);
@@ -64,7 +66,7 @@ void RpcHandler::Handle(const std::shared_ptr<Client>& client, Message msg) {
 }
 
 void RpcHandler::RemoveClient(uint64_t client_id) {
-  providers_.RemoveClient(client_id);
+  for (const std::string& name : providers_.RemoveClient(client_id)) AnnounceProviders(name);
   // Requests it made: nobody is waiting for the answer any more.
   auto it = requests_.lower_bound(Key{client_id, ""});
   while (it != requests_.end() && it->first.first == client_id) {
@@ -89,9 +91,36 @@ void RpcHandler::RemoveClient(uint64_t client_id) {
 void RpcHandler::Provide(const std::shared_ptr<Client>& client, const Message& msg) {
   if (!client->connected()) return;  // RemoveClient may already have run for it
   for (const std::string& name : msg.names) {
-    if (providers_.Add(name, client)) continue;
+    if (providers_.Add(name, client)) {
+      AnnounceProviders(name);
+      continue;
+    }
     client->Send(replies::AlreadySubscribed(Topic::kRpc, name, rpa::kProvide));
   }
+}
+
+void RpcHandler::AnnounceProviders(const std::string& name) {
+  if (!relay_) return;
+  const auto& all = providers_.Of(name);
+  const bool providing =
+      std::any_of(all.begin(), all.end(), [](const auto& p) { return !p->remote(); });
+  if (providing == announced_.contains(name)) return;
+  if (providing) {
+    announced_.insert(name);
+  } else {
+    announced_.erase(name);
+  }
+  relay_->LocalProviders(name, providing);
+}
+
+void RpcHandler::AddRemoteProvider(const std::string& name, const std::shared_ptr<Client>& node) {
+  providers_.Add(name, node);
+}
+
+// Requests already sent to that node stay with it: it may have delivered them, so they end with
+// its answer or a timeout, never with a second provider.
+void RpcHandler::RemoveRemoteProvider(const std::string& name, uint64_t node_id) {
+  providers_.Remove(name, node_id);
 }
 
 void RpcHandler::MakeRequest(const std::shared_ptr<Client>& client, const Message& msg) {
@@ -106,9 +135,12 @@ void RpcHandler::MakeRequest(const std::shared_ptr<Client>& client, const Messag
   }
   Request req;
   req.request = msg;
-  req.request.requestor_name.reset();  // only the server may say who asks
-  req.request.requestor_data.reset();
-  if (options_.provide_requestor_name) req.request.requestor_name = client->user_id();
+  // Only the server may say who asks (another node of the cluster already has).
+  if (!client->remote()) {
+    req.request.requestor_name.reset();
+    req.request.requestor_data.reset();
+    if (options_.provide_requestor_name) req.request.requestor_name = client->user_id();
+  }
   req.requestor = client;
   Request& stored = requests_.emplace(key, std::move(req)).first->second;
   if (!SendToNextProvider(key, stored)) Fail(key, rpa::kNoRpcProvider);
@@ -172,6 +204,7 @@ std::shared_ptr<Client> RpcHandler::PickProvider(const Request& req) {
     uint64_t id = provider->id();
     if (std::find(req.tried.begin(), req.tried.end(), id) != req.tried.end()) continue;
     if (!provider->connected()) continue;                          // its RemoveClient is on the way
+    if (provider->remote() && req.requestor->remote()) continue;   // sent here to run here
     if (assignments_.contains(Key{id, correlation_id})) continue;  // replies would be ambiguous
     candidates.push_back(&provider);
   }

@@ -36,6 +36,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -48,6 +49,17 @@
 #include "strata/message.h"
 
 namespace strata {
+
+// Cluster mode (src/cluster): told when this node starts or stops providing a name, so other
+// nodes can send it requests. Other nodes' providers appear in the handler as remote clients
+// (Client::remote()), one per node, added with AddRemoteProvider.
+class RpcRelay {
+ public:
+  virtual ~RpcRelay() = default;
+  // `providing`: this node has at least one local provider of `name` (it had none before), or
+  // its last one left.
+  virtual void LocalProviders(const std::string& name, bool providing) = 0;
+};
 
 class RpcHandler final : public TopicHandler {
  public:
@@ -65,6 +77,13 @@ class RpcHandler final : public TopicHandler {
   // and requests it made are forgotten.
   void RemoveClient(uint64_t client_id) override;
 
+  // Cluster mode. REQUIRES: SetRelay before the first message.
+  void SetRelay(RpcRelay* relay) { relay_ = relay; }
+  // Another node provides / stops providing `name` (`node` is its stand-in). A request from a
+  // remote requestor never goes to a remote provider: each node serves only what it was sent.
+  void AddRemoteProvider(const std::string& name, const std::shared_ptr<Client>& node);
+  void RemoveRemoteProvider(const std::string& name, uint64_t node_id);
+
   // Requests waiting for their provider; for tests and metrics.
   size_t in_flight() const { return requests_.size(); }
 
@@ -81,6 +100,8 @@ class RpcHandler final : public TopicHandler {
   };
 
   void Provide(const std::shared_ptr<Client>& client, const Message& msg);
+  // Tells the relay when `name` gains its first local provider or loses its last.
+  void AnnounceProviders(const std::string& name);
   void MakeRequest(const std::shared_ptr<Client>& client, const Message& msg);
   void OnReply(const std::shared_ptr<Client>& client, const Message& msg);
   void OnAccept(Request& req, const Message& msg);
@@ -96,6 +117,8 @@ class RpcHandler final : public TopicHandler {
 
   const RpcOptions options_;
   Executor& loop_;
+  RpcRelay* relay_ = nullptr;
+  std::unordered_set<std::string> announced_;  // names the relay was told this node provides
   ProviderRegistry providers_;
   std::map<Key, Request> requests_;  // by requestor; ordered so a client's range can be found
   std::map<Key, Key> assignments_;   // (provider, correlation id) -> request key

@@ -47,9 +47,12 @@ bool HttpService::Handle(const HttpRequest& request, std::function<void(HttpResp
 
 void HttpService::ServeMetrics(std::function<void(HttpResponse)> respond) {
   const uint64_t events = data_.events();
-  shards_.GatherMetrics([events, respond = std::move(respond)](std::vector<LoopMetrics> loops) {
+  shards_.GatherMetrics([events, extra = extra_metrics_,
+                         respond = std::move(respond)](std::vector<LoopMetrics> loops) {
     ServerMetrics metrics{std::move(loops), events};
-    respond(HttpResponse{200, "text/plain; version=0.0.4", RenderMetrics(metrics)});
+    std::string text = RenderMetrics(metrics);
+    if (extra) text += extra();
+    respond(HttpResponse{200, "text/plain; version=0.0.4", std::move(text)});
   });
 }
 

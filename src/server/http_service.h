@@ -25,6 +25,8 @@ class HttpService {
               const permission::PermissionChecker* permissions);
   ~HttpService();
 
+  // More /metrics lines (Prometheus text), asked from any thread at each scrape.
+  void AddMetrics(std::function<std::string()> lines) { extra_metrics_ = std::move(lines); }
   // Serves the HTTP API (POST/GET paths and auth path of `options`).
   void EnableApi(const http_api::ApiOptions& options);
   // The transport's HttpHandler: false when the request is not one of ours (404).
@@ -40,6 +42,7 @@ class HttpService {
   const auth::AuthChain& auth_;
   const permission::PermissionChecker* const permissions_;
   std::unique_ptr<http_api::ApiEndpoint> api_;
+  std::function<std::string()> extra_metrics_;
 };
 
 }  // namespace strata

@@ -61,8 +61,12 @@ Status Server::StartShards() {
                             }));
     for (size_t i = 0; i < impl_->shards->size(); ++i) {
       Shard& shard = impl_->shards->shard(i);
-      impl_->cluster->AttachShard(i, *shard.loop, *shard.records, *shard.events,
-                                  impl_->data->storage());
+      impl_->cluster->AttachShard(i, ClusterLink::ShardParts{.loop = shard.loop.get(),
+                                                             .records = shard.records.get(),
+                                                             .events = shard.events.get(),
+                                                             .rpc = shard.rpc.get(),
+                                                             .presence = shard.presence.get(),
+                                                             .storage = &impl_->data->storage()});
     }
   }
   impl_->shards->StartLoops();
@@ -98,6 +102,10 @@ Status Server::StartTransport() {
     impl_->endpoints.push_back(std::make_unique<SessionEndpoint>(
         SessionOptionsOf(e, *format, impl_->auth.get()), contexts));
     transport.endpoints.push_back(BindingOf(e, *format, impl_->endpoints.back().get()));
+  }
+  if (ClusterLink* cluster = impl_->cluster.get()) {
+    transport.unhealthy = [cluster] { return cluster->Unhealthy(); };
+    impl_->http->AddMetrics([cluster] { return cluster->MetricsText(); });
   }
   transport.http_handler = [http = impl_->http.get()](const HttpRequest& request,
                                                       std::function<void(HttpResponse)> respond) {

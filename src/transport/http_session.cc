@@ -174,7 +174,13 @@ void HttpSession<Stream>::OnRequest(const error_code& ec) {
   }
   const bool is_get = request_.method() == http::verb::get;
   if (is_get && request_.target() == state_->options.health_check_path) {
-    Respond(http::status::ok, "application/json", "");
+    const auto& unhealthy = state_->options.unhealthy;
+    std::string why = unhealthy ? unhealthy() : std::string();
+    if (!why.empty()) {
+      Respond(http::status::service_unavailable, "text/plain", std::move(why));
+    } else {
+      Respond(http::status::ok, "application/json", "");
+    }
     return;
   }
   // The HTTP handler (metrics, the HTTP API) may answer from another loop: the response is

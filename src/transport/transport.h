@@ -60,6 +60,9 @@ struct TransportOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 6020;  // 0 = any free port (tests); see Transport::port()
   std::string health_check_path = "/health-check";
+  // Optional, from any loop: the health check answers 503 with this text when it is not empty
+  // (e.g. a cluster node cut from its Redis), so a load balancer drains the node.
+  std::function<std::string()> unhealthy;
   std::vector<EndpointBinding> endpoints;
   HttpHandler http_handler;  // optional
   // Set: every connection on the port speaks TLS first (wss://, https://); checked by Listen.
