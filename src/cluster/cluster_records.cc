@@ -1,21 +1,16 @@
 #include "cluster/cluster_records.h"
 
 #include <atomic>
-#include <charconv>
 #include <memory>
 
 #include <spdlog/spdlog.h>
+
+#include "cluster/redis_reply.h"
 
 namespace strata::cluster {
 namespace {
 
 using Type = RedisValue::Type;
-
-template <typename T>
-bool ParseNumber(const std::string& text, T* out) {
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return error == std::errc() && end == text.data() + text.size();
-}
 
 Status Unexpected(std::string_view function, const RedisValue& reply) {
   if (reply.type == Type::kError) {
@@ -105,30 +100,57 @@ void ClusterRecords::Read(const std::string& name, Callback<VersionedRecord> cb)
 // tombstone) meanwhile; strata_load answers whatever the cache holds afterwards.
 void ClusterRecords::ReadStorage(const std::string& name, uint64_t seq,
                                  Callback<VersionedRecord> cb) {
+  GetFromStorage(name, [this, name, seq,
+                        cb = std::move(cb)](Result<std::optional<RecordValue>> found) mutable {
+    if (!found.ok()) return cb(found.status());
+    if (!found->has_value()) return cb(VersionedRecord{std::nullopt, seq});
+    const RecordValue& value = **found;
+    Fcall("strata_load", Keys(name, true), {std::to_string(value.version), value.json},
+          [cb = std::move(cb)](Result<RedisValue> reply) {
+            if (!reply.ok()) return cb(reply.status());
+            cb(ParseState("strata_load", *reply, 0));
+          });
+  });
+}
+
+// Storage's copy, on this loop, within the storage timeout.
+void ClusterRecords::GetFromStorage(const std::string& name,
+                                    Callback<std::optional<RecordValue>> cb) {
   struct Pending {
-    std::atomic<bool> answered{false};
-    Callback<VersionedRecord> cb;
+    bool answered = false;  // loop only
+    Callback<std::optional<RecordValue>> cb;
   };
   auto pending = std::make_shared<Pending>();
   pending->cb = std::move(cb);
-  auto finish = [pending](Result<VersionedRecord> r) {
-    if (!pending->answered.exchange(true)) pending->cb(std::move(r));
+  auto finish = [pending](Result<std::optional<RecordValue>> r) {
+    if (std::exchange(pending->answered, true)) return;
+    pending->cb(std::move(r));
   };
   loop_.PostAfter(options_.storage_timeout, [finish, name] {
     finish(Status::DeadlineExceeded("storage read of '" + name + "' timed out"));
   });
-  storage_.Get(name, [this, name, seq, finish](Result<std::optional<RecordValue>> found) {
-    loop_.Post([this, name, seq, finish, found = std::move(found)] {
-      if (!found.ok()) return finish(found.status());
-      if (!found->has_value()) return finish(VersionedRecord{std::nullopt, seq});
-      const RecordValue& value = **found;
-      Fcall("strata_load", Keys(name, true), {std::to_string(value.version), value.json},
-            [finish](Result<RedisValue> reply) {
-              if (!reply.ok()) return finish(reply.status());
-              finish(ParseState("strata_load", *reply, 0));
-            });
-    });
+  storage_.Get(name, [this, finish](Result<std::optional<RecordValue>> found) {
+    loop_.Post([finish, found = std::move(found)] { finish(found); });
   });
+}
+
+void ClusterRecords::Reload(const std::string& name, Callback<VersionedRecord> cb) {
+  GetFromStorage(
+      name, [this, name, cb = std::move(cb)](Result<std::optional<RecordValue>> found) mutable {
+        if (!found.ok()) return cb(found.status());
+        const std::optional<RecordValue>& value = *found;
+        Fcall("strata_notify", Keys(name, false, true),
+              {Channel(name), EncodeOrigin(Origin{node_.id(), 0}), value ? "1" : "0",
+               value ? std::to_string(value->version) : "", value ? value->json : "", name},
+              [value, cb = std::move(cb)](Result<RedisValue> reply) {
+                if (!reply.ok()) return cb(reply.status());
+                uint64_t seq = 0;
+                if (reply->type != Type::kString || !ParseNumber(reply->text, &seq)) {
+                  return cb(Unexpected("strata_notify", *reply));
+                }
+                cb(VersionedRecord{value, seq});
+              });
+      });
 }
 
 void ClusterRecords::Fill(const std::vector<NamedValue>& found) {

@@ -63,6 +63,7 @@ class ClusterRecords final : public RecordAuthority, public SubscriptionObserver
   void CompareAndSet(RecordWrite write, Callback<WriteOutcome> cb) override;
   void Delete(const std::string& name, uint64_t client_id, Callback<uint64_t> cb) override;
   void Persisted(const std::string& name, uint64_t seq) override;
+  void Reload(const std::string& name, Callback<VersionedRecord> cb) override;
 
   // From the bus, on this loop.
   void OnChange(const std::string& name, std::string_view payload);
@@ -93,6 +94,7 @@ class ClusterRecords final : public RecordAuthority, public SubscriptionObserver
   std::vector<std::string> Keys(const std::string& name, bool tombstone, bool ledger = false) const;
   bool ExcludedFromStorage(std::string_view name) const;
   void ReadStorage(const std::string& name, uint64_t seq, Callback<VersionedRecord> cb);
+  void GetFromStorage(const std::string& name, Callback<std::optional<RecordValue>> cb);
   void StartFeed(const std::string& name);
   // Answers a waiter from the feed as it is when the waiter runs.
   void PostView(const std::string& name, Callback<VersionedRecord> cb);

@@ -197,9 +197,9 @@ TEST(RedisFunctions, TheLibraryRegistersEveryFunctionTheNodesCall) {
   };
   flatten(*list);
   for (const char* function :
-       {"strata_read", "strata_set", "strata_load", "strata_delete", "strata_persist_read",
-        "strata_persisted", "strata_ledger_due", "strata_presence_join", "strata_presence_leave",
-        "strata_rpc_provide", "strata_rpc_unprovide", "strata_reap"}) {
+       {"strata_read", "strata_set", "strata_load", "strata_delete", "strata_notify",
+        "strata_persist_read", "strata_persisted", "strata_ledger_due", "strata_presence_join",
+        "strata_presence_leave", "strata_rpc_provide", "strata_rpc_unprovide", "strata_reap"}) {
     EXPECT_NE(text.find(std::string(function) + " "), std::string::npos) << function;
   }
 }
@@ -282,6 +282,30 @@ TEST(ClusterRecords, ADeleteStaysDeletedWhenStorageStillHasTheRecord) {
   read = a.Await<VersionedRecord>([&](auto cb) { a.records->Read("load/1", std::move(cb)); });
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->value, (RecordValue{7, R"({"from":"storage"})"}));
+}
+
+TEST(ClusterRecords, ANotifyPutsStoragesCopyInTheCacheAndEveryNodeIsTold) {
+  TestNode a(RedisPort()), b(RedisPort());
+  auto watcher = std::make_shared<testing::FakeClient>(9, "w");
+  ASSERT_TRUE(a.Write("notify/1", Expect::kAbsent, 0, {0, R"({"cached":true})"}).ok());
+  ASSERT_TRUE(b.Subscribe("notify/1", watcher).ok());
+  // Storage was changed behind strata's back; A is told (NOTIFY).
+  a.On([&] { return a.storage.data["notify/1"] = RecordValue{9, R"({"from":"storage"})"}; });
+  Result<VersionedRecord> reloaded =
+      a.Await<VersionedRecord>([&](auto cb) { a.records->Reload("notify/1", std::move(cb)); });
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+  EXPECT_EQ(reloaded->value, (RecordValue{9, R"({"from":"storage"})"}));
+  ASSERT_TRUE(Eventually([&] { return !b.Sent(watcher).empty(); }));
+  EXPECT_EQ(b.Sent(watcher).back(), msgs::Update("notify/1", 9, R"({"from":"storage"})"));
+  Result<VersionedRecord> read =
+      b.Await<VersionedRecord>([&](auto cb) { b.records->Read("notify/1", std::move(cb)); });
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->value, (RecordValue{9, R"({"from":"storage"})"}));
+  // Gone from storage: deleted everywhere.
+  a.On([&] { return a.storage.data.erase("notify/1"); });
+  ASSERT_TRUE(a.Await<VersionedRecord>([&](auto cb) { a.records->Reload("notify/1", cb); }).ok());
+  ASSERT_TRUE(Eventually([&] { return b.Sent(watcher).size() == 2; }));
+  EXPECT_EQ(b.Sent(watcher).back(), msgs::Named(record_action::kDeleted, "notify/1"));
 }
 
 TEST(ClusterRecords, TheLedgerKeepsAChangeUntilStorageHasItAndASweeperFinishesIt) {

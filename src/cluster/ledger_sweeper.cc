@@ -1,23 +1,13 @@
 #include "cluster/ledger_sweeper.h"
 
-#include <charconv>
-
 #include <spdlog/spdlog.h>
+
+#include "cluster/redis_reply.h"
 
 namespace strata::cluster {
 namespace {
 
 using Type = RedisValue::Type;
-
-template <typename T>
-bool ParseNumber(const std::string& text, T* out) {
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return error == std::errc() && end == text.data() + text.size();
-}
-
-std::string ErrorOf(const Result<RedisValue>& reply) {
-  return reply.ok() ? reply->text : reply.status().ToString();
-}
 
 }  // namespace
 
@@ -27,7 +17,7 @@ void PersistedInLedger(ClusterNode& node, const std::string& name, uint64_t seq)
               if (reply.ok() && reply->type == Type::kInteger) return;
               // The entry stays; a sweeper persists it again later (fenced, so harmless).
               spdlog::warn("cluster: clearing the ledger entry of '{}' failed: {}", name,
-                           ErrorOf(reply));
+                           ErrorText(reply));
             });
 }
 
@@ -55,7 +45,7 @@ void LedgerSweeper::Sweep() {
                  if (!reply.ok() || reply->type != Type::kArray || reply->elements.size() != 2) {
                    ++errors_;
                    spdlog::warn("cluster: reading the write-behind ledger failed: {}",
-                                ErrorOf(reply));
+                                ErrorText(reply));
                    return;
                  }
                  depth_ = static_cast<uint64_t>(reply->elements[0].integer);
@@ -86,7 +76,7 @@ void LedgerSweeper::Persist(const std::string& name) {
                           : nullptr;
       uint64_t score = 0, seq = 0;
       if (e == nullptr || !ParseNumber((*e)[3].text, &seq)) {
-        spdlog::warn("cluster: reading ledger entry '{}' failed: {}", name, ErrorOf(reply));
+        spdlog::warn("cluster: reading ledger entry '{}' failed: {}", name, ErrorText(reply));
         return Done(false);
       }
       if ((*e)[2].type != Type::kString || !ParseNumber((*e)[2].text, &score)) return Done(true);

@@ -1,8 +1,8 @@
 #include "cluster/record_change.h"
 
-#include <charconv>
 #include <vector>
 
+#include "cluster/redis_reply.h"
 #include "record/record_messages.h"
 
 namespace strata::cluster {
@@ -19,12 +19,6 @@ std::vector<std::string_view> Fields(std::string_view header) {
     header.remove_prefix(space + 1);
   }
   return fields;
-}
-
-template <typename T>
-bool ParseNumber(std::string_view text, T* out) {
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return error == std::errc() && end == text.data() + text.size();
 }
 
 Status Malformed(std::string_view why) {

@@ -56,6 +56,21 @@ local function delete(keys, args)
   return seq
 end
 
+-- NOTIFY: storage's copy replaces the cache's (or its absence deletes it); storage has it, so the
+-- ledger entry goes.
+local function notify(keys, args)
+  local seq = next_seq(keys[3])
+  redis.call('ZREM', keys[4], args[6])
+  if args[3] == '1' then
+    redis.call('MSET', keys[1], args[4], keys[2], args[5])
+    redis.call('PUBLISH', args[1], 'U ' .. seq .. ' ' .. args[2] .. ' ' .. args[4] .. '\n' .. args[5])
+  else
+    redis.call('DEL', keys[1], keys[2])
+    redis.call('PUBLISH', args[1], 'D ' .. seq .. ' ' .. args[2])
+  end
+  return seq
+end
+
 local function persist_read(keys, args)
   local score = redis.call('ZSCORE', keys[4], args[1])
   if not score then return {false, false, false, '0'} end
@@ -147,6 +162,7 @@ redis.register_function{function_name = 'strata_read', callback = read, flags = 
 redis.register_function('strata_set', set)
 redis.register_function('strata_load', load)
 redis.register_function('strata_delete', delete)
+redis.register_function('strata_notify', notify)
 redis.register_function('strata_presence_join', presence_join)
 redis.register_function('strata_presence_leave', presence_leave)
 redis.register_function('strata_rpc_provide', rpc_provide)

@@ -24,6 +24,8 @@
 //                 -> what strata_read answers afterwards
 //   strata_delete KEYS v d seq t wb            ARGV channel rest tombstone_ms ledger(0|1) name
 //                 -> seq; publishes "D <seq> <rest>"
+//   strata_notify KEYS v d seq wb              ARGV channel origin present(0|1) version data name
+//                 storage's copy replaces the cache's -> seq; publishes it as U or D
 //   strata_persist_read KEYS v d seq wb        ARGV name
 //                 -> {version|nil, data|nil, ledger score|nil, seq}: the state to persist
 //   strata_persisted    KEYS wb                ARGV name seq

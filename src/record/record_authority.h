@@ -65,6 +65,9 @@ class RecordAuthority {
   virtual void CompareAndSet(RecordWrite write, Callback<WriteOutcome> cb) = 0;
   // Deletes the record cluster-wide; answers the delete's sequence number.
   virtual void Delete(const std::string& name, uint64_t client_id, Callback<uint64_t> cb) = 0;
+  // NOTIFY: storage changed behind strata's back. Its copy replaces the cache's, and every node's
+  // subscribers are told (by the feed); answers the state and its seq.
+  virtual void Reload(const std::string& name, Callback<VersionedRecord> cb) = 0;
   // Storage holds change `seq` of the record (or a newer one): nobody needs to persist it again.
   virtual void Persisted(const std::string& name, uint64_t seq) = 0;
 };

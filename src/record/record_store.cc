@@ -70,7 +70,10 @@ void WithDeadline(Executor& loop, std::chrono::milliseconds timeout, Describe&& 
 
 void RecordStore::Get(std::string_view name, ReadCallback cb) {
   ++stats_.reads;
-  if (const std::optional<RecordValue>* waiting = queue_.Latest(name)) {
+  // Answered from the storage queue, which may hold an older change than the cache in a cluster
+  // (another node wrote since); there the cache holds every unpersisted change.
+  const std::optional<RecordValue>* waiting = authority_ ? nullptr : queue_.Latest(name);
+  if (waiting) {
     loop_.Post([cb = std::move(cb), value = *waiting] { cb(value); });
     return;
   }

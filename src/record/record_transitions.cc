@@ -294,6 +294,22 @@ bool RecordTransitions::RunDelete(const std::string& name, Op& op) {
 }
 
 bool RecordTransitions::RunNotify(const std::string& name, Op& op) {
+  if (authority_) {
+    authority_->Reload(name, [this, name, done = op.done](Result<VersionedRecord> r) {
+      Transition& t = Waiting(name);
+      if (!r.ok()) {
+        t.loaded = false;
+        done(r.status());
+        return Resume(name);
+      }
+      t.current = r->value;
+      t.seq = r->seq;
+      t.loaded = true;
+      done(Status());
+      Resume(name);
+    });
+    return false;
+  }
   store_.Evict(name, [this, name, done = op.done](Status s) {
     if (!s.ok()) {
       Waiting(name).loaded = false;
