@@ -17,6 +17,8 @@
  * lockTable(pgPort)        a psql session holding ACCESS EXCLUSIVE on ds."default": storage stalls until release()
  * ledgerSize / storesOf / settleStores   the write-behind ledger, and Redis vs PostgreSQL per record
  * healthStatus / stopNode / restartNode  GET /health-check; SIGTERM; start again on the same port
+ * pauseNode / resumeNode  SIGSTOP / SIGCONT by pid
+ * rpcOutcome(promise)     a make() settled within a bound: {result} or {error: 'NO_RPC_PROVIDER', ...}
  */
 const { spawn, execFileSync } = require('child_process')
 const { isDeepStrictEqual } = require('util')
@@ -448,6 +450,48 @@ async function restartNode (node) {
   return node
 }
 
+/** The states (R, S, T, ...) of a process's threads, from /proc/<pid>/task/<tid>/stat ([] if gone). */
+function threadStates (pid) {
+  let tids
+  try { tids = fs.readdirSync(`/proc/${pid}/task`) } catch (e) { return [] }
+  const states = []
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      states.push(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))
+    } catch (e) { /* the thread ended */ }
+  }
+  return states
+}
+
+/**
+ * SIGSTOP of a node's process (by pid); resolves once every thread of it is stopped (the signal is
+ * delivered asynchronously: until then it may still read and answer what it is sent). It keeps its
+ * sockets but does nothing until resumeNode().
+ */
+async function pauseNode (node) {
+  process.kill(node.child.pid, 'SIGSTOP')
+  await waitUntil(() => {
+    const states = threadStates(node.child.pid)
+    return states.length > 0 && states.every((s) => s === 'T' || s === 't')
+  }, `every thread of node ${node.name} to be stopped`, 5000, 1)
+}
+
+/** SIGCONT of a paused node (harmless if it is not paused or has exited). */
+function resumeNode (node) {
+  try { process.kill(node.child.pid, 'SIGCONT') } catch (e) { /* gone */ }
+}
+
+/**
+ * The outcome of an rpc.make() promise of the official client: {result} or {error} (the client rejects
+ * with the action's name, e.g. 'NO_RPC_PROVIDER', or the provider's error payload). Not settled within
+ * `timeout` (a hang): throws, naming `what`.
+ */
+async function rpcOutcome (promise, timeout = CLIENT_WAIT_MS, what = 'the rpc to finish') {
+  const outcome = promise.then((result) => ({ result }), (error) => ({ error: error instanceof Error ? error.message : error }))
+  return h.withTimeout(outcome, timeout, `${what} (a hang)`)
+}
+
 const clone = (x) => (x === undefined ? undefined : JSON.parse(JSON.stringify(x)))
 
 module.exports = {
@@ -476,5 +520,8 @@ module.exports = {
   healthStatus,
   stopNode,
   restartNode,
+  pauseNode,
+  resumeNode,
+  rpcOutcome,
   clone
 }
