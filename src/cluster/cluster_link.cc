@@ -62,6 +62,20 @@ class RedisClusterLink final : public ClusterLink {
     if (index == 0) AttachNodeServices(parts);
   }
 
+  // Every shard is attached: only now may bus messages arrive for them.
+  void Start() override {
+    Executor& loop = *shards_[0]->loop;
+    node_->Subscribe(std::string(cluster::kPresenceChannel),
+                     [this, &loop] { loop.Post([this] { presence_->Resync(); }); });
+    node_->Subscribe(std::string(cluster::kControlChannel), [this] { LoadProviders("0"); });
+    node_->Subscribe(std::string(cluster::kNodeChannel) + node_->id(), [] {});
+    if (Status s = registry_->Register(); !s.ok()) {
+      spdlog::error("cluster: {}; retrying with every lease renewal", s.ToString());
+    }
+    registry_->Start();
+    sweeper_->Start();
+  }
+
   std::string Unhealthy() const override { return node_->Unhealthy(); }
 
   std::string MetricsText() const override {
@@ -114,29 +128,20 @@ class RedisClusterLink final : public ClusterLink {
   }
 
  private:
-  // Membership, presence and the ledger sweeper run on shard 0's loop.
+  // Membership, presence and the ledger sweeper run on shard 0's loop (started by Start).
   void AttachNodeServices(const ShardParts& parts) {
     Executor& loop = *parts.loop;
     presence_ = std::make_unique<cluster::ClusterPresence>(*node_, loop, *parts.presence);
     parts.presence->SetRelay(presence_.get());
-    node_->Subscribe(std::string(cluster::kPresenceChannel),
-                     [this, &loop] { loop.Post([this] { presence_->Resync(); }); });
-    node_->Subscribe(std::string(cluster::kControlChannel), [this] { LoadProviders("0"); });
-    node_->Subscribe(std::string(cluster::kNodeChannel) + node_->id(), [] {});
     registry_ = std::make_unique<cluster::NodeRegistry>(*node_, loop, options_.cluster, [this] {
       presence_->Replay();
       for (auto& shard : shards_) {
         shard->loop->Post([rpc = shard->rpc.get()] { rpc->Replay(); });
       }
     });
-    if (Status s = registry_->Register(); !s.ok()) {
-      spdlog::error("cluster: {}; retrying with every lease renewal", s.ToString());
-    }
-    registry_->Start();
     sweeper_ = std::make_unique<cluster::LedgerSweeper>(*node_, loop, *parts.storage,
                                                         options_.cluster.keep_alive_interval,
                                                         options_.cluster.node_inactive_timeout);
-    sweeper_->Start();
   }
 
   struct Shard {

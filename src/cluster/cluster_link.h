@@ -4,8 +4,9 @@
 // are decided in Redis and changes and events travel between nodes (cluster_records.h,
 // cluster_events.h). Without hiredis at build time, Join refuses with a message saying so.
 //
-// Thread-safety: Join, AttachShard and destruction from the controlling thread, AttachShard before
-// the loops start; destroy after the loops stopped and before the handlers are destroyed.
+// Thread-safety: Join, AttachShard, Start and destruction from the controlling thread, AttachShard
+// and Start before the loops start; destroy after the loops stopped and before the handlers are
+// destroyed.
 
 #include <cstddef>
 #include <functional>
@@ -41,7 +42,9 @@ class ClusterLink {
     PresenceHandler* presence = nullptr;  // shard 0 only
     StorageConnector* storage = nullptr;  // serves cache misses; the sweeper writes to it
   };
+  // Every shard, in any order, then Start: bus messages reach the shards only after Start.
   virtual void AttachShard(size_t index, const ShardParts& parts) = 0;
+  virtual void Start() = 0;
   // Empty while the node reaches its Redis; otherwise why not (for the health check).
   virtual std::string Unhealthy() const = 0;
   // Lines for /metrics (Prometheus text), each ending in '\n'.

@@ -78,6 +78,7 @@ class RecordStore {
   // Waits for queued storage writes (graceful stop), at most `timeout`.
   void Drain(std::chrono::milliseconds timeout, DoneCallback done);
   bool ExcludedFromStorage(std::string_view name) const;
+  Executor& loop() { return loop_; }
   RecordStoreStats stats() const;
 
  private:

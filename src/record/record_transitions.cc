@@ -13,7 +13,9 @@ namespace {
 constexpr std::string_view kEmptyRecord = "{}";
 // Compare-and-set conflicts one operation may meet before it fails (cluster): each retry runs
 // against the state that won, so only a record written this often by others gives up.
-constexpr int kMaxCasAttempts = 32;
+constexpr int kMaxCasAttempts = 64;
+// Retried at once up to this many conflicts, then after a random pause.
+constexpr int kEagerCasAttempts = 3;
 
 bool IsPatch(int32_t action) {
   return action == record_action::kPatch || action == record_action::kCreateAndPatch;
@@ -504,10 +506,21 @@ void RecordTransitions::Retry(const std::string& name, Transition& t, Op op,
     const bool subscribe = op.kind == Kind::kSubscribeRead;
     op.client->Send(subscribe ? msgs::Error(record_action::kRecordCreateError, op.msg)
                               : msgs::Error(record_action::kRecordUpdateError, op.msg, false));
-  } else {
-    t.ops.push_front(std::move(op));
+    return Resume(name);
   }
-  Resume(name);
+  if (op.attempts <= kEagerCasAttempts) {
+    t.ops.push_front(std::move(op));
+    return Resume(name);
+  }
+  // A node that keeps losing to one that writes back to back (the winner knows the new state at
+  // once, the loser a round trip later) steps aside for a random moment, so it gets its turn. The
+  // record stays busy meanwhile: this loop's later writes keep their order.
+  std::uniform_int_distribution<int> pause(0, std::min(op.attempts, 20));
+  store_.loop().PostAfter(std::chrono::milliseconds(pause(random_)),
+                          [this, name, op = std::move(op)]() mutable {
+                            Waiting(name).ops.push_front(std::move(op));
+                            Resume(name);
+                          });
 }
 
 }  // namespace strata

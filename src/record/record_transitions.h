@@ -15,6 +15,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 
@@ -99,6 +100,7 @@ class RecordTransitions {
   RecordStore& store_;
   SubscriptionRegistry& subscriptions_;
   RecordAuthority* authority_ = nullptr;
+  std::minstd_rand random_{std::random_device{}()};  // retry pauses (cluster)
   std::unordered_map<std::string, Transition> transitions_;
 };
 

@@ -68,6 +68,7 @@ Status Server::StartShards() {
                                                              .presence = shard.presence.get(),
                                                              .storage = &impl_->data->storage()});
     }
+    impl_->cluster->Start();
   }
   impl_->shards->StartLoops();
   return Status();

@@ -92,6 +92,10 @@ h.test('kill -9 of a node under write load: clients fail over through the balanc
   const writer = async (c, s, k) => {
     for (let i = 1; i <= WRITES; i++) {
       maybeKill()
+      // No writer runs ahead past the kill: each has writes left to make on the surviving nodes.
+      if (i > KILL_AFTER && killed === null) {
+        await cl.waitUntil(() => { maybeKill(); return killed !== null }, 'the kill', 60000)
+      }
       const afterKill = killed !== null
       s.issued = i
       try {
