@@ -320,3 +320,26 @@ h.test('HTTP API: a websocket write on A is read over HTTP on B; an HTTP write o
     { version: head.version + 2, data: { http: 'last', p: { q: 'patched' } } }
   ])
 })
+
+h.test('/metrics on a node reports its cluster state: bus and Redis connected, lease held, changes delivered', { skip: SKIP }, async () => {
+  const name = uniq('metrics')
+  const writer = await h.connect(A.url, { username: 'metrics-a' })
+  const watcher = await h.connect(B.url, { username: 'metrics-b' })
+  const watched = await ready(watcher, name)
+  const seen = new Promise((resolve) => watched.subscribe('n', (n) => { if (n === 1) resolve() }))
+  await ready(writer, name)
+  await cl.within(writer.record.setDataWithAck(name, { n: 1 }), cl.CLIENT_WAIT_MS, 'write on A')
+  await cl.within(seen, cl.CLIENT_WAIT_MS, 'the change on B')
+  const text = await h.httpGet(B.port, '/metrics').then((r) => r.body)
+  const value = (metric) => {
+    const line = text.split('\n').find((l) => l.startsWith(metric + ' '))
+    assert.ok(line, `${metric} in /metrics:\n${text}`)
+    return Number(line.split(' ')[1])
+  }
+  assert.equal(value('strata_cluster_bus_connected'), 1)
+  assert.equal(value('strata_cluster_redis_commands_connected'), 1)
+  assert.equal(value('strata_cluster_lease_held'), 1)
+  assert.ok(value('strata_cluster_record_changes_delivered_total') >= 1)
+  assert.ok(value('strata_cluster_records_followed') >= 1)
+  assert.equal(value('strata_cluster_bus_malformed_total'), 0)
+})
