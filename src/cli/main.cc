@@ -19,6 +19,7 @@
 
 #include "auth/password_hash.h"
 #include "cli/connector_commands.h"
+#include "cluster/cluster_link.h"
 #include "config/config_loader.h"
 #include "server/connector_registry.h"
 #include "server/server.h"
@@ -96,6 +97,7 @@ void Info(const std::string& lib_dir) {
             << "  \"compiler\": \"g++ " << __VERSION__ << "\",\n"
             << "  \"caches\": " << list(registry.CacheNames()) << ",\n"
             << "  \"storages\": " << list(registry.StorageNames()) << ",\n"
+            << "  \"cluster\": \"" << ClusterLink::Support() << "\",\n"
             << "  \"connectors\": " << ConnectorsJson(lib_dir, kVersion) << "\n}\n";
 }
 

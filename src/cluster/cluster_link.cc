@@ -235,4 +235,6 @@ Result<std::unique_ptr<ClusterLink>> ClusterLink::Join(const ServerOptions& opti
       new RedisClusterLink(options, std::move(node), std::move(shard_of)));
 }
 
+std::string_view ClusterLink::Support() { return "redis"; }
+
 }  // namespace strata

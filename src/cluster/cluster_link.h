@@ -32,6 +32,8 @@ class ClusterLink {
 
   virtual ~ClusterLink() = default;
   static Result<std::unique_ptr<ClusterLink>> Join(const ServerOptions& options, ShardOf shard_of);
+  // What this build can cluster over, for `strata info`: "redis", or why nothing.
+  static std::string_view Support();
 
   // One loop's handlers, as the cluster connects them.
   struct ShardParts {

@@ -9,4 +9,6 @@ Result<std::unique_ptr<ClusterLink>> ClusterLink::Join(const ServerOptions&, Sha
       "libhiredis-dev and rebuild (bash scripts/setup.sh)");
 }
 
+std::string_view ClusterLink::Support() { return "none (built without hiredis)"; }
+
 }  // namespace strata
