@@ -357,8 +357,11 @@ void ClusterRecords::Delete(const std::string& name, uint64_t client_id, Callbac
         });
 }
 
+// Stored changes of one loop turn (a storage batch completes at once) clear the ledger together.
 void ClusterRecords::Persisted(const std::string& name, uint64_t seq) {
-  PersistedInLedger(node_, name, seq);
+  persisted_.push_back(PersistedChange{name, seq});
+  if (persisted_.size() > 1) return;
+  loop_.Post([this] { PersistedInLedger(node_, std::exchange(persisted_, {})); });
 }
 
 ClusterRecordsStats ClusterRecords::stats() const {

@@ -111,6 +111,7 @@ class ClusterRecords final : public RecordAuthority, public SubscriptionObserver
   StorageConnector& storage_;
   ClusterRecordsOptions options_;
   std::unordered_map<std::string, Feed> feeds_;
+  std::vector<PersistedChange> persisted_;  // for the ledger, sent on the next loop turn
   // Counted on the loop, read by /metrics from any thread.
   struct Counters {
     std::atomic<uint64_t> followed{0}, changes{0}, duplicates{0}, resyncs{0}, conflicts{0},

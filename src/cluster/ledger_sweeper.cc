@@ -11,13 +11,19 @@ using Type = RedisValue::Type;
 
 }  // namespace
 
-void PersistedInLedger(ClusterNode& node, const std::string& name, uint64_t seq) {
-  node.Call({"FCALL", "strata_persisted", "1", std::string(kLedgerKey), name, std::to_string(seq)},
-            [name](Result<RedisValue> reply) {
+void PersistedInLedger(ClusterNode& node, const std::vector<PersistedChange>& changes) {
+  if (changes.empty()) return;
+  RedisCommand command{"FCALL", "strata_persisted", "1", std::string(kLedgerKey)};
+  for (const PersistedChange& c : changes) {
+    command.push_back(c.name);
+    command.push_back(std::to_string(c.seq));
+  }
+  node.Call(std::move(command),
+            [first = changes.front().name, count = changes.size()](Result<RedisValue> reply) {
               if (reply.ok() && reply->type == Type::kInteger) return;
-              // The entry stays; a sweeper persists it again later (fenced, so harmless).
-              spdlog::warn("cluster: clearing the ledger entry of '{}' failed: {}", name,
-                           ErrorText(reply));
+              // The entries stay; a sweeper persists them again later (fenced, so harmless).
+              spdlog::warn("cluster: clearing {} ledger entries ('{}', ...) failed: {}", count,
+                           first, ErrorText(reply));
             });
 }
 
@@ -87,7 +93,7 @@ void LedgerSweeper::Persist(const std::string& name) {
             return Done(false);
           }
           ++persisted_;
-          PersistedInLedger(node_, name, score);
+          PersistedInLedger(node_, {{name, score}});
           Done(true);
         });
       };

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cluster/cluster_node.h"
 #include "config/options.h"
@@ -28,8 +29,12 @@ struct SweeperStats {
   uint64_t ledger_depth = 0;  // the ledger's size at the last sweep, cluster-wide
 };
 
-// Tells the ledger that storage holds change `seq` of `name` (from any thread; fire and forget).
-void PersistedInLedger(ClusterNode& node, const std::string& name, uint64_t seq);
+// Tells the ledger that storage holds these changes (from any thread; fire and forget).
+struct PersistedChange {
+  std::string name;
+  uint64_t seq = 0;
+};
+void PersistedInLedger(ClusterNode& node, const std::vector<PersistedChange>& changes);
 
 class LedgerSweeper {
  public:

@@ -78,13 +78,16 @@ local function persist_read(keys, args)
   return {state[1], state[2], string.format('%d', tonumber(score)), state[3]}
 end
 
-local function persisted(keys, args)
-  local score = redis.call('ZSCORE', keys[1], args[1])
-  if score and string.format('%d', tonumber(score)) == args[2] then
-    redis.call('ZREM', keys[1], args[1])
-    return 1
+local function persisted(keys, args)  -- ARGV name seq [name seq ...]
+  local removed = 0
+  for i = 1, #args, 2 do
+    local score = redis.call('ZSCORE', keys[1], args[i])
+    if score and string.format('%d', tonumber(score)) == args[i + 1] then
+      redis.call('ZREM', keys[1], args[i])
+      removed = removed + 1
+    end
   end
-  return 0
+  return removed
 end
 
 local function ledger_due(keys, args)

@@ -28,8 +28,8 @@
 //                 storage's copy replaces the cache's -> seq; publishes it as U or D
 //   strata_persist_read KEYS v d seq wb        ARGV name
 //                 -> {version|nil, data|nil, ledger score|nil, seq}: the state to persist
-//   strata_persisted    KEYS wb                ARGV name seq
-//                 removes the ledger entry if it is still that change's -> 1, else 0
+//   strata_persisted    KEYS wb                ARGV name seq [name seq ...]
+//                 removes each ledger entry that is still that change's -> how many
 //   strata_ledger_due   KEYS wb seq            ARGV grace_us limit
 //                 -> {ledger size, {names whose change is older than Redis TIME - grace_us}}
 //
