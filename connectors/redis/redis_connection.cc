@@ -10,6 +10,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "connectors/redis/redis_tls.h"
+
 namespace strata {
 namespace {
 
@@ -75,6 +77,7 @@ RedisConnection::RedisConnection(redisContext* context, std::string peer)
     : context_(context), reader_(redisReaderCreate()), peer_(std::move(peer)) {}
 
 RedisConnection::~RedisConnection() {
+  tls_.reset();  // before the socket closes
   redisReaderFree(reader_);
   redisFree(context_);
 }
@@ -83,6 +86,18 @@ int RedisConnection::fd() const { return context_->fd; }
 
 Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const RedisOptions& options,
                                                                Clock::time_point deadline) {
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<RedisConnection> connection, Connect(options, deadline));
+  if (options.tls.enabled) {
+    STRATA_ASSIGN_OR_RETURN(connection->tls_, TlsChannel::New(connection->fd(), options.tls,
+                                                              options.host, connection->peer_));
+    STRATA_RETURN_IF_ERROR(connection->HandshakeTls(deadline));
+  }
+  STRATA_RETURN_IF_ERROR(connection->HandshakeRedis(options, deadline));
+  return connection;
+}
+
+Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOptions& options,
+                                                                  Clock::time_point deadline) {
   std::string peer = "redis " + options.host + ":" + std::to_string(options.port);
   redisContext* context = redisConnectNonBlock(options.host.c_str(), options.port);
   if (context == nullptr) return Status::Unavailable(peer + ": cannot connect: out of memory");
@@ -99,7 +114,10 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const RedisOption
   socklen_t length = sizeof(error);
   if (getsockopt(connection->fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
   if (error != 0) return Status::Unavailable(peer + ": cannot connect: " + Errno(error));
+  return connection;
+}
 
+Status RedisConnection::HandshakeRedis(const RedisOptions& options, Clock::time_point deadline) {
   std::vector<RedisCommand> handshake;
   if (!options.password.empty()) {
     handshake.push_back(options.username.empty()
@@ -108,15 +126,32 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const RedisOption
   }
   if (options.db != 0) handshake.push_back({"SELECT", std::to_string(options.db)});
   handshake.push_back({"PING"});
-  STRATA_ASSIGN_OR_RETURN(std::vector<RedisValue> replies,
-                          connection->RoundTrip(handshake, deadline));
-  for (size_t i = 0; i < replies.size(); ++i) {
-    if (replies[i].type != RedisValue::Type::kError) continue;
-    std::string message = peer + ": " + handshake[i][0] + " refused: " + replies[i].text;
-    if (IsConfigError(replies[i], i, handshake.size())) return Status::InvalidArgument(message);
+  Result<std::vector<RedisValue>> replies = RoundTrip(handshake, deadline);
+  if (!replies.ok()) {
+    // A TLS server drops (or ignores) the plain text of a client that was not told to use TLS.
+    if (tls_ != nullptr) return replies.status();
+    return Status::Unavailable(std::string(replies.status().message()) +
+                               " (if it is a TLS port, set tls)");
+  }
+  for (size_t i = 0; i < replies->size(); ++i) {
+    const RedisValue& reply = (*replies)[i];
+    if (reply.type != RedisValue::Type::kError) continue;
+    std::string message = peer_ + ": " + handshake[i][0] + " refused: " + reply.text;
+    if (IsConfigError(reply, i, handshake.size())) return Status::InvalidArgument(message);
     return Status::Unavailable(message);
   }
-  return connection;
+  return Status();
+}
+
+Status RedisConnection::HandshakeTls(Clock::time_point deadline) {
+  while (true) {
+    STRATA_ASSIGN_OR_RETURN(short wanted, tls_->Handshake());
+    if (wanted == 0) return Status();
+    if (!PollUntil(fd(), wanted, deadline)) {
+      return Status::Unavailable(peer_ +
+                                 ": TLS handshake timed out (connectTimeout); is it a TLS port?");
+    }
+  }
 }
 
 Result<std::vector<RedisValue>> RedisConnection::RoundTrip(
@@ -151,20 +186,40 @@ void RedisConnection::Append(const RedisCommand& command) {
   }
 }
 
+bool RedisConnection::WantsWrite() const {
+  return sent_ < out_.size() || (tls_ != nullptr && tls_->ReadWantsWrite());
+}
+
+Result<size_t> RedisConnection::Send(std::string_view data) {
+  if (tls_ != nullptr) return tls_->Write(data);
+  while (true) {
+    ssize_t n = send(fd(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return size_t{0};
+    if (errno != EINTR) return Status::Unavailable(Errno(errno));
+  }
+}
+
+Result<size_t> RedisConnection::Receive(char* buffer, size_t size) {
+  if (tls_ != nullptr) return tls_->Read(buffer, size);
+  while (true) {
+    ssize_t n = recv(fd(), buffer, size, MSG_DONTWAIT);
+    if (n > 0) return static_cast<size_t>(n);
+    if (n == 0) return Status::Unavailable("connection closed by the server");
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return size_t{0};
+    if (errno != EINTR) return Status::Unavailable(Errno(errno));
+  }
+}
+
 Status RedisConnection::Flush() {
   while (sent_ < out_.size()) {
-    ssize_t n = send(fd(), out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      sent_ += static_cast<size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      break;
-    } else {
-      return Broken(n < 0 ? Errno(errno) : "send failed");
-    }
+    Result<size_t> n = Send(std::string_view(out_).substr(sent_));
+    if (!n.ok()) return Broken(n.status().message());
+    if (*n == 0) break;
+    sent_ += *n;
   }
-  // Keeps the buffer from growing without bound while a slow socket drains it.
+  // Keeps the buffer from growing without bound while a slow socket drains it. Only sent bytes
+  // go, so a TLS write that waits is retried with the same bytes.
   if (sent_ == out_.size() || sent_ > out_.size() / 2) {
     out_.erase(0, sent_);
     sent_ = 0;
@@ -173,25 +228,22 @@ Status RedisConnection::Flush() {
 }
 
 Status RedisConnection::Read(std::vector<RedisValue>* replies) {
-  constexpr int kMaxReadsPerCall = 16;  // bounds one call so writes are not starved
+  // Bounds the socket reads of one call so writes are not starved; input OpenSSL already took
+  // from the socket is always read, as poll() would not report it.
+  constexpr int kMaxReadsPerCall = 16;
   char buffer[64 * 1024];
   Status status;
-  for (int i = 0; i < kMaxReadsPerCall; ++i) {
-    ssize_t n = recv(fd(), buffer, sizeof(buffer), MSG_DONTWAIT);
-    if (n > 0) {
-      if (redisReaderFeed(reader_, buffer, static_cast<size_t>(n)) != REDIS_OK) {
-        return Broken("out of memory");
-      }
-      if (static_cast<size_t>(n) < sizeof(buffer)) break;
-    } else if (n == 0) {
-      status = Broken("connection closed by the server");
-      break;
-    } else if (errno == EINTR) {
-      continue;
-    } else {
-      if (errno != EAGAIN && errno != EWOULDBLOCK) status = Broken(Errno(errno));
+  for (int i = 0; i < kMaxReadsPerCall || (tls_ != nullptr && tls_->HasBufferedInput()); ++i) {
+    Result<size_t> n = Receive(buffer, sizeof(buffer));
+    if (!n.ok()) {
+      status = Broken(n.status().message());
       break;
     }
+    if (*n == 0) break;
+    if (redisReaderFeed(reader_, buffer, *n) != REDIS_OK) return Broken("out of memory");
+    // A short recv drained the socket; TLS returns one record per read, so it reads on until
+    // OpenSSL reports that it waits for the socket.
+    if (tls_ == nullptr && *n < sizeof(buffer)) break;
   }
   void* reply = nullptr;
   while (redisReaderGetReply(reader_, &reply) == REDIS_OK && reply != nullptr) {

@@ -1,8 +1,12 @@
 #include "connectors/redis/redis_options.h"
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
 #include <limits>
 #include <optional>
+#include <sstream>
 
 #include <rapidjson/document.h>
 
@@ -10,7 +14,9 @@ namespace strata {
 namespace {
 
 constexpr std::string_view kKnownOptions =
-    "host, port, username, password, db, ttl, keyPrefix, connectTimeout, commandTimeout, url";
+    "host, port, username, password, db, ttl, keyPrefix, connectTimeout, commandTimeout, url, "
+    "tls";
+constexpr std::string_view kKnownTlsOptions = "ca, cert, key, servername, rejectUnauthorized";
 
 // Names options in errors: "cache.options.port".
 class OptionErrors {
@@ -48,6 +54,15 @@ std::optional<std::string> ReadString(const rapidjson::Value& value) {
   return std::string(value.GetString(), value.GetStringLength());
 }
 
+// A boolean, or "true" / "false" (as environment variables give it).
+std::optional<bool> ReadBool(const rapidjson::Value& value) {
+  if (value.IsBool()) return value.GetBool();
+  std::optional<std::string> text = ReadString(value);
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return std::nullopt;
+}
+
 std::string PercentDecode(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -64,12 +79,20 @@ std::string PercentDecode(std::string_view text) {
   return out;
 }
 
-// Applies "redis://[[username]:password@]host[:port][/db]" (ioredis's url form).
+// Applies "redis[s]://[[username]:password@]host[:port][/db]" (ioredis's url form); rediss://
+// turns TLS on.
 Status ApplyUrl(std::string_view url, const OptionErrors& errors, RedisOptions& options) {
-  constexpr std::string_view kScheme = "redis://";
-  const Status invalid = errors.Invalid("url", "redis://[[user]:password@]host[:port][/db]");
-  if (!url.starts_with(kScheme)) return invalid;
-  url.remove_prefix(kScheme.size());
+  constexpr std::string_view kPlain = "redis://";
+  constexpr std::string_view kTls = "rediss://";
+  const Status invalid = errors.Invalid("url", "redis[s]://[[user]:password@]host[:port][/db]");
+  if (url.starts_with(kTls)) {
+    options.tls.enabled = true;
+    url.remove_prefix(kTls.size());
+  } else if (url.starts_with(kPlain)) {
+    url.remove_prefix(kPlain.size());
+  } else {
+    return invalid;
+  }
   if (size_t at = url.rfind('@'); at != std::string_view::npos) {
     std::string_view credentials = url.substr(0, at);
     size_t colon = credentials.find(':');
@@ -117,6 +140,86 @@ Status ApplyInteger(std::string_view key, const rapidjson::Value& value, int64_t
   return Status();
 }
 
+// Appends PEM text to `out`: `value` itself when it starts with "-----BEGIN" (ioredis takes PEM
+// contents), else the contents of the file it names (what a YAML file usually holds).
+Status LoadPem(std::string_view key, const rapidjson::Value& value, const OptionErrors& errors,
+               std::string& out) {
+  const std::string text(value.GetString(), value.GetStringLength());
+  size_t start = text.find_first_not_of(" \t\r\n");
+  if (start != std::string::npos && text.compare(start, 10, "-----BEGIN") == 0) {
+    out += text + "\n";
+    return Status();
+  }
+  std::ifstream file(text, std::ios::binary);
+  if (!file) {
+    return Status::InvalidArgument(errors.Path(key) + ": cannot read '" + text + "': " +
+                                   std::strerror(errno) + " (expected PEM text or a file path)");
+  }
+  std::stringstream contents;
+  contents << file.rdbuf();
+  if (contents.str().find("-----BEGIN") == std::string::npos) {
+    return Status::InvalidArgument(errors.Path(key) + ": '" + text + "' holds no PEM block");
+  }
+  out += contents.str() + "\n";
+  return Status();
+}
+
+// `ca` takes one value or a list of them (node's tls options do); an empty string is no value.
+Status ApplyPem(std::string_view key, const rapidjson::Value& value, bool allow_list,
+                const OptionErrors& errors, std::string& out) {
+  const std::string_view expected =
+      allow_list ? "PEM text or a file path, or a list of them" : "PEM text or a file path";
+  out.clear();
+  if (allow_list && value.IsArray()) {
+    for (const rapidjson::Value& item : value.GetArray()) {
+      if (!item.IsString()) return errors.Invalid(key, expected);
+      if (item.GetStringLength() > 0) STRATA_RETURN_IF_ERROR(LoadPem(key, item, errors, out));
+    }
+    return Status();
+  }
+  if (!value.IsString()) return errors.Invalid(key, expected);
+  if (value.GetStringLength() == 0) return Status();
+  return LoadPem(key, value, errors, out);
+}
+
+Status ApplyTlsOption(std::string_view name, const rapidjson::Value& value,
+                      const OptionErrors& errors, RedisTlsOptions& tls) {
+  const std::string key = "tls." + std::string(name);
+  if (name == "ca") return ApplyPem(key, value, true, errors, tls.ca);
+  if (name == "cert") return ApplyPem(key, value, false, errors, tls.cert);
+  if (name == "key") return ApplyPem(key, value, false, errors, tls.key);
+  if (name == "servername") return ApplyString(key, value, false, errors, tls.servername);
+  if (name == "rejectUnauthorized") {
+    std::optional<bool> reject = ReadBool(value);
+    if (!reject) return errors.Invalid(key, "true or false");
+    tls.reject_unauthorized = *reject;
+    return Status();
+  }
+  return Status::InvalidArgument(errors.Path(key) +
+                                 ": unknown option; known: " + std::string(kKnownTlsOptions));
+}
+
+// `tls: true | false | {ca, cert, key, servername, rejectUnauthorized}`; a mapping turns TLS on.
+Status ApplyTls(const rapidjson::Value& value, const OptionErrors& errors, RedisTlsOptions& tls) {
+  if (std::optional<bool> on = ReadBool(value)) {
+    tls.enabled = *on;
+    return Status();
+  }
+  if (!value.IsObject()) {
+    return errors.Invalid("tls", "true, false, or a mapping of " + std::string(kKnownTlsOptions));
+  }
+  tls.enabled = true;
+  for (const auto& member : value.GetObject()) {
+    std::string_view name(member.name.GetString(), member.name.GetStringLength());
+    STRATA_RETURN_IF_ERROR(ApplyTlsOption(name, member.value, errors, tls));
+  }
+  if (tls.cert.empty() != tls.key.empty()) {
+    return tls.cert.empty() ? errors.Invalid("tls.cert", "a certificate to go with tls.key")
+                            : errors.Invalid("tls.key", "a private key to go with tls.cert");
+  }
+  return Status();
+}
+
 Status ApplyOption(std::string_view key, const rapidjson::Value& value, const OptionErrors& errors,
                    RedisOptions& options) {
   constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
@@ -142,10 +245,11 @@ Status ApplyOption(std::string_view key, const rapidjson::Value& value, const Op
     return ApplyInteger(key, value, 1, kMaxInt, "a positive integer (milliseconds)", errors,
                         options.command_timeout_ms);
   }
-  if (key == "nodes" || key == "sentinels" || key == "tls") {
+  if (key == "tls") return ApplyTls(value, errors, options.tls);
+  if (key == "nodes" || key == "sentinels") {
     return Status::InvalidArgument(errors.Path(key) +
-                                   ": not supported by strata's redis connector (single node, "
-                                   "plain TCP only)");
+                                   ": not supported by strata's redis connector (single node "
+                                   "only)");
   }
   return Status::InvalidArgument(errors.Path(key) +
                                  ": unknown option; known: " + std::string(kKnownOptions));

@@ -1,8 +1,8 @@
 #pragma once
 // Options of the "redis" connector, from the `cache.options` (or `storage.options`) mapping.
 // Names follow @deepstream/cache-redis v2, which hands its options to ioredis: host, port,
-// password, db, ttl, url, plus ioredis's username, keyPrefix, connectTimeout and
-// commandTimeout. So a deepstream config.yml works unchanged.
+// password, db, ttl, url, plus ioredis's username, keyPrefix, connectTimeout, commandTimeout and
+// tls. So a deepstream config.yml works unchanged.
 
 #include <cstdint>
 #include <string>
@@ -11,6 +11,24 @@
 #include "strata/status.h"
 
 namespace strata {
+
+// TLS towards Redis (ioredis's `tls`, which node's tls.connect receives). Certificates and keys
+// are PEM text here: the parser reads a value that is a file path into its contents.
+struct RedisTlsOptions {
+  // `tls: true`, `tls: {...}` or a rediss:// url; off by default, as in ioredis.
+  bool enabled = false;
+  // CA certificates (PEM) the server's certificate must chain to; empty = the system store.
+  std::string ca;
+  // Client certificate (PEM, leaf first, then its chain) and its unencrypted private key, for
+  // servers that authenticate clients (tls-auth-clients yes). Both or neither.
+  std::string cert;
+  std::string key;
+  // Name sent as SNI and checked against the certificate; empty = `host`. An IP address is
+  // checked against the certificate's IP entries and sends no SNI.
+  std::string servername;
+  // false accepts any certificate (no chain or name check): node's rejectUnauthorized.
+  bool reject_unauthorized = true;
+};
 
 struct RedisOptions {
   std::string host = "127.0.0.1";
@@ -30,11 +48,13 @@ struct RedisOptions {
   // no default; 5 s keeps a hung Redis from holding operations forever while staying well above
   // any healthy round trip.
   int command_timeout_ms = 5000;
+  RedisTlsOptions tls;
 };
 
 // Parses the options JSON object. Empty text means defaults. `role_prefix` is "cache" or
 // "storage": unknown keys and wrong types -> kInvalidArgument naming `<role_prefix>.options.<key>`.
 // Numbers may be given as decimal strings too (ioredis accepts `port: "6379"` from env vars).
+// TLS files named by path are read here, so an unreadable one fails naming its option.
 Result<RedisOptions> ParseRedisOptions(std::string_view options_json, std::string_view role_prefix);
 
 }  // namespace strata
