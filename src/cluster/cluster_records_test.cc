@@ -17,6 +17,7 @@
 
 #include "cluster/ledger_sweeper.h"
 #include "connectors/testing/external_server.h"
+#include "connectors/testing/test_certificates.h"
 #include "record/record_messages.h"
 #include "testing/fake_client.h"
 #include "testing/fake_connector.h"
@@ -92,9 +93,11 @@ uint16_t RedisPort() {
   return port;
 }
 
-ServerOptions ClusterOptionsFor(uint16_t port) {
+// `extra`: more redis options, as JSON members (e.g. TLS and credentials).
+ServerOptions ClusterOptionsFor(uint16_t port, const std::string& extra = "") {
   ServerOptions options;
-  const std::string redis = R"({"host":"127.0.0.1","port":)" + std::to_string(port) + "}";
+  const std::string redis = R"({"host":"127.0.0.1","port":)" + std::to_string(port) +
+                            (extra.empty() ? "" : ",") + extra + "}";
   options.cluster.enabled = true;
   options.cluster.bus_options_json = redis;
   options.cluster.active_check_interval = 100ms;
@@ -104,9 +107,9 @@ ServerOptions ClusterOptionsFor(uint16_t port) {
 
 // One node: its Redis connections, loop, subscribers and storage.
 struct TestNode {
-  explicit TestNode(uint16_t port) {
+  explicit TestNode(uint16_t port, const std::string& extra = "") {
     storage.fencing = true;
-    auto started = ClusterNode::Start(ClusterOptionsFor(port));
+    auto started = ClusterNode::Start(ClusterOptionsFor(port, extra));
     EXPECT_TRUE(started.ok()) << started.status().ToString();
     node = std::move(*started);
     records = std::make_unique<ClusterRecords>(*node, loop, subscriptions, storage,
@@ -335,6 +338,61 @@ TEST(ClusterRecords, TheLedgerKeepsAChangeUntilStorageHasItAndASweeperFinishesIt
   ASSERT_TRUE(applied.ok());
   EXPECT_FALSE(applied->front());
   b.loop.Stop();  // the sweeper's timer must not outlive it
+}
+
+TEST(ClusterRecords, NodesReachRedisOverTlsAsAnAclUser) {
+  auto certs = testing::TestCertificates::Make(::testing::TempDir(), "cluster-tls");
+  ASSERT_TRUE(certs.ok()) << certs.status().ToString();
+  testing::ExternalServer redis;
+  const uint16_t port = testing::FreePort();
+  ASSERT_TRUE(redis
+                  .Start({"redis-server",
+                          "--port",
+                          "0",
+                          "--tls-port",
+                          std::to_string(port),
+                          "--bind",
+                          "127.0.0.1",
+                          "--tls-cert-file",
+                          certs->server_cert_file,
+                          "--tls-key-file",
+                          certs->server_key_file,
+                          "--tls-ca-cert-file",
+                          certs->ca_file,
+                          "--tls-auth-clients",
+                          "no",
+                          "--save",
+                          "",
+                          "--appendonly",
+                          "no",
+                          "--user",
+                          "default",
+                          "off",
+                          "--user",
+                          "strata",
+                          "on",
+                          ">s3cret",
+                          "~*",
+                          "&*",
+                          "+@all"},
+                         port, ::testing::TempDir() + "strata-cluster-tls.log")
+                  .ok());
+  const std::string tls =
+      R"("tls":{"ca":")" + certs->ca_file + R"("},"username":"strata","password":"s3cret")";
+  TestNode a(port, tls), b(port, tls);
+  ASSERT_TRUE(a.node && b.node);
+  auto watcher = std::make_shared<testing::FakeClient>(3, "w");
+  ASSERT_TRUE(a.Write("tls/1", Expect::kAbsent, 0, {0, "{}"}).ok());
+  ASSERT_TRUE(b.Subscribe("tls/1", watcher).ok());
+  ASSERT_TRUE(a.Write("tls/1", Expect::kVersion, 0, {1, R"({"over":"tls"})"}).ok());
+  ASSERT_TRUE(Eventually([&] { return !b.Sent(watcher).empty(); }));
+  EXPECT_EQ(b.Sent(watcher).front(), msgs::Update("tls/1", 1, R"({"over":"tls"})"));
+  // Without the right password the node does not join.
+  auto refused = ClusterNode::Start(ClusterOptionsFor(
+      port, R"("tls":{"ca":")" + certs->ca_file + R"("},"username":"strata","password":"wrong")"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("AUTH"), std::string::npos)
+      << refused.status().ToString();
 }
 
 TEST(ClusterRecords, ARedisRestartIsAGapThatSubscribersComeThrough) {
