@@ -1,8 +1,9 @@
 // The redis connector through Redis Sentinel, against Debian's real redis-server: a primary, a
 // replica and three sentinels that the test starts itself. Runs the shared connector suite
-// through the sentinels, and covers a failover (the connector follows the new master and keeps
-// the replicated data), a master demoted under the connector (-READONLY), and the start
-// failures: an unknown master name, no sentinel reachable, bad options.
+// through the sentinels, and covers failovers, requested and after a crash (the connector
+// follows the new master and keeps the replicated data), a master demoted under the connector
+// (-READONLY), and the start failures: an unknown master name, no sentinel reachable, bad
+// options.
 
 #include <atomic>
 #include <chrono>
@@ -40,9 +41,9 @@ Status StartRedis(ExternalServer& server, uint16_t port, std::vector<std::string
   const std::string dir = ::testing::TempDir() + "strata-sentinel-data-" + std::to_string(port);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  std::vector<std::string> argv = {"redis-server", "--port", std::to_string(port),
-                                   "--bind",       "127.0.0.1", "--dir", dir,
-                                   "--save",       "",          "--appendonly", "no"};
+  std::vector<std::string> argv = {
+      "redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir,
+      "--save",       "",       "--appendonly",       "no"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return server.Start(std::move(argv), port, Log("redis", port));
 }
@@ -50,8 +51,8 @@ Status StartRedis(ExternalServer& server, uint16_t port, std::vector<std::string
 // A sentinel monitoring `mymaster` at 127.0.0.1:`master_port`, from a config file of its own
 // (sentinels rewrite it, so it must be writable).
 Status StartSentinel(ExternalServer& server, uint16_t port, uint16_t master_port) {
-  const std::string conf = ::testing::TempDir() + "strata-sentinel-" + std::to_string(port) +
-                           ".conf";
+  const std::string conf =
+      ::testing::TempDir() + "strata-sentinel-" + std::to_string(port) + ".conf";
   std::ofstream(conf) << "port " << port << "\nbind 127.0.0.1\n"
                       << "dir " << ::testing::TempDir() << "\n"
                       << "sentinel monitor mymaster 127.0.0.1 " << master_port << " 2\n"
@@ -87,8 +88,8 @@ struct SentinelDeployment {
     primary_port = FreePort();
     STRATA_RETURN_IF_ERROR(StartRedis(primary, primary_port));
     replica_port = FreePort();
-    STRATA_RETURN_IF_ERROR(
-        StartRedis(replica, replica_port, {"--replicaof", "127.0.0.1", std::to_string(primary_port)}));
+    STRATA_RETURN_IF_ERROR(StartRedis(replica, replica_port,
+                                      {"--replicaof", "127.0.0.1", std::to_string(primary_port)}));
     for (int i = 0; i < kSentinels; ++i) {
       sentinel_ports.push_back(FreePort());
       STRATA_RETURN_IF_ERROR(StartSentinel(sentinels[i], sentinel_ports[i], primary_port));
@@ -132,7 +133,8 @@ ConnectorTraits Traits(const std::string& name, uint32_t role) {
   return {.name = name,
           .make =
               [role](const std::string&) {
-                return NewRedisConnector(role, SharedDeployment().Options("mymaster", FreshPrefix()));
+                return NewRedisConnector(role,
+                                         SharedDeployment().Options("mymaster", FreshPrefix()));
               },
           .durable = true,
           .is_cache = role == STRATA_ROLE_CACHE};
@@ -140,7 +142,8 @@ ConnectorTraits Traits(const std::string& name, uint32_t role) {
 
 }  // namespace
 
-STRATA_INSTANTIATE_CONNECTOR_SUITE(RedisSentinelCache, Traits("RedisSentinelCache", STRATA_ROLE_CACHE));
+STRATA_INSTANTIATE_CONNECTOR_SUITE(RedisSentinelCache,
+                                   Traits("RedisSentinelCache", STRATA_ROLE_CACHE));
 STRATA_INSTANTIATE_CACHE_CONNECTOR_SUITE(RedisSentinelCache,
                                          Traits("RedisSentinelCache", STRATA_ROLE_CACHE));
 
@@ -180,13 +183,20 @@ TEST_F(RedisSentinelTest, FailoverMovesTheConnectorToTheNewMasterWithItsData) {
   const RecordValue before{1, R"({"before":true})"};
   ASSERT_TRUE(Set(cache, "before", before).ok());
   RawRedis primary(d_.primary_port);
-  ASSERT_TRUE(Eventually([&] { return primary.Run({"WAIT", "1", "1000"}) == "1"; }, 30s))
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return primary.Run({"WAIT", "1", "1000"}) == "1";
+      },
+      30s))
       << "the replica never caught up";
 
   // Sentinels learn of the replica from the primary's INFO; until then: -NOGOODSLAVE.
   RawRedis sentinel(d_.sentinel_ports[0]);
   ASSERT_TRUE(Eventually(
-      [&] { return sentinel.Run({"SENTINEL", "FAILOVER", "mymaster"}) == "OK"; }, 30s));
+      [&] {
+        return sentinel.Run({"SENTINEL", "FAILOVER", "mymaster"}) == "OK";
+      },
+      30s));
   const std::string new_master = "127.0.0.1 " + std::to_string(d_.replica_port);
   ASSERT_TRUE(Eventually([&] { return MasterAddress() == new_master; }, 30s)) << MasterAddress();
 
@@ -196,9 +206,38 @@ TEST_F(RedisSentinelTest, FailoverMovesTheConnectorToTheNewMasterWithItsData) {
   RawRedis promoted(d_.replica_port);
   ASSERT_EQ(promoted.Run({"GET", "s:after_v"}), "(nil)");
   EXPECT_TRUE(Eventually(
-      [&] { return Set(cache, "after", after).ok() && promoted.Run({"GET", "s:after_v"}) == "2"; },
+      [&] {
+        return Set(cache, "after", after).ok() && promoted.Run({"GET", "s:after_v"}) == "2";
+      },
       60s));
   EXPECT_GE(events_.CountOf(ConnectorEvent::kConnectionLost), 1);
+  auto got = Get(cache, "before");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->value_or(RecordValue{}), before);
+}
+
+TEST_F(RedisSentinelTest, KilledMasterIsReplacedAndTheConnectorReconnectsToTheNewOne) {
+  CacheConnector& cache = Started(SentinelOptions(), &events_);
+  const RecordValue before{1, R"({"before":true})"};
+  ASSERT_TRUE(Set(cache, "before", before).ok());
+  RawRedis primary(d_.primary_port);
+  ASSERT_TRUE(Eventually([&] { return primary.Run({"WAIT", "1", "1000"}) == "1"; }, 30s));
+  // An automatic failover needs the sentinels to know each other (a majority elects a leader).
+  RawRedis sentinel(d_.sentinel_ports[0]);
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::string master = sentinel.Run({"SENTINEL", "master", "mymaster"});
+        return master.find("num-other-sentinels 2") != std::string::npos &&
+               master.find("num-slaves 1") != std::string::npos;
+      },
+      30s));
+
+  d_.primary.Kill();
+  EXPECT_TRUE(events_.WaitFor(ConnectorEvent::kConnectionLost));
+  const RecordValue after{2, R"({"after":true})"};
+  EXPECT_TRUE(Eventually([&] { return Set(cache, "after", after).ok(); }, 60s));
+  EXPECT_TRUE(events_.WaitFor(ConnectorEvent::kConnectionRestored));
+  EXPECT_EQ(RawRedis(d_.replica_port).Run({"GET", "s:after_v"}), "2");
   auto got = Get(cache, "before");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->value_or(RecordValue{}), before);
@@ -236,10 +275,10 @@ TEST_F(RedisConnectorTest, NoSentinelReachableFailsStartNamingThem) {
 }
 
 TEST(RedisSentinelOptionsTest, AreParsedAndValidatedNamingTheKey) {
-  auto parsed = ParseRedisOptions(
-      R"({"sentinels":[{"host":"a","port":"26380"},{"host":"b"}],"name":"m",)"
-      R"("sentinelUsername":"u","sentinelPassword":"p"})",
-      "cache");
+  auto parsed =
+      ParseRedisOptions(R"({"sentinels":[{"host":"a","port":"26380"},{"host":"b"}],"name":"m",)"
+                        R"("sentinelUsername":"u","sentinelPassword":"p"})",
+                        "cache");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   ASSERT_EQ(parsed->sentinels.size(), 2u);
   EXPECT_EQ(parsed->sentinels[0].host, "a");
