@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include <hiredis/hiredis.h>
@@ -65,6 +67,15 @@ bool PollUntil(int fd, short events, Clock::time_point deadline) {
 
 std::string Errno(int error) { return std::strerror(error); }
 
+std::optional<int64_t> ParsePort(std::string_view text) {
+  int64_t port = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535) {
+    return std::nullopt;
+  }
+  return port;
+}
+
 // AUTH/SELECT refusals and a missing password are configuration errors, not outages.
 bool IsConfigError(const RedisValue& reply, size_t command_index, size_t handshake_commands) {
   bool ping = command_index + 1 == handshake_commands;
@@ -86,7 +97,73 @@ int RedisConnection::fd() const { return context_->fd; }
 
 Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const RedisOptions& options,
                                                                Clock::time_point deadline) {
-  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<RedisConnection> connection, Connect(options, deadline));
+  if (options.sentinels.empty()) return OpenNode(options, deadline);
+  STRATA_ASSIGN_OR_RETURN(RedisOptions master, ResolveMaster(options, deadline));
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<RedisConnection> connection, OpenNode(master, deadline));
+  STRATA_RETURN_IF_ERROR(connection->RequireMaster(deadline));
+  return connection;
+}
+
+Result<RedisOptions> RedisConnection::ResolveMaster(const RedisOptions& options,
+                                                    Clock::time_point deadline) {
+  std::string failures;
+  const size_t count = options.sentinels.size();
+  for (size_t i = 0; i < count; ++i) {
+    // A sentinel that hangs gets only its share of the time; a share stays for the master.
+    Clock::time_point share = Clock::now() + (deadline - Clock::now()) / (count - i + 1);
+    Result<RedisOptions> master = AskSentinel(options, options.sentinels[i], share);
+    if (master.ok()) return master;
+    failures += (failures.empty() ? "" : "; ") + std::string(master.status().message());
+  }
+  return Status::Unavailable(RedisTargetName(options) +
+                             ": no sentinel gave the master's address: " + failures);
+}
+
+Result<RedisOptions> RedisConnection::AskSentinel(const RedisOptions& options,
+                                                  const RedisSentinelAddress& sentinel,
+                                                  Clock::time_point deadline) {
+  RedisOptions sentinel_options;
+  sentinel_options.host = sentinel.host;
+  sentinel_options.port = sentinel.port;
+  sentinel_options.username = options.sentinel_username;
+  sentinel_options.password = options.sentinel_password;
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<RedisConnection> connection,
+                          Connect(sentinel_options, "sentinel", deadline));
+  STRATA_RETURN_IF_ERROR(connection->HandshakeRedis(sentinel_options, deadline));
+  STRATA_ASSIGN_OR_RETURN(
+      std::vector<RedisValue> replies,
+      connection->RoundTrip({{"SENTINEL", "get-master-addr-by-name", options.name}}, deadline));
+  const RedisValue& reply = replies.front();
+  const std::string& peer = connection->peer_;
+  if (reply.type == RedisValue::Type::kError) return Status::Unavailable(peer + ": " + reply.text);
+  if (reply.type == RedisValue::Type::kNil) {
+    return Status::Unavailable(peer + ": no master named '" + options.name + "'");
+  }
+  std::optional<int64_t> port;
+  if (reply.elements.size() == 2) port = ParsePort(reply.elements[1].text);
+  if (!port) return Status::Unavailable(peer + ": unexpected reply to get-master-addr-by-name");
+  RedisOptions master = options;
+  master.host = reply.elements[0].text;
+  master.port = static_cast<uint16_t>(*port);
+  return master;
+}
+
+Status RedisConnection::RequireMaster(Clock::time_point deadline) {
+  STRATA_ASSIGN_OR_RETURN(std::vector<RedisValue> replies, RoundTrip({{"ROLE"}}, deadline));
+  const RedisValue& reply = replies.front();
+  if (reply.type == RedisValue::Type::kError) {
+    return Status::Unavailable(peer_ + ": ROLE refused: " + reply.text);
+  }
+  std::string role = reply.elements.empty() ? "?" : reply.elements.front().text;
+  if (role == "master") return Status();
+  return Status::Unavailable(peer_ + ": is not the master (failover in progress?): ROLE is " +
+                             role);
+}
+
+Result<std::unique_ptr<RedisConnection>> RedisConnection::OpenNode(const RedisOptions& options,
+                                                                   Clock::time_point deadline) {
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<RedisConnection> connection,
+                          Connect(options, "redis", deadline));
   if (options.tls.enabled) {
     STRATA_ASSIGN_OR_RETURN(connection->tls_, TlsChannel::New(connection->fd(), options.tls,
                                                               options.host, connection->peer_));
@@ -97,8 +174,9 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const RedisOption
 }
 
 Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const RedisOptions& options,
+                                                                  std::string_view kind,
                                                                   Clock::time_point deadline) {
-  std::string peer = "redis " + options.host + ":" + std::to_string(options.port);
+  std::string peer = std::string(kind) + " " + options.host + ":" + std::to_string(options.port);
   redisContext* context = redisConnectNonBlock(options.host.c_str(), options.port);
   if (context == nullptr) return Status::Unavailable(peer + ": cannot connect: out of memory");
   if (context->err != 0) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "connectors/redis/redis_options.h"
@@ -52,6 +53,11 @@ class RedisConnection {
   // blocking the calling thread. kUnavailable when Redis cannot be reached in time or TLS fails;
   // kInvalidArgument when it refuses the handshake (wrong password, bad db), its certificate is
   // rejected, or a TLS certificate or key option does not load. Messages name "redis host:port".
+  //
+  // With options.sentinels, host:port is ignored: the sentinels are asked in order (plain TCP)
+  // for the address of master group options.name, that address is opened as above, and ROLE must
+  // answer `master`. kUnavailable when no sentinel gives an address (the message names each
+  // sentinel and why) or the node is not the master (a failover under way).
   static Result<std::unique_ptr<RedisConnection>> Open(const RedisOptions& options,
                                                        Clock::time_point deadline);
 
@@ -71,8 +77,19 @@ class RedisConnection {
   RedisConnection(redisContext* context, std::string peer);
   Status Broken(std::string_view what) const;
   // The steps of Open: TCP connection, TLS handshake, Redis handshake, each until `deadline`.
+  static Result<std::unique_ptr<RedisConnection>> OpenNode(const RedisOptions& options,
+                                                           Clock::time_point deadline);
   static Result<std::unique_ptr<RedisConnection>> Connect(const RedisOptions& options,
+                                                          std::string_view kind,
                                                           Clock::time_point deadline);
+  // Sentinel steps: the master's address from the first sentinel that knows it, and the check
+  // that the node opened there is (still) the master.
+  static Result<RedisOptions> ResolveMaster(const RedisOptions& options,
+                                            Clock::time_point deadline);
+  static Result<RedisOptions> AskSentinel(const RedisOptions& options,
+                                          const RedisSentinelAddress& sentinel,
+                                          Clock::time_point deadline);
+  Status RequireMaster(Clock::time_point deadline);
   Status HandshakeTls(Clock::time_point deadline);
   Status HandshakeRedis(const RedisOptions& options, Clock::time_point deadline);
   // send/recv, or their TLS counterparts: bytes moved, 0 when the socket would block.

@@ -88,39 +88,6 @@ STRATA_INSTANTIATE_CACHE_CONNECTOR_SUITE(RedisTtl,
 
 namespace {
 
-// A plain blocking hiredis connection, to write and inspect keys the way deepstream (or
-// redis-cli) does.
-class RawRedis {
- public:
-  explicit RawRedis(uint16_t port) : context_(redisConnect("127.0.0.1", port)) {}
-  ~RawRedis() {
-    if (context_ != nullptr) redisFree(context_);
-  }
-  bool ok() const { return context_ != nullptr && context_->err == 0; }
-
-  // Runs a command; the reply as text ("(nil)", an integer in decimal, or the string).
-  std::string Run(std::vector<std::string> args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lengths;
-    for (const std::string& arg : args) {
-      argv.push_back(arg.data());
-      lengths.push_back(arg.size());
-    }
-    auto* reply = static_cast<redisReply*>(
-        redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-    if (reply == nullptr) return "(connection error)";
-    std::string text;
-    if (reply->type == REDIS_REPLY_NIL) text = "(nil)";
-    if (reply->type == REDIS_REPLY_INTEGER) text = std::to_string(reply->integer);
-    if (reply->str != nullptr) text.assign(reply->str, reply->len);
-    freeReplyObject(reply);
-    return text;
-  }
-
- private:
-  redisContext* context_;
-};
-
 TEST_F(RedisConnectorTest, ReadsWhatDeepstreamWrote) {
   RawRedis raw(SharedRedisPort());
   ASSERT_TRUE(raw.ok());

@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::string_view kKnownOptions =
     "host, port, username, password, db, ttl, keyPrefix, connectTimeout, commandTimeout, url, "
-    "tls";
+    "tls, sentinels, name, sentinelUsername, sentinelPassword";
 constexpr std::string_view kKnownTlsOptions = "ca, cert, key, servername, rejectUnauthorized";
 
 // Names options in errors: "cache.options.port".
@@ -220,6 +220,36 @@ Status ApplyTls(const rapidjson::Value& value, const OptionErrors& errors, Redis
   return Status();
 }
 
+// `sentinels: [{host, port}, ...]`, each entry named `sentinels[i]` in errors.
+Status ApplySentinels(const rapidjson::Value& value, const OptionErrors& errors,
+                      std::vector<RedisSentinelAddress>& sentinels) {
+  if (!value.IsArray() || value.Empty()) {
+    return errors.Invalid("sentinels", "a non-empty list of {host, port}");
+  }
+  sentinels.clear();
+  for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+    const std::string key = "sentinels[" + std::to_string(i) + "]";
+    const rapidjson::Value& entry = value[i];
+    if (!entry.IsObject()) return errors.Invalid(key, "a mapping {host, port}");
+    RedisSentinelAddress address;
+    for (const auto& member : entry.GetObject()) {
+      std::string_view name(member.name.GetString(), member.name.GetStringLength());
+      if (name == "host") {
+        STRATA_RETURN_IF_ERROR(
+            ApplyString(key + ".host", member.value, false, errors, address.host));
+      } else if (name == "port") {
+        STRATA_RETURN_IF_ERROR(ApplyInteger(key + ".port", member.value, 1, 65535,
+                                            "an integer 1-65535", errors, address.port));
+      } else {
+        return Status::InvalidArgument(errors.Path(key + "." + std::string(name)) +
+                                       ": unknown option; known: host, port");
+      }
+    }
+    sentinels.push_back(std::move(address));
+  }
+  return Status();
+}
+
 Status ApplyOption(std::string_view key, const rapidjson::Value& value, const OptionErrors& errors,
                    RedisOptions& options) {
   constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
@@ -246,7 +276,15 @@ Status ApplyOption(std::string_view key, const rapidjson::Value& value, const Op
                         options.command_timeout_ms);
   }
   if (key == "tls") return ApplyTls(value, errors, options.tls);
-  if (key == "nodes" || key == "sentinels") {
+  if (key == "sentinels") return ApplySentinels(value, errors, options.sentinels);
+  if (key == "name") return ApplyString(key, value, false, errors, options.name);
+  if (key == "sentinelUsername") {
+    return ApplyString(key, value, true, errors, options.sentinel_username);
+  }
+  if (key == "sentinelPassword") {
+    return ApplyString(key, value, true, errors, options.sentinel_password);
+  }
+  if (key == "nodes") {
     return Status::InvalidArgument(errors.Path(key) +
                                    ": not supported by strata's redis connector (single node "
                                    "only)");
@@ -281,7 +319,22 @@ Result<RedisOptions> ParseRedisOptions(std::string_view options_json,
     if (!url->IsString()) return errors.Invalid("url", "a string");
     STRATA_RETURN_IF_ERROR(ApplyUrl({url->GetString(), url->GetStringLength()}, errors, options));
   }
+  if (!options.sentinels.empty() && options.name.empty()) {
+    return errors.Invalid("name", "the master group name the sentinels monitor (with sentinels)");
+  }
   return options;
+}
+
+std::string RedisTargetName(const RedisOptions& options) {
+  if (options.sentinels.empty()) {
+    return "redis " + options.host + ":" + std::to_string(options.port);
+  }
+  std::string name = "redis master '" + options.name + "' (sentinels ";
+  for (size_t i = 0; i < options.sentinels.size(); ++i) {
+    if (i > 0) name += ", ";
+    name += options.sentinels[i].host + ":" + std::to_string(options.sentinels[i].port);
+  }
+  return name + ")";
 }
 
 }  // namespace strata

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "strata/status.h"
 
@@ -30,6 +31,12 @@ struct RedisTlsOptions {
   bool reject_unauthorized = true;
 };
 
+// One Redis Sentinel (ioredis's `sentinels: [{host, port}]`).
+struct RedisSentinelAddress {
+  std::string host = "127.0.0.1";
+  uint16_t port = 26379;  // Sentinel's default port
+};
+
 struct RedisOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 6379;
@@ -49,7 +56,18 @@ struct RedisOptions {
   // any healthy round trip.
   int command_timeout_ms = 5000;
   RedisTlsOptions tls;
+  // Sentinels asked, in order, for the address of master group `name` on every (re)connection;
+  // empty = connect to host:port. Plain TCP; TLS and AUTH above apply to the data node only.
+  std::vector<RedisSentinelAddress> sentinels;
+  // The master group name the sentinels monitor; required with `sentinels`.
+  std::string name;
+  // AUTH towards the sentinels (requirepass / ACL on the sentinels); empty sends no AUTH.
+  std::string sentinel_username;
+  std::string sentinel_password;
 };
+
+// Names the target in messages: "redis host:port", or "redis master 'name' (sentinels a:1, b:2)".
+std::string RedisTargetName(const RedisOptions& options);
 
 // Parses the options JSON object. Empty text means defaults. `role_prefix` is "cache" or
 // "storage": unknown keys and wrong types -> kInvalidArgument naming `<role_prefix>.options.<key>`.

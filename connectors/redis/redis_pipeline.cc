@@ -26,7 +26,7 @@ int MillisUntil(RedisPipeline::Clock::time_point deadline) {
 
 RedisPipeline::RedisPipeline(RedisOptions options)
     : options_(std::move(options)),
-      peer_("redis " + options_.host + ":" + std::to_string(options_.port)),
+      peer_(RedisTargetName(options_)),
       wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       backoff_(kInitialBackoff) {}
 
@@ -206,6 +206,7 @@ Status RedisPipeline::ServiceConnection() {
 Status RedisPipeline::Dispatch(std::vector<RedisValue> replies) {
   for (RedisValue& reply : replies) {
     if (in_flight_.empty()) return Status::Unavailable(peer_ + ": reply without a request");
+    if (IsDemoted(reply)) return FailDemoted(reply.text);
     Pending& front = in_flight_.front();
     front.replies.push_back(std::move(reply));
     if (--front.replies_left > 0) continue;
@@ -214,6 +215,19 @@ Status RedisPipeline::Dispatch(std::vector<RedisValue> replies) {
     if (!finished.answered) finished.request.done(std::move(finished.replies));
   }
   return Status();
+}
+
+bool RedisPipeline::IsDemoted(const RedisValue& reply) {
+  return reply.type == RedisValue::Type::kError &&
+         (reply.text.starts_with("READONLY") || reply.text.starts_with("LOADING"));
+}
+
+Status RedisPipeline::FailDemoted(const std::string& error) {
+  Status cause = Status::Unavailable(peer_ + ": " + error + " (reconnecting to the master)");
+  Pending failed = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  if (!failed.answered) failed.request.done(cause);
+  return cause;
 }
 
 void RedisPipeline::ExpireTimedOut() {

@@ -9,6 +9,11 @@
 // reporting kConnectionRestored when it is back. Requests submitted while disconnected fail at
 // once with kUnavailable: strata retries writes, and a read must not wait for an outage to end.
 //
+// A node that answers -READONLY (a master demoted to replica by a failover) or -LOADING (a node
+// loading its data set, e.g. a restarted one) is dropped like a lost connection: the request that
+// got that answer fails kUnavailable and the reconnection finds the master again (through the
+// sentinels, when configured).
+//
 // A request waits at most commandTimeout for its replies, then fails kDeadlineExceeded; its
 // replies, if they come later, are read and dropped, so the connection stays in step.
 //
@@ -88,6 +93,9 @@ class RedisPipeline {
   void Send(std::vector<Pending> batch);
   Status ServiceConnection();
   Status Dispatch(std::vector<RedisValue> replies);
+  // READONLY / LOADING: fails the front request; the returned error drops the connection.
+  static bool IsDemoted(const RedisValue& reply);
+  Status FailDemoted(const std::string& error);
   void ExpireTimedOut();
   void Lose(const Status& cause);
   void Reconnect();

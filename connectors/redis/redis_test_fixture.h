@@ -1,6 +1,7 @@
 #pragma once
 // Test-only helpers shared by the redis connector's tests: connection events as a connector
-// reports them, and a fixture that makes connectors and closes them at the end of each test.
+// reports them, a plain hiredis client, and a fixture that makes connectors and closes them at
+// the end of each test.
 
 #include <algorithm>
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
 #include "connectors/redis/redis_connector.h"
 #include "connectors/testing/connector_suite.h"
@@ -53,6 +55,47 @@ class EventLog {
   std::condition_variable cv_;
   std::vector<ConnectorEvent> events_;
   std::vector<std::string> connectors_;
+};
+
+// A plain blocking hiredis connection, to write and inspect keys the way deepstream (or
+// redis-cli) does.
+class RawRedis {
+ public:
+  explicit RawRedis(uint16_t port) : context_(redisConnect("127.0.0.1", port)) {}
+  ~RawRedis() {
+    if (context_ != nullptr) redisFree(context_);
+  }
+  bool ok() const { return context_ != nullptr && context_->err == 0; }
+
+  // Runs a command; the reply as text ("(nil)", an integer in decimal, or the string; an
+  // array's elements so, joined by spaces).
+  std::string Run(std::vector<std::string> args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const std::string& arg : args) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    auto* reply = static_cast<redisReply*>(
+        redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+    if (reply == nullptr) return "(connection error)";
+    std::string text = Text(*reply);
+    freeReplyObject(reply);
+    return text;
+  }
+
+ private:
+  static std::string Text(const redisReply& reply) {
+    if (reply.type == REDIS_REPLY_NIL) return "(nil)";
+    if (reply.type == REDIS_REPLY_INTEGER) return std::to_string(reply.integer);
+    if (reply.str != nullptr) return std::string(reply.str, reply.len);
+    std::string text;
+    for (size_t i = 0; i < reply.elements; ++i) {
+      text += (i == 0 ? "" : " ") + Text(*reply.element[i]);
+    }
+    return text;
+  }
+  redisContext* context_;
 };
 
 // Makes connectors (cache role) and closes them at the end of the test.
