@@ -87,8 +87,35 @@ Status ClusterNode::Connect() {
         "(Redis 7 or newer is needed): " +
         loaded->text);
   }
+  STRATA_RETURN_IF_ERROR(CheckEvictionPolicy());
   STRATA_RETURN_IF_ERROR(subscriber_.Start());
   spdlog::info("cluster: node {} joined over redis (functions loaded)", id_);
+  return Status();
+}
+
+// Records whose latest change is not in storage yet live only in Redis: a policy that may evict
+// any key could drop one. Records carry no expiry in a cluster, so the volatile-* policies and
+// noeviction (Redis's default) never touch them.
+Status ClusterNode::CheckEvictionPolicy() {
+  Result<RedisValue> policy = Await<Result<RedisValue>>([this](auto done) {
+    Submit({"CONFIG", "GET", "maxmemory-policy"}, false, std::move(done));
+  });
+  if (!policy.ok()) return policy.status();
+  if (policy->type != RedisValue::Type::kArray || policy->elements.size() != 2) {
+    // Managed Redis services often refuse CONFIG: nothing to check then.
+    spdlog::warn(
+        "cluster: could not read Redis's maxmemory-policy ({}); make sure it is "
+        "noeviction or volatile-*, or records not yet in storage could be evicted",
+        policy->type == RedisValue::Type::kError ? policy->text : "unexpected reply");
+    return Status();
+  }
+  const std::string& value = policy->elements[1].text;
+  if (value.starts_with("allkeys-")) {
+    return Status::FailedPrecondition(
+        "cluster: Redis's maxmemory-policy is " + value +
+        ", which may evict records whose latest change is not in storage yet; set it to "
+        "noeviction (Redis's default) or a volatile-* policy");
+  }
   return Status();
 }
 

@@ -53,7 +53,8 @@ class ClusterNode {
   };
 
   // Connects to the clusterNode's Redis and loads the functions. The clusterNode and cache must
-  // name the same Redis (the functions write the cache's keys): otherwise kInvalidArgument.
+  // name the same Redis (the functions write the cache's keys): otherwise kInvalidArgument. A
+  // maxmemory-policy that may evict any key (allkeys-*) is refused: kFailedPrecondition.
   static Result<std::unique_ptr<ClusterNode>> Start(const ServerOptions& options);
   ~ClusterNode();
   ClusterNode(const ClusterNode&) = delete;
@@ -79,6 +80,7 @@ class ClusterNode {
  private:
   ClusterNode(RedisOptions bus, std::string key_prefix, std::chrono::milliseconds probe);
   Status Connect();
+  Status CheckEvictionPolicy();
   void Submit(RedisCommand command, bool may_reload, std::function<void(Result<RedisValue>)> done);
   void OnMessage(const std::string& channel, std::string payload);
 

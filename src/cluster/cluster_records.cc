@@ -219,15 +219,24 @@ void ClusterRecords::StartAt(const std::string& name, uint64_t client_id, uint64
   if (it != feeds_.end() && seq > it->second.seq) it->second.floors[client_id] = seq;
 }
 
-void ClusterRecords::Unfollow(const std::string& name) {
+bool ClusterRecords::Unused(const std::string& name) const {
   auto it = feeds_.find(name);
-  if (it == feeds_.end() || !it->second.live || it->second.views_posted > 0 ||
-      !it->second.waiters.empty() || subscriptions_.HasSubscribers(name)) {
-    return;
-  }
-  node_.Unsubscribe(Channel(name));
-  feeds_.erase(it);
-  --stats_.followed;
+  return it != feeds_.end() && it->second.live && it->second.views_posted == 0 &&
+         it->second.waiters.empty() && !subscriptions_.HasSubscribers(name);
+}
+
+// The channel is kept for `linger` after the last local subscriber left, still applying changes,
+// so a subscriber that comes back soon starts from the feed (no SUBSCRIBE, no read).
+void ClusterRecords::Unfollow(const std::string& name) {
+  if (!Unused(name)) return;
+  const uint64_t token = ++feeds_[name].linger;
+  loop_.PostAfter(options_.linger, [this, name, token] {
+    auto it = feeds_.find(name);
+    if (it == feeds_.end() || it->second.linger != token || !Unused(name)) return;
+    node_.Unsubscribe(Channel(name));
+    feeds_.erase(it);
+    --stats_.followed;
+  });
 }
 
 void ClusterRecords::OnChange(const std::string& name, std::string_view payload) {

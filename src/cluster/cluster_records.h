@@ -10,7 +10,7 @@
 // after the read if newer. A change whose seq is not newer than the feed's is dropped, so nothing
 // older or repeated is ever delivered. After a bus gap (reconnect) every followed record is read
 // again and subscribers get one UPDATE (or DELETED) if it changed: versions may jump, never go
-// back. The last local subscriber gone, the channel is unsubscribed.
+// back. The last local subscriber gone, the channel is unsubscribed after a linger.
 //
 // Thread-safety: one per loop; everything on that loop (bus messages are posted to it).
 
@@ -37,6 +37,8 @@ struct ClusterRecordsOptions {
   Millis storage_timeout{5000};
   // How long a delete keeps a slower node from loading an older storage copy into the cache.
   Millis tombstone{60000};
+  // How long a record's channel stays followed after its last local subscriber left.
+  Millis linger{2000};
 };
 
 struct ClusterRecordsStats {
@@ -85,6 +87,7 @@ class ClusterRecords final : public RecordAuthority, public SubscriptionObserver
     std::vector<Callback<VersionedRecord>> waiters;
     size_t views_posted = 0;                        // waiters about to start from the feed
     std::unordered_map<uint64_t, uint64_t> floors;  // client -> seq it started after
+    uint64_t linger = 0;  // the pending unfollow's token; a newer one cancels it
   };
 
   // Runs `function` and hands the reply to `done` on this loop.
@@ -104,6 +107,8 @@ class ClusterRecords final : public RecordAuthority, public SubscriptionObserver
   void ReadAgain(const std::string& name);
   void Resync(const std::string& name, const VersionedRecord& now);
   void Unfollow(const std::string& name);
+  // Followed, and nobody here wants its changes any more.
+  bool Unused(const std::string& name) const;
 
   ClusterNode& node_;
   Executor& loop_;

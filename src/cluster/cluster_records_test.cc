@@ -16,6 +16,8 @@
 #include <gtest/gtest.h>
 
 #include "cluster/ledger_sweeper.h"
+#include "connectors/redis/redis_pipeline.h"
+#include "connectors/redis/redis_sentinel_fixture.h"
 #include "connectors/testing/external_server.h"
 #include "connectors/testing/test_certificates.h"
 #include "record/record_messages.h"
@@ -207,6 +209,21 @@ TEST(RedisFunctions, TheLibraryRegistersEveryFunctionTheNodesCall) {
   }
 }
 
+TEST(ClusterNode, ARedisThatMayEvictAnyKeyIsRefused) {
+  testing::ExternalServer redis;
+  const uint16_t port = testing::FreePort();
+  ASSERT_TRUE(redis
+                  .Start({"redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
+                          "--save", "", "--appendonly", "no", "--maxmemory-policy", "allkeys-lru"},
+                         port, ::testing::TempDir() + "strata-cluster-evict.log")
+                  .ok());
+  auto refused = ClusterNode::Start(ClusterOptionsFor(port));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("maxmemory-policy is allkeys-lru"), std::string::npos)
+      << refused.status().ToString();
+}
+
 TEST(ClusterRecords, ConflictsAreDecidedOnceAcrossNodes) {
   TestNode a(RedisPort()), b(RedisPort());
   Result<WriteOutcome> created = a.Write("cas/1", Expect::kAbsent, 0, {0, "{}"});
@@ -393,6 +410,57 @@ TEST(ClusterRecords, NodesReachRedisOverTlsAsAnAclUser) {
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("AUTH"), std::string::npos)
       << refused.status().ToString();
+}
+
+// One command to a server that is not a data node (a sentinel), through the connector's pipeline.
+Result<RedisValue> RunOnce(uint16_t port, RedisCommand command) {
+  RedisOptions options;
+  options.port = port;
+  RedisPipeline pipeline(options);
+  auto started = std::make_shared<std::promise<Status>>();
+  pipeline.Start([started](Status s) { started->set_value(s); });
+  STRATA_RETURN_IF_ERROR(started->get_future().get());
+  auto replied = std::make_shared<std::promise<Result<std::vector<RedisValue>>>>();
+  pipeline.Submit(RedisRequest{{std::move(command)}, [replied](auto r) { replied->set_value(r); }});
+  Result<std::vector<RedisValue>> replies = replied->get_future().get();
+  if (!replies.ok()) return replies.status();
+  return replies->front();
+}
+
+TEST(ClusterRecords, ASentinelFailoverKeepsTheNodesWritingAndTheirSubscribersFollowing) {
+  testing::SentinelDeployment d;
+  ASSERT_TRUE(d.Start().ok());
+  const std::string sentinels =
+      R"("sentinels":)" + testing::SentinelList(d.sentinel_ports) + R"(,"name":"mymaster")";
+  TestNode a(d.primary_port, sentinels), b(d.primary_port, sentinels);
+  ASSERT_TRUE(a.node && b.node);
+  auto watcher = std::make_shared<testing::FakeClient>(4, "w");
+  ASSERT_TRUE(a.Write("sentinel/1", Expect::kAbsent, 0, {0, R"({"n":0})"}).ok());
+  ASSERT_TRUE(b.Subscribe("sentinel/1", watcher).ok());
+  ASSERT_TRUE(Eventually([&] {
+    auto r = RunOnce(d.primary_port, {"WAIT", "1", "1000"});
+    return r.ok() && r->integer == 1;
+  }));
+  ASSERT_TRUE(Eventually([&] {
+    auto r = RunOnce(d.sentinel_ports[0], {"SENTINEL", "FAILOVER", "mymaster"});
+    return r.ok() && r->text == "OK";
+  }));
+  // Writes fail while the master changes, then reach the new one (records and functions were
+  // replicated), and B's subscriber follows.
+  Version next = 1;
+  ASSERT_TRUE(Eventually([&] {
+    Result<WriteOutcome> w = a.Write("sentinel/1", Expect::kVersion, next - 1,
+                                     {next, "{\"n\":" + std::to_string(next) + "}"});
+    if (w.ok() && w->committed) ++next;
+    auto role = RunOnce(d.replica_port, {"ROLE"});
+    return next > 2 && role.ok() && !role->elements.empty() && role->elements[0].text == "master";
+  })) << "writes did not resume on the new master";
+  ASSERT_TRUE(Eventually([&] {
+    std::vector<Message> sent = b.Sent(watcher);
+    return !sent.empty() && sent.back().version == next - 1;
+  }));
+  std::vector<Message> sent = b.Sent(watcher);
+  for (size_t i = 1; i < sent.size(); ++i) EXPECT_LT(*sent[i - 1].version, *sent[i].version);
 }
 
 TEST(ClusterRecords, ARedisRestartIsAGapThatSubscribersComeThrough) {
