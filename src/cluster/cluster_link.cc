@@ -35,6 +35,7 @@ class RedisClusterLink final : public ClusterLink {
   }
 
   ~RedisClusterLink() override {
+    if (registry_) registry_->Leave();
     node_->Stop();  // no more bus messages for the shards below
     registry_.reset();
     presence_.reset();

@@ -39,6 +39,14 @@ Status NodeRegistry::Register() {
   return Status();
 }
 
+void NodeRegistry::Leave() {
+  auto done = std::make_shared<std::promise<void>>();
+  node_.Call({"DEL", LeaseKey(node_.id())}, [](Result<RedisValue>) {});
+  node_.Call({"FCALL", "strata_reap", "0"}, [done](Result<RedisValue>) { done->set_value(); });
+  done->get_future().wait();
+  held_ = false;
+}
+
 void NodeRegistry::Start() {
   loop_.PostAfter(options_.keep_alive_interval, [this] { Renew(); });
   loop_.PostAfter(options_.active_check_interval, [this] { Reap(); });

@@ -38,6 +38,10 @@ class NodeRegistry {
   Status Register();
   // Starts renewing and reaping.
   void Start();
+  // A graceful stop: gives the lease up and reaps this node at once (blocking), so its users
+  // leave and its providers are gone now rather than after nodeInactiveTimeout.
+  // REQUIRES: the loop has stopped.
+  void Leave();
   MembershipStats stats() const;
 
  private:
