@@ -292,5 +292,57 @@ TEST(OnlineUsersTest, KeepsArrivalOrderAcrossLeavesAndReturns) {
   EXPECT_EQ(online.All(), (std::vector<std::string>{"b", "c", "a"}));
 }
 
+// ---- cluster mode: local joins go to the relay; the cluster's view is announced and queried
+
+class RecordingRelay : public PresenceRelay {
+ public:
+  void Joined(const std::string& user, uint64_t client_id) override {
+    calls.push_back("join " + user + " " + std::to_string(client_id));
+  }
+  void Left(const std::string& user, uint64_t client_id) override {
+    calls.push_back("leave " + user + " " + std::to_string(client_id));
+  }
+  std::vector<std::string> calls;
+};
+
+TEST_F(PresenceHandlerTest, InAClusterLocalLoginsGoToTheRelayAndTheClusterViewIsAnnounced) {
+  RecordingRelay relay;
+  presence_.SetRelay(&relay);
+  auto watcher = Connect(1, "watcher");
+  presence_.Handle(watcher, Presence(pa::kSubscribeAll));
+  watcher->sent.clear();
+
+  auto alice = Connect(2, "alice");
+  auto alice_again = Connect(3, "alice");
+  EXPECT_EQ(relay.calls, (std::vector<std::string>{"join watcher 1", "join alice 2"}));
+  EXPECT_TRUE(watcher->sent.empty());  // announced when the cluster says so, not before
+
+  presence_.ClusterJoined("alice", 2);
+  presence_.ClusterJoined("alice", 0);  // a repeat changes nothing
+  presence_.ClusterJoined("bob", 0);    // on another node
+  EXPECT_EQ(watcher->sent, (std::vector<Message>{Announcement(pa::kPresenceJoinAll, "alice"),
+                                                 Announcement(pa::kPresenceJoinAll, "bob")}));
+  EXPECT_TRUE(alice->sent.empty());  // the client that caused the join is not told
+
+  watcher->sent.clear();
+  presence_.Handle(watcher, Presence(pa::kQuery, {"bob", "carol"}, "q1"));
+  ASSERT_EQ(watcher->sent.size(), 1u);
+  EXPECT_NE(watcher->sent[0].data->find("\"bob\":true"), std::string::npos)
+      << *watcher->sent[0].data;
+
+  Disconnect(alice);
+  Disconnect(alice_again);
+  EXPECT_EQ(relay.calls.back(), "leave alice 3");
+  watcher->sent.clear();
+  // After a gap the cluster's users are read again: the differences are announced.
+  presence_.ClusterResync({"bob", "carol"});
+  EXPECT_EQ(watcher->sent, (std::vector<Message>{Announcement(pa::kPresenceLeaveAll, "alice"),
+                                                 Announcement(pa::kPresenceJoinAll, "carol")}));
+  presence_.ClusterLeft("carol", 0);
+  presence_.ClusterLeft("carol", 0);
+  EXPECT_EQ(watcher->sent.back(), Announcement(pa::kPresenceLeaveAll, "carol"));
+  EXPECT_EQ(watcher->sent.size(), 3u);
+}
+
 }  // namespace
 }  // namespace strata

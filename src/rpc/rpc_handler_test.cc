@@ -375,5 +375,61 @@ TEST_F(RpcHandlerTest, TimersOutliveTheHandlerHarmlessly) {
   EXPECT_TRUE(alice_->sent.empty());
 }
 
+// ---- cluster mode: the relay, and other nodes' stand-ins
+
+class RecordingRelay : public RpcRelay {
+ public:
+  void LocalProviders(const std::string& name, bool providing) override {
+    calls.push_back(name + (providing ? " +" : " -"));
+  }
+  std::vector<std::string> calls;
+};
+
+TEST_F(RpcHandlerTest, TheRelayHearsOfANamesFirstAndLastLocalProviderOnly) {
+  RecordingRelay relay;
+  rpc_->SetRelay(&relay);
+  auto node = NewClient(100, "node-b");
+  node->remote_flag = true;
+  rpc_->AddRemoteProvider("add", node);  // other nodes are not this node's providers
+  rpc_->Handle(bob_, Provide(rpa::kProvide, {"add"}));
+  rpc_->Handle(carol_, Provide(rpa::kProvide, {"add"}));
+  rpc_->Handle(bob_, Provide(rpa::kUnprovide, {"add"}));
+  EXPECT_EQ(relay.calls, (std::vector<std::string>{"add +"}));
+  rpc_->RemoveClient(carol_->id());
+  EXPECT_EQ(relay.calls, (std::vector<std::string>{"add +", "add -"}));
+}
+
+TEST_F(RpcHandlerTest, ALocalRequestMayGoToAnotherNodeButARemoteOneNeverDoes) {
+  auto node_b = NewClient(100, "node-b");  // stand-in for a node that provides "add"
+  node_b->remote_flag = true;
+  auto node_c = NewClient(101, "node-c");  // stand-in for a node whose client asks
+  node_c->remote_flag = true;
+  rpc_->AddRemoteProvider("add", node_b);
+
+  rpc_->Handle(alice_, Request("add", "c1", "1"));
+  ASSERT_EQ(node_b->With(rpa::kRequest).size(), 1u);
+
+  // Sent here to run here: with no local provider it is refused, not passed on to node B.
+  Message remote = Request("add", "c2", "2");
+  remote.requestor_name = "zoe";  // set by the node the requestor is on
+  rpc_->Handle(node_c, remote);
+  EXPECT_EQ(node_b->With(rpa::kRequest).size(), 1u);
+  ASSERT_EQ(node_c->With(rpa::kNoRpcProvider).size(), 1u);
+
+  rpc_->Handle(bob_, Provide(rpa::kProvide, {"add"}));
+  rpc_->Handle(node_c, Rpc(rpa::kRequest, "add", "c3"));
+  Message again = Request("add", "c4", "4");
+  again.requestor_name = "zoe";
+  rpc_->Handle(node_c, again);
+  EXPECT_EQ(node_b->With(rpa::kRequest).size(), 1u);
+  ASSERT_EQ(bob_->With(rpa::kRequest).size(), 2u);
+  EXPECT_EQ(bob_->With(rpa::kRequest)[1].requestor_name, "zoe");  // kept from the other node
+
+  rpc_->RemoveRemoteProvider("add", node_b->id());
+  rpc_->Handle(bob_, Provide(rpa::kUnprovide, {"add"}));
+  rpc_->Handle(alice_, Request("add", "c5", "5"));
+  EXPECT_EQ(alice_->With(rpa::kNoRpcProvider).size(), 1u);
+}
+
 }  // namespace
 }  // namespace strata

@@ -19,6 +19,7 @@ class FakeClient : public Client {
   uint64_t id() const override { return id_; }
   const std::string& user_id() const override { return user_; }
   bool connected() const override { return connected_flag; }
+  bool remote() const override { return remote_flag; }
   void Send(const Message& msg) override { sent.push_back(msg); }
   void Send(const Broadcast& msg) override { sent.push_back(msg.message()); }
 
@@ -32,6 +33,7 @@ class FakeClient : public Client {
 
   std::vector<Message> sent;
   bool connected_flag = true;
+  bool remote_flag = false;  // stands for another node of a cluster
 
  private:
   uint64_t id_;
