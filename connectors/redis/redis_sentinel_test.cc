@@ -16,8 +16,8 @@
 #include <gtest/gtest.h>
 
 #include "connectors/redis/redis_connector.h"
-#include "connectors/redis/redis_sentinel_fixture.h"
 #include "connectors/redis/redis_test_fixture.h"
+#include "connectors/redis/redis_test_servers.h"
 #include "connectors/testing/connector_suite.h"
 #include "connectors/testing/external_server.h"
 #include "strata/connector_abi.h"

@@ -17,6 +17,7 @@
 #include "connectors/redis/redis_connection.h"
 #include "connectors/redis/redis_connector.h"
 #include "connectors/redis/redis_test_fixture.h"
+#include "connectors/redis/redis_test_servers.h"
 #include "connectors/testing/connector_suite.h"
 #include "connectors/testing/external_server.h"
 #include "connectors/testing/test_certificates.h"
@@ -52,32 +53,9 @@ const TestCertificates& OtherCerts() {
   return certs;
 }
 
-// Starts redis-server with TLS on `port` and no plain port; `extra` arguments are appended (a
-// later setting wins).
-Status StartTlsRedis(ExternalServer& server, uint16_t port, std::vector<std::string> extra = {}) {
-  const TestCertificates& certs = Certs();
-  std::vector<std::string> argv = {"redis-server",
-                                   "--port",
-                                   "0",
-                                   "--tls-port",
-                                   std::to_string(port),
-                                   "--bind",
-                                   "127.0.0.1",
-                                   "--tls-cert-file",
-                                   certs.server_cert_file,
-                                   "--tls-key-file",
-                                   certs.server_key_file,
-                                   "--tls-ca-cert-file",
-                                   certs.ca_file,
-                                   "--tls-auth-clients",
-                                   "no",
-                                   "--save",
-                                   "",
-                                   "--appendonly",
-                                   "no"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  std::string log = ::testing::TempDir() + "strata-redis-tls-" + std::to_string(port) + ".log";
-  return server.Start(std::move(argv), port, log);
+// A TLS-only redis-server with this file's certificates (Certs()).
+Status StartWithCerts(ExternalServer& server, uint16_t port, std::vector<std::string> extra = {}) {
+  return testing::StartTlsRedis(server, port, Certs(), std::move(extra));
 }
 
 // One TLS redis-server shared by the suite and most tests, stopped when the binary exits.
@@ -85,7 +63,7 @@ uint16_t SharedTlsPort() {
   static ExternalServer server;
   static uint16_t port = [] {
     uint16_t p = FreePort();
-    Status started = StartTlsRedis(server, p);
+    Status started = StartWithCerts(server, p);
     if (!started.ok()) {
       ADD_FAILURE() << started.ToString();
       return uint16_t{0};
@@ -211,9 +189,9 @@ TEST_F(RedisTlsTest, TheServerNameMustMatchTheCertificate) {
 TEST_F(RedisTlsTest, AclUserWithPasswordOverTls) {
   ExternalServer server;
   const uint16_t port = FreePort();
-  ASSERT_TRUE(StartTlsRedis(server, port,
-                            {"--user", "default", "off", "--user", "alice", "on", ">s3cret", "~*",
-                             "&*", "+@all"})
+  ASSERT_TRUE(StartWithCerts(server, port,
+                             {"--user", "default", "off", "--user", "alice", "on", ">s3cret", "~*",
+                              "&*", "+@all"})
                   .ok());
   CacheConnector& alice =
       Started(TlsOptions(port, TrustFile(), R"(,"username":"alice","password":"s3cret")"));
@@ -233,7 +211,7 @@ TEST_F(RedisTlsTest, AclUserWithPasswordOverTls) {
 TEST_F(RedisTlsTest, ClientCertificateForAServerThatAuthenticatesClients) {
   ExternalServer server;
   const uint16_t port = FreePort();
-  ASSERT_TRUE(StartTlsRedis(server, port, {"--tls-auth-clients", "yes"}).ok());
+  ASSERT_TRUE(StartWithCerts(server, port, {"--tls-auth-clients", "yes"}).ok());
   const TestCertificates& certs = Certs();
   ExpectRoundTrip(Started(TlsOptions(port, R"({"ca":)" + Json(certs.ca_file) + R"(,"cert":)" +
                                                Json(certs.client_cert_file) + R"(,"key":)" +
@@ -251,7 +229,7 @@ TEST_F(RedisTlsTest, ClientCertificateForAServerThatAuthenticatesClients) {
 TEST_F(RedisTlsTest, ReconnectsWhenTheTlsServerRestarts) {
   ExternalServer server;
   const uint16_t port = FreePort();
-  ASSERT_TRUE(StartTlsRedis(server, port).ok());
+  ASSERT_TRUE(StartWithCerts(server, port).ok());
   CacheConnector& connector = Started(TlsOptions(port, TrustFile()), &events_);
   ASSERT_TRUE(Set(connector, "before", RecordValue{1, "{}"}).ok());
 
@@ -260,7 +238,7 @@ TEST_F(RedisTlsTest, ReconnectsWhenTheTlsServerRestarts) {
   EXPECT_EQ(Set(connector, "while-down", RecordValue{1, "{}"}).code(), StatusCode::kUnavailable);
 
   ExternalServer restarted;
-  ASSERT_TRUE(StartTlsRedis(restarted, port).ok());
+  ASSERT_TRUE(StartWithCerts(restarted, port).ok());
   ASSERT_TRUE(events_.WaitFor(ConnectorEvent::kConnectionRestored));
   ExpectRoundTrip(connector);
   EXPECT_EQ(events_.CountOf(ConnectorEvent::kConnectionLost), 1);

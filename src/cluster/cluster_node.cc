@@ -97,9 +97,7 @@ Status ClusterNode::Connect() {
 // any key could drop one. Records carry no expiry in a cluster, so the volatile-* policies and
 // noeviction (Redis's default) never touch them.
 Status ClusterNode::CheckEvictionPolicy() {
-  Result<RedisValue> policy = Await<Result<RedisValue>>([this](auto done) {
-    Submit({"CONFIG", "GET", "maxmemory-policy"}, false, std::move(done));
-  });
+  Result<RedisValue> policy = CallAndWait({"CONFIG", "GET", "maxmemory-policy"});
   if (!policy.ok()) return policy.status();
   if (policy->type != RedisValue::Type::kArray || policy->elements.size() != 2) {
     // Managed Redis services often refuse CONFIG: nothing to check then.
@@ -146,6 +144,11 @@ void ClusterNode::Submit(RedisCommand command, bool may_reload,
     done(std::move(reply));
   };
   commands_.Submit(std::move(request));
+}
+
+Result<RedisValue> ClusterNode::CallAndWait(RedisCommand command) {
+  return Await<Result<RedisValue>>(
+      [this, &command](auto done) { Submit(std::move(command), true, std::move(done)); });
 }
 
 void ClusterNode::Subscribe(const std::string& channel, std::function<void()> confirmed) {

@@ -64,12 +64,16 @@ class ClusterNode {
   void SetHandlers(Handlers handlers) { handlers_ = std::move(handlers); }
   // This process's id, unique per start; origins of changes carry it.
   const std::string& id() const { return id_; }
-  // The cache's keyPrefix: record keys are <prefix><name>_v and _d.
-  const std::string& key_prefix() const { return key_prefix_; }
 
   // One command. An FCALL that finds the library missing (Redis restarted empty, or failed over
   // to a replica without it) loads it and is sent once more.
   void Call(RedisCommand command, std::function<void(Result<RedisValue>)> done);
+  // Call, blocking the calling thread until the answer: for start and stop only, never on a loop.
+  Result<RedisValue> CallAndWait(RedisCommand command);
+  // <keyPrefix><name><suffix>: a record's key, e.g. RecordKey("a", "_v").
+  std::string RecordKey(std::string_view name, std::string_view suffix) const {
+    return key_prefix_ + std::string(name) + std::string(suffix);
+  }
   void Subscribe(const std::string& channel, std::function<void()> confirmed);
   void Unsubscribe(const std::string& channel);
   void Stop();

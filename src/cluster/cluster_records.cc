@@ -61,9 +61,9 @@ ClusterRecords::~ClusterRecords() {
 
 std::vector<std::string> ClusterRecords::Keys(const std::string& name, bool tombstone,
                                               bool ledger) const {
-  const std::string base = node_.key_prefix() + name;
-  std::vector<std::string> keys{base + "_v", base + "_d", std::string(kSeqKey)};
-  if (tombstone) keys.push_back(base + "_t");
+  std::vector<std::string> keys{node_.RecordKey(name, "_v"), node_.RecordKey(name, "_d"),
+                                std::string(kSeqKey)};
+  if (tombstone) keys.push_back(node_.RecordKey(name, "_t"));
   if (ledger) keys.push_back(std::string(kLedgerKey));
   return keys;
 }

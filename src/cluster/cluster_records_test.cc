@@ -17,7 +17,7 @@
 
 #include "cluster/ledger_sweeper.h"
 #include "connectors/redis/redis_pipeline.h"
-#include "connectors/redis/redis_sentinel_fixture.h"
+#include "connectors/redis/redis_test_servers.h"
 #include "connectors/testing/external_server.h"
 #include "connectors/testing/test_certificates.h"
 #include "record/record_messages.h"
@@ -81,17 +81,18 @@ class ThreadLoop : public Executor {
   std::thread thread_;
 };
 
+// One redis-server shared by most tests, started on first use and stopped (by its pid) when the
+// test binary exits.
 uint16_t RedisPort() {
-  static testing::ExternalServer* server = nullptr;
-  static uint16_t port = 0;
-  if (!server) {
-    server = new testing::ExternalServer();
-    port = testing::FreePort();
-    Status s = server->Start({"redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
-                              "--save", "", "--appendonly", "no"},
-                             port, ::testing::TempDir() + "strata-cluster-redis.log");
+  static testing::ExternalServer server;
+  static const uint16_t port = [] {
+    const uint16_t free = testing::FreePort();
+    Status s = server.Start({"redis-server", "--port", std::to_string(free), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no"},
+                            free, ::testing::TempDir() + "strata-cluster-redis.log");
     if (!s.ok()) ADD_FAILURE() << s.ToString();
-  }
+    return free;
+  }();
   return port;
 }
 
@@ -283,6 +284,23 @@ TEST(ClusterRecords, EveryNodeDeliversEveryChangeOnceInOrderButNotToItsAuthor) {
   EXPECT_EQ(b.records->stats().duplicates, 0u);
 }
 
+TEST(ClusterRecords, ADamagedBusMessageIsCountedAndSkippedAndTheFeedGoesOn) {
+  TestNode a(RedisPort()), b(RedisPort());
+  auto watcher = std::make_shared<testing::FakeClient>(6, "w");
+  ASSERT_TRUE(a.Write("bad/1", Expect::kAbsent, 0, {0, "{}"}).ok());
+  ASSERT_TRUE(b.Subscribe("bad/1", watcher).ok());
+  for (const char* damaged : {"", "U", "U 99999999999999999 x 1\n{}", "P 1 n:1 2 9 9\nab"}) {
+    b.On([&] {
+      b.records->OnChange("bad/1", damaged);
+      return 0;
+    });
+  }
+  EXPECT_EQ(b.records->stats().bus_errors, 4u);
+  ASSERT_TRUE(a.Write("bad/1", Expect::kVersion, 0, {1, R"({"ok":1})"}).ok());
+  ASSERT_TRUE(Eventually([&] { return !b.Sent(watcher).empty(); }));
+  EXPECT_EQ(b.Sent(watcher), (std::vector<Message>{msgs::Update("bad/1", 1, R"({"ok":1})")}));
+}
+
 TEST(ClusterRecords, ADeleteStaysDeletedWhenStorageStillHasTheRecord) {
   TestNode a(RedisPort()), b(RedisPort());
   b.On([&] { return b.storage.data["tomb/1"] = RecordValue{3, R"({"old":true})"}; });
@@ -362,37 +380,9 @@ TEST(ClusterRecords, NodesReachRedisOverTlsAsAnAclUser) {
   ASSERT_TRUE(certs.ok()) << certs.status().ToString();
   testing::ExternalServer redis;
   const uint16_t port = testing::FreePort();
-  ASSERT_TRUE(redis
-                  .Start({"redis-server",
-                          "--port",
-                          "0",
-                          "--tls-port",
-                          std::to_string(port),
-                          "--bind",
-                          "127.0.0.1",
-                          "--tls-cert-file",
-                          certs->server_cert_file,
-                          "--tls-key-file",
-                          certs->server_key_file,
-                          "--tls-ca-cert-file",
-                          certs->ca_file,
-                          "--tls-auth-clients",
-                          "no",
-                          "--save",
-                          "",
-                          "--appendonly",
-                          "no",
-                          "--user",
-                          "default",
-                          "off",
-                          "--user",
-                          "strata",
-                          "on",
-                          ">s3cret",
-                          "~*",
-                          "&*",
-                          "+@all"},
-                         port, ::testing::TempDir() + "strata-cluster-tls.log")
+  ASSERT_TRUE(testing::StartTlsRedis(redis, port, *certs,
+                                     {"--user", "default", "off", "--user", "strata", "on",
+                                      ">s3cret", "~*", "&*", "+@all"})
                   .ok());
   const std::string tls =
       R"("tls":{"ca":")" + certs->ca_file + R"("},"username":"strata","password":"s3cret")";

@@ -67,14 +67,11 @@ void LedgerSweeper::Persist(const std::string& name) {
   RedisCommand read{"FCALL",
                     "strata_persist_read",
                     "4",
-                    name + "_v",
-                    name + "_d",
+                    node_.RecordKey(name, "_v"),
+                    node_.RecordKey(name, "_d"),
                     std::string(kSeqKey),
                     std::string(kLedgerKey),
                     name};
-  // Record keys carry the cache's keyPrefix.
-  read[3] = node_.key_prefix() + read[3];
-  read[4] = node_.key_prefix() + read[4];
   node_.Call(std::move(read), [this, name](Result<RedisValue> reply) {
     loop_.Post([this, name, reply = std::move(reply)] {
       const auto* e = reply.ok() && reply->type == Type::kArray && reply->elements.size() == 4

@@ -1,7 +1,6 @@
 #include "cluster/node_registry.h"
 
 #include <chrono>
-#include <future>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -24,26 +23,24 @@ NodeRegistry::NodeRegistry(ClusterNode& node, Executor& loop, const ClusterOptio
     : node_(node), loop_(loop), options_(options), on_lease_lost_(std::move(on_lease_lost)) {}
 
 Status NodeRegistry::Register() {
-  auto promise = std::make_shared<std::promise<Result<RedisValue>>>();
-  node_.Call({"SET", LeaseKey(node_.id()), std::to_string(NowMs()), "PX",
-              std::to_string(options_.node_inactive_timeout.count())},
-             [](Result<RedisValue>) {});
-  node_.Call({"ZADD", "strata:nodes", std::to_string(NowMs()), node_.id()},
-             [promise](Result<RedisValue> r) { promise->set_value(std::move(r)); });
-  Result<RedisValue> listed = promise->get_future().get();
-  if (!listed.ok()) return listed.status();
-  if (listed->type == RedisValue::Type::kError) {
-    return Status::Unavailable("cluster: registering the node failed: " + listed->text);
+  Result<RedisValue> leased =
+      node_.CallAndWait({"SET", LeaseKey(node_.id()), std::to_string(NowMs()), "PX",
+                         std::to_string(options_.node_inactive_timeout.count())});
+  Result<RedisValue> listed =
+      node_.CallAndWait({"ZADD", "strata:nodes", std::to_string(NowMs()), node_.id()});
+  for (const Result<RedisValue>* r : {&leased, &listed}) {
+    if (!r->ok()) return r->status();
+    if ((*r)->type == RedisValue::Type::kError) {
+      return Status::Unavailable("cluster: registering the node failed: " + (*r)->text);
+    }
   }
   held_ = true;
   return Status();
 }
 
 void NodeRegistry::Leave() {
-  auto done = std::make_shared<std::promise<void>>();
-  node_.Call({"DEL", LeaseKey(node_.id())}, [](Result<RedisValue>) {});
-  node_.Call({"FCALL", "strata_reap", "0"}, [done](Result<RedisValue>) { done->set_value(); });
-  done->get_future().wait();
+  (void)node_.CallAndWait({"DEL", LeaseKey(node_.id())});  // best effort: else the reaper will
+  (void)node_.CallAndWait({"FCALL", "strata_reap", "0"});
   held_ = false;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// A Sentinel deployment for tests, from Debian's real redis-server: a primary, its replica and
-// three sentinels watching them as `mymaster`, each on a free 127.0.0.1 port and stopped (by pid)
-// when the deployment goes away. Used by the connector's Sentinel tests and the cluster's.
+// Redis servers for tests, from Debian's real redis-server, each on a 127.0.0.1 port and stopped
+// (by pid) with its ExternalServer: a TLS-only server, and a Sentinel deployment (a primary, its
+// replica and three sentinels watching them as `mymaster`). Used by the connector's TLS and
+// Sentinel tests and by the cluster's.
 
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/testing/external_server.h"
+#include "connectors/testing/test_certificates.h"
 #include "strata/status.h"
 
 namespace strata::testing {
@@ -47,6 +49,33 @@ inline Status StartSentinel(ExternalServer& server, uint16_t port, uint16_t mast
                       << "sentinel down-after-milliseconds mymaster 1000\n"
                       << "sentinel failover-timeout mymaster 5000\n";
   return server.Start({"redis-server", conf, "--sentinel"}, port, Log("sentinel", port));
+}
+
+// redis-server with TLS on `port` and no plain port, serving `certs`' server certificate;
+// `extra` arguments are appended (a later setting wins).
+inline Status StartTlsRedis(ExternalServer& server, uint16_t port, const TestCertificates& certs,
+                            std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {"redis-server",
+                                   "--port",
+                                   "0",
+                                   "--tls-port",
+                                   std::to_string(port),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--tls-cert-file",
+                                   certs.server_cert_file,
+                                   "--tls-key-file",
+                                   certs.server_key_file,
+                                   "--tls-ca-cert-file",
+                                   certs.ca_file,
+                                   "--tls-auth-clients",
+                                   "no",
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   "no"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return server.Start(std::move(argv), port, Log("tls", port));
 }
 
 inline std::string SentinelList(const std::vector<uint16_t>& ports) {
